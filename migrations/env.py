@@ -1,0 +1,62 @@
+"""Alembic environment.
+
+The database URL comes from the same place the app takes it (DATABASE_URL, or the SQLite
+file in instance/). Tests hand in their own connection through
+``config.attributes["connection"]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import context
+from sqlalchemy import Connection
+
+from todo_web.config import database_url_from_env
+from todo_web.db import build_engine
+from todo_web.models import Base
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+target_metadata = Base.metadata
+
+#: Indexes that only exist on PostgreSQL (full-text search) and are created by hand in a
+#: migration; autogenerate must not offer to drop them.
+POSTGRES_ONLY_INDEXES = {"ix_tasks_search"}
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES)
+
+
+def run_with_connection(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_name=include_name,
+        compare_type=True,
+        # SQLite cannot ALTER most things; batch mode recreates the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run_with_connection(connection)
+        return
+    url = context.config.attributes.get("url") or database_url_from_env(PROJECT_ROOT / "instance")
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = build_engine(url)
+    try:
+        with engine.connect() as connection:
+            run_with_connection(connection)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (--sql) migrations are not supported; run against a database.")
+run_migrations_online()

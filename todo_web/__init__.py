@@ -1,0 +1,93 @@
+"""todo-web: the application factory."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask, Response, redirect, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from . import db
+from .config import ConfigError, load_config
+from .errors import register_error_handlers
+from .htmx import add_vary_header
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+csrf = CSRFProtect()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, then `config` on top."""
+    load_dotenv(PROJECT_ROOT / ".env")
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    _finish_config(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+
+    from .auth import bp as auth_bp
+    from .auth import init_login_manager
+    from .health import bp as health_bp
+    from .tasks import bp as tasks_bp
+
+    init_login_manager(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(tasks_bp)
+    app.register_blueprint(health_bp)
+    register_error_handlers(app)
+    app.after_request(add_vary_header)
+
+    @app.get("/")
+    def home() -> Response:
+        return redirect(url_for("tasks.index" if current_user.is_authenticated else "auth.login"))
+
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Settings that depend on each other or on the mode the app runs in."""
+    config = app.config
+    relaxed = app.debug or app.testing
+    if not config.get("SECRET_KEY"):
+        if not relaxed:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it to a long random string, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = not relaxed
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        # A page left open for hours must still be able to post.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def _development_secret_key(instance_path: Path) -> str:
+    """A key kept in the instance folder, so development sessions survive a restart."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "development-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()

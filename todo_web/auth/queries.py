@@ -1,0 +1,68 @@
+"""Account queries. Each takes the request's session; the view commits."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import User
+from ..passwords import burn_check, check_password, hash_password
+
+
+class EmailTaken(Exception):
+    """Another account already uses this e-mail address."""
+
+
+def _rounds() -> int:
+    return current_app.config["BCRYPT_ROUNDS"]
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def load_user_for_login_id(session: Session, login_id: str) -> User | None:
+    """The user behind a Flask-Login id ``"<user id>:<session token>"``, if still valid."""
+    user_id, _, token = login_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not _secrets_equal(user.session_token, token):
+        return None
+    return user
+
+
+def _secrets_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def create_user(session: Session, *, name: str, email: str, password: str) -> User:
+    """Add a user and flush, so a duplicate e-mail fails here and not at commit.
+
+    The unique index on users.email is what settles two registrations racing for one
+    address; the check before it only saves a bcrypt round for the common case.
+    """
+    email = email.strip().lower()
+    if user_by_email(session, email) is not None:
+        raise EmailTaken(email)
+    user = User(name=name, email=email, password_hash=hash_password(password, _rounds()))
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise EmailTaken(email) from exc
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user with this e-mail and password, or None, in about the same time either way."""
+    user = user_by_email(session, email)
+    if user is None:
+        burn_check(password, _rounds())
+        return None
+    return user if check_password(password, user.password_hash) else None

@@ -1,0 +1,116 @@
+"""Register, log in, log out.
+
+Every unsafe request carries a CSRF token (Flask-WTF). A login starts a new session
+(`session.clear()` first) so a session id fixed before login is worthless after it.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+
+from ..db import get_session
+from ..htmx import is_htmx
+from ..models import User
+from ..safe_redirect import safe_next_path
+from . import queries
+from .forms import LoginForm, RegistrationForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+WRONG_CREDENTIALS = "Incorrect e-mail or password."
+
+
+def init_login_manager(app: Flask) -> LoginManager:
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.login_message = "Please log in to see this page."
+    manager.login_message_category = "info"
+    # "strong" would log out phone users whenever their IP address changes.
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(login_id: str) -> User | None:
+        if g.get("database_unavailable"):
+            return None  # rendering the 503 page must not touch the database again
+        return queries.load_user_for_login_id(get_session(), login_id)
+
+    @manager.unauthorized_handler
+    def unauthorized() -> Response:
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if is_htmx():
+            # A login form swapped into the middle of a list helps nobody: send the page away.
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = login_url
+            return response
+        flash(manager.login_message, manager.login_message_category)
+        return redirect(login_url)
+
+    return manager
+
+
+def _start_session(user: User, remember: bool) -> None:
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(url_for("tasks.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = queries.create_user(
+                db, name=form.name.data, email=form.email.data, password=form.password.data
+            )
+            db.commit()
+        except queries.EmailTaken:
+            form.email.errors.append("An account with this e-mail address already exists.")
+        else:
+            _start_session(user, remember=False)
+            flash(f"Welcome, {user.name}!", "success")
+            return redirect(url_for("tasks.index"))
+    status = 400 if form.errors else 200
+    return make_response(render_template("auth/register.html", form=form), status)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    next_path = safe_next_path(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("tasks.index"))
+    form = LoginForm()
+    error: str | None = None
+    if form.validate_on_submit():
+        user = queries.authenticate(get_session(), form.email.data, form.password.data)
+        if user is not None:
+            _start_session(user, remember=form.remember.data)
+            return redirect(next_path or url_for("tasks.index"))
+        error = WRONG_CREDENTIALS
+    status = 400 if (form.errors or error) else 200
+    return make_response(
+        render_template("auth/login.html", form=form, error=error, next_path=next_path), status
+    )
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

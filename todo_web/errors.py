@@ -1,0 +1,96 @@
+"""Error pages in the layout, and short messages for htmx requests.
+
+An htmx request gets a small toast fragment retargeted to the page's toast region, so the
+user sees what went wrong instead of a silent nothing; a normal request gets the full page.
+A database outage is a 503 with a friendly page, never a stack trace.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g, make_response, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .htmx import is_htmx
+
+MESSAGES = {
+    400: "The request could not be understood. Check what you entered and try again.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing here. It may have been deleted, or the link is wrong.",
+    405: "That action is not allowed here.",
+    413: "That upload is too large.",
+    429: "Too many attempts. Wait a moment and try again.",
+    500: "Something went wrong on our side. It has been logged; please try again.",
+    503: "The service is briefly unavailable. Please try again in a few seconds.",
+}
+
+TITLES = {
+    400: "Bad request",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Not allowed",
+    413: "Too large",
+    429: "Slow down",
+    500: "Server error",
+    503: "Unavailable",
+}
+
+
+def render_error(status: int, message: str | None = None) -> Response:
+    """The error page, or for htmx a toast. A 503 page does not ask who is logged in:
+    that needs the database that is down."""
+    message = message or MESSAGES.get(status, "Something went wrong.")
+    title = TITLES.get(status, "Error")
+    if is_htmx():
+        response = make_response(
+            render_template("_toast.html", message=message, category="error"), status
+        )
+        response.headers["HX-Retarget"] = "#toasts"
+        response.headers["HX-Reswap"] = "beforeend"
+        return response
+    return make_response(
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=title,
+            message=message,
+            db_unavailable=status == 503,
+        ),
+        status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Response:
+        return render_error(
+            400,
+            "This form has expired or did not come from this site. Reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        if error.code is None or error.code < 400:
+            return error  # type: ignore[return-value]
+        response = render_error(error.code)
+        if error.code == 405 and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error: Exception) -> Response:
+        current_app.logger.error("database unavailable: %s", error)
+        g.database_unavailable = True
+        response = render_error(503)
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(InternalServerError)
+    def internal_error(error: Exception) -> Response:
+        original = getattr(error, "original_exception", None) or error
+        current_app.logger.error("unhandled error", exc_info=original)
+        return render_error(500)

@@ -1,0 +1,28 @@
+"""What the app needs to know about htmx requests.
+
+A request gets a fragment only when htmx sent it for a partial swap: `HX-Request` set,
+not a boosted navigation and not a history restore (those want the whole page).
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+
+def wants_fragment() -> bool:
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def add_vary_header(response: Response) -> Response:
+    """Pages answer differently with and without HX-Request; caches must keep both."""
+    response.vary.add("HX-Request")
+    return response

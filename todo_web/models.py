@@ -1,0 +1,211 @@
+"""The data model: users, their tasks, tags and the association between them.
+
+Constraints live in the database as well as in the forms, so that a bug in a view or a
+hand-written script cannot store a task without a title or a completed task without its
+completion time.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
+    false,
+    func,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .db import Base, UTCDateTime, utcnow
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 10_000
+TAG_NAME_MAX = 50
+EMAIL_MAX = 254
+NAME_MAX = 100
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class TaskStatus(enum.StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Priority(enum.IntEnum):
+    """Stored as 1..3 so that ORDER BY priority DESC means high, medium, low."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_label(cls, label: str) -> Priority:
+        return cls[label.upper()]
+
+
+class PriorityType(TypeDecorator[Priority]):
+    impl = SmallInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Priority | int | None, dialect: object) -> int | None:
+        return None if value is None else int(value)
+
+    def process_result_value(self, value: int | None, dialect: object) -> Priority | None:
+        return None if value is None else Priority(value)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        CheckConstraint("length(name) >= 1", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    notify_task_changes: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    notify_daily_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Part of the Flask-Login id: replacing it ends every session and remember-me cookie.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    tags: Mapped[list[Tag]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # Flask-Login protocol, written out instead of inheriting UserMixin so that get_id
+    # carries the session token.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+
+task_tags = Table(
+    "task_tags",
+    Base.metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Task(TimestampMixin, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(
+            f"length(title) >= 1 AND length(title) <= {TITLE_MAX}", name="title_length"
+        ),
+        CheckConstraint(f"length(description) <= {DESCRIPTION_MAX}", name="description_length"),
+        CheckConstraint(
+            "status IN ('pending', 'in_progress', 'completed', 'cancelled')", name="status_valid"
+        ),
+        CheckConstraint("priority IN (1, 2, 3)", name="priority_valid"),
+        CheckConstraint("due_time IS NULL OR due_date IS NOT NULL", name="due_time_needs_date"),
+        CheckConstraint(
+            "(status = 'completed') = (completed_at IS NOT NULL)",
+            name="completed_at_matches_status",
+        ),
+        # The list's default view: open tasks of one user ordered by due date or creation.
+        Index("ix_tasks_user_id_status_due_date", "user_id", "status", "due_date"),
+        Index("ix_tasks_user_id_created_at", "user_id", "created_at"),
+        Index("ix_tasks_user_id_updated_at", "user_id", "updated_at"),
+        Index("ix_tasks_user_id_priority", "user_id", "priority"),
+        # The purge of soft-deleted tasks scans by deletion time across users.
+        Index("ix_tasks_deleted_at", "deleted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed through the composite indexes above, which all start with user_id.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[str] = mapped_column(
+        String(20), default=TaskStatus.PENDING.value, server_default=TaskStatus.PENDING.value
+    )
+    priority: Mapped[Priority] = mapped_column(
+        PriorityType, default=Priority.MEDIUM, server_default=str(int(Priority.MEDIUM))
+    )
+    due_date: Mapped[date | None] = mapped_column(Date)
+    due_time: Mapped[time | None] = mapped_column(Time)
+    recurrence: Mapped[str | None] = mapped_column(String(500))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tasks")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=task_tags, back_populates="tasks", order_by="Tag.name"
+    )
+
+    @property
+    def status_enum(self) -> TaskStatus:
+        return TaskStatus(self.status)
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == TaskStatus.COMPLETED
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (
+        CheckConstraint(
+            f"length(name) >= 1 AND length(name) <= {TAG_NAME_MAX}", name="name_length"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by uq_tags_user_id_lower_name below, which starts with user_id.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(TAG_NAME_MAX))
+
+    user: Mapped[User] = relationship(back_populates="tags")
+    tasks: Mapped[list[Task]] = relationship(secondary=task_tags, back_populates="tags")
+
+
+# One tag per name per user, whatever the case it was typed in. (SQLite's lower() folds
+# ASCII only; the tag service compares case-folded names in Python as well.)
+Index("uq_tags_user_id_lower_name", Tag.user_id, func.lower(Tag.name), unique=True)
