@@ -33,7 +33,6 @@
     close.textContent = "\u00d7";
     box.append(text, close);
     region.append(box);
-    scheduleDismiss(box);
   }
 
   function scheduleDismiss(box) {
@@ -47,17 +46,26 @@
     if (button) button.closest(".toast")?.remove();
   });
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("#toasts .toast").forEach(scheduleDismiss);
-  });
-
-  document.body?.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target.id === "toasts") {
-      event.target.querySelectorAll(".toast:not([data-scheduled])").forEach(function (box) {
-        box.setAttribute("data-scheduled", "");
-        scheduleDismiss(box);
+  // Every toast, whether in the page, swapped in out-of-band or made here, dismisses
+  // itself; at most three stay on screen.
+  function watchToasts() {
+    const region = document.getElementById("toasts");
+    if (!region) return;
+    region.querySelectorAll(".toast").forEach(scheduleDismiss);
+    new MutationObserver(function (mutations) {
+      mutations.forEach(function (mutation) {
+        mutation.addedNodes.forEach(function (node) {
+          if (node.nodeType === 1 && node.classList.contains("toast")) scheduleDismiss(node);
+        });
       });
-    }
+      const toasts = region.querySelectorAll(".toast");
+      for (let i = 0; i < toasts.length - 3; i++) toasts[i].remove();
+    }).observe(region, { childList: true });
+  }
+
+  // A request made from inside a toast (Undo) is the toast's last act.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    event.detail.elt.closest?.(".toast")?.remove();
   });
 
   document.addEventListener("htmx:sendError", function () {
@@ -69,6 +77,12 @@
       toast("The server could not complete that request (" + event.detail.xhr.status + ").", "error");
     }
   });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", watchToasts);
+  } else {
+    watchToasts();
+  }
 
   window.todoWeb = { toast: toast };
 })();

@@ -1,12 +1,6 @@
 """Tasks: the list, CRUD, bulk actions and quick add."""
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from . import display  # noqa: F401  (registers the template filters on the blueprint)
+from .views import bp
 
-bp = Blueprint("tasks", __name__)
-
-
-@bp.get("/tasks")
-@login_required
-def index() -> str:
-    return render_template("base.html")
+__all__ = ["bp"]

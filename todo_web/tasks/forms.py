@@ -1,0 +1,95 @@
+"""The create/edit form. Field names are the public contract of DESIGN.md."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..models import DESCRIPTION_MAX, TAG_NAME_MAX, TITLE_MAX, Priority, TaskStatus
+from .queries import TaskData, parse_tag_names
+
+MAX_TAGS_PER_TASK = 20
+REPEAT_CHOICES = [
+    SelectChoice("none", "Does not repeat"),
+    SelectChoice("daily", "Every day"),
+    SelectChoice("weekdays", "Every weekday"),
+    SelectChoice("weekly", "Every week"),
+    SelectChoice("monthly", "Every month"),
+    SelectChoice("yearly", "Every year"),
+]
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _no_nul(value: str | None) -> str | None:
+    # PostgreSQL refuses NUL in text; strip it here rather than fail at the database.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class TaskForm(FlaskForm):
+    title = StringField(
+        "Title",
+        filters=[_no_nul, _strip],
+        validators=[
+            DataRequired(message="A task needs a title."),
+            Length(max=TITLE_MAX, message=f"Keep the title under {TITLE_MAX + 1} characters."),
+        ],
+    )
+    description = TextAreaField(
+        "Notes",
+        filters=[_no_nul, lambda v: v.rstrip() if isinstance(v, str) else v],
+        validators=[Optional(), Length(max=DESCRIPTION_MAX)],
+    )
+    priority = SelectField(
+        "Priority",
+        choices=[SelectChoice(p.label, p.label.capitalize()) for p in reversed(Priority)],
+        default=Priority.MEDIUM.label,
+    )
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice(s.value, s.label) for s in TaskStatus],
+        default=TaskStatus.PENDING.value,
+    )
+    due_date = DateField("Due date", format="%Y-%m-%d", validators=[Optional()])
+    due_time = TimeField("Time", format="%H:%M", validators=[Optional()])
+    tags = StringField(
+        "Tags",
+        filters=[_no_nul],
+        validators=[Optional(), Length(max=2000)],
+        description="Separate tags with commas.",
+    )
+    repeat = SelectField("Repeat", choices=REPEAT_CHOICES, default="none")
+
+    def validate_due_time(self, field: TimeField) -> None:
+        if field.data is not None and self.due_date.data is None:
+            raise ValidationError("Pick a date for this time.")
+
+    def validate_tags(self, field: StringField) -> None:
+        names = parse_tag_names(field.data)
+        too_long = [n for n in names if len(n) > TAG_NAME_MAX]
+        if too_long:
+            raise ValidationError(f"Tags can be at most {TAG_NAME_MAX} characters long.")
+        if len(names) > MAX_TAGS_PER_TASK:
+            raise ValidationError(f"A task can have at most {MAX_TAGS_PER_TASK} tags.")
+
+    def to_data(self, recurrence: str | None) -> TaskData:
+        return TaskData(
+            title=self.title.data,
+            description=self.description.data or "",
+            priority=Priority.from_label(self.priority.data),
+            status=TaskStatus(self.status.data),
+            due_date=self.due_date.data,
+            due_time=self.due_time.data,
+            tags=parse_tag_names(self.tags.data),
+            recurrence=recurrence,
+        )

@@ -1,0 +1,145 @@
+"""The list's query string: parsed and validated into `ListQuery`, and written back.
+
+The whole state of the list lives in the URL (`hx-push-url`), so back, reload and a shared
+link show the same list. Unknown values of a closed set (status, sort, ...) are a 400 with a
+message naming the parameter; free text (`q`) never fails; `per_page` out of range clamps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import MultiDict
+
+STATUS_FILTERS = ("open", "pending", "in_progress", "completed", "cancelled", "all")
+PRIORITY_FILTERS = ("low", "medium", "high")
+DUE_FILTERS = ("overdue", "today", "week", "none")
+SORT_KEYS = ("created", "updated", "title", "priority", "due")
+ORDERS = ("asc", "desc")
+
+DEFAULT_STATUS = "open"
+DEFAULT_SORT = "created"
+DEFAULT_ORDER = "desc"
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_QUERY_LENGTH = 200
+MAX_TAG_FILTERS = 10
+
+STATUS_LABELS = {
+    "open": "Open",
+    "pending": "Pending",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "all": "All",
+}
+DUE_LABELS = {"overdue": "Overdue", "today": "Due today", "week": "Next 7 days", "none": "No date"}
+SORT_LABELS = {
+    "created": "Created",
+    "updated": "Updated",
+    "title": "Title",
+    "priority": "Priority",
+    "due": "Due date",
+}
+
+
+class BadListQuery(ValueError):
+    """A query parameter the list cannot honour; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    q: str = ""
+    status: str = DEFAULT_STATUS
+    priority: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    due: str | None = None
+    sort: str = DEFAULT_SORT
+    order: str = DEFAULT_ORDER
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    def to_params(self, **changes: object) -> list[tuple[str, str]]:
+        """Query parameters for this list with `changes` applied; defaults left out."""
+        query = replace(self, **changes) if changes else self  # type: ignore[arg-type]
+        params: list[tuple[str, str]] = []
+        if query.q:
+            params.append(("q", query.q))
+        if query.status != DEFAULT_STATUS:
+            params.append(("status", query.status))
+        if query.priority:
+            params.append(("priority", query.priority))
+        params.extend(("tag", tag) for tag in query.tags)
+        if query.due:
+            params.append(("due", query.due))
+        if query.sort != DEFAULT_SORT:
+            params.append(("sort", query.sort))
+        if query.order != DEFAULT_ORDER:
+            params.append(("order", query.order))
+        if query.page != 1:
+            params.append(("page", str(query.page)))
+        if query.per_page != DEFAULT_PER_PAGE:
+            params.append(("per_page", str(query.per_page)))
+        return params
+
+    def url(self, **changes: object) -> str:
+        """A /tasks URL for this list with `changes`; a filter change goes back to page 1."""
+        if "page" not in changes and set(changes) - {"per_page"}:
+            changes["page"] = 1
+        params = self.to_params(**changes)
+        return "/tasks" + ("?" + urlencode(params) if params else "")
+
+    def without_tag(self, tag: str) -> str:
+        return self.url(tags=tuple(t for t in self.tags if t != tag))
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.priority or self.tags or self.due or self.status != "open")
+
+
+def _choice(
+    args: MultiDict[str, str], name: str, choices: tuple[str, ...], default: str | None
+) -> str | None:
+    raw = args.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise BadListQuery(f"Unknown {name} {raw[:40]!r}: use one of {', '.join(choices)}.")
+    return raw
+
+
+def _whole_number(args: MultiDict[str, str], name: str, default: int) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 9:
+        raise BadListQuery(f"{name} must be a whole number.")
+    return int(raw)
+
+
+def _clean_text(value: str) -> str:
+    """Collapse whitespace and drop control characters (PostgreSQL refuses NUL in text)."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in value)
+    return " ".join(printable.split())
+
+
+def parse_list_query(args: MultiDict[str, str]) -> ListQuery:
+    tags: list[str] = []
+    for raw in args.getlist("tag"):
+        name = _clean_text(raw)[:50]
+        if name and name.casefold() not in {t.casefold() for t in tags}:
+            tags.append(name)
+    if len(tags) > MAX_TAG_FILTERS:
+        raise BadListQuery(f"Filter by at most {MAX_TAG_FILTERS} tags at once.")
+    return ListQuery(
+        q=_clean_text(args.get("q", ""))[:MAX_QUERY_LENGTH],
+        status=_choice(args, "status", STATUS_FILTERS, DEFAULT_STATUS) or DEFAULT_STATUS,
+        priority=_choice(args, "priority", PRIORITY_FILTERS, None),
+        tags=tuple(tags),
+        due=_choice(args, "due", DUE_FILTERS, None),
+        sort=_choice(args, "sort", SORT_KEYS, DEFAULT_SORT) or DEFAULT_SORT,
+        order=_choice(args, "order", ORDERS, DEFAULT_ORDER) or DEFAULT_ORDER,
+        page=max(1, _whole_number(args, "page", 1)),
+        per_page=min(MAX_PER_PAGE, max(1, _whole_number(args, "per_page", DEFAULT_PER_PAGE))),
+    )
