@@ -86,3 +86,11 @@
 
   window.todoWeb = { toast: toast };
 })();
+
+// "All on this page" ticks every row's checkbox too, so the selection is visible.
+document.addEventListener("change", function (event) {
+  if (event.target.id !== "select-all") return;
+  document.querySelectorAll('input[name="ids"][form="bulk-form"]').forEach(function (box) {
+    box.checked = event.target.checked;
+  });
+});

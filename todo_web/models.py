@@ -174,6 +174,11 @@ class Task(TimestampMixin, Base):
     recurrence: Mapped[str | None] = mapped_column(String(500))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The occurrence of a recurring task whose completion created this one. Unique, so two
+    # completions racing (a double click, two tabs) cannot create two next occurrences.
+    recurs_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="SET NULL"), unique=True
+    )
 
     user: Mapped[User] = relationship(back_populates="tasks")
     tags: Mapped[list[Tag]] = relationship(

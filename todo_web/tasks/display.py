@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import request
+from flask import g, request
+from flask_login import current_user
 
+from ..db import get_session
 from ..models import Task
-from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS
-from .queries import OPEN_STATUSES
+from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
+from .queries import OPEN_STATUSES, view_counts
 from .views import bp
 
 
@@ -52,11 +54,49 @@ def list_url_context() -> dict[str, object]:
             return path if path.startswith("/tasks") else "/tasks"
         return "/tasks"
 
+    def smart_view_counts() -> dict[str, int]:
+        """Counts for the sidebar, computed once per request and only when a page shows it."""
+        if "view_counts" not in g:
+            g.view_counts = view_counts(get_session(), current_user)
+        return g.view_counts
+
     return {
         "here": here,
+        "smart_view_counts": smart_view_counts,
+        "view_url": view_url,
+        "view_labels": VIEW_LABELS,
+        "list_title": list_title,
+        "active_view": active_view,
         "status_choices": list(STATUS_LABELS.items()),
         "status_labels": STATUS_LABELS,
         "due_choices": list(DUE_LABELS.items()),
         "due_labels": DUE_LABELS,
         "sort_choices": list(SORT_LABELS.items()),
     }
+
+
+def list_title(query: ListQuery | None = None) -> str:
+    """The heading of the list: the view's name, or what the status filter shows."""
+    if query is None:
+        return "Tasks"
+    if query.view:
+        return VIEW_LABELS[query.view]
+    return {"open": "Inbox", "all": "All tasks"}.get(query.status, STATUS_LABELS[query.status])
+
+
+def active_view(query: ListQuery | None) -> str:
+    """Which sidebar entry the current page is (none outside the list)."""
+    if query is None or request.path != "/tasks":
+        return ""
+    return query.view or query.status
+
+
+@bp.app_template_filter("day_heading")
+def day_heading(day: date | None, today: date) -> str:
+    if day is None:
+        return "No date"
+    delta = (day - today).days
+    names = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}
+    prefix = names.get(delta)
+    label = day.strftime("%A %-d %B")
+    return f"{prefix} · {label}" if prefix else label

@@ -15,7 +15,8 @@ from werkzeug.datastructures import MultiDict
 STATUS_FILTERS = ("open", "pending", "in_progress", "completed", "cancelled", "all")
 PRIORITY_FILTERS = ("low", "medium", "high")
 DUE_FILTERS = ("overdue", "today", "week", "none")
-SORT_KEYS = ("created", "updated", "title", "priority", "due")
+SORT_KEYS = ("created", "updated", "title", "priority", "due", "completed")
+VIEWS = ("today", "upcoming", "overdue", "nodate", "completed")
 ORDERS = ("asc", "desc")
 
 DEFAULT_STATUS = "open"
@@ -41,6 +42,22 @@ SORT_LABELS = {
     "title": "Title",
     "priority": "Priority",
     "due": "Due date",
+    "completed": "Completion",
+}
+VIEW_LABELS = {
+    "today": "Today",
+    "upcoming": "Upcoming",
+    "overdue": "Overdue",
+    "nodate": "No date",
+    "completed": "Completed",
+}
+#: Where each smart view link goes: the view plus the order that suits it.
+VIEW_ORDER = {
+    "today": ("due", "asc"),
+    "upcoming": ("due", "asc"),
+    "overdue": ("due", "asc"),
+    "nodate": ("created", "desc"),
+    "completed": ("completed", "desc"),
 }
 
 
@@ -50,6 +67,10 @@ class BadListQuery(ValueError):
 
 @dataclass(frozen=True)
 class ListQuery:
+    """What the list shows. A smart `view` (today, upcoming, ...) decides the status filter
+    itself, so `status` is ignored while a view is set."""
+
+    view: str | None = None
     q: str = ""
     status: str = DEFAULT_STATUS
     priority: str | None = None
@@ -64,9 +85,11 @@ class ListQuery:
         """Query parameters for this list with `changes` applied; defaults left out."""
         query = replace(self, **changes) if changes else self  # type: ignore[arg-type]
         params: list[tuple[str, str]] = []
+        if query.view:
+            params.append(("view", query.view))
         if query.q:
             params.append(("q", query.q))
-        if query.status != DEFAULT_STATUS:
+        if query.status != DEFAULT_STATUS and not query.view:
             params.append(("status", query.status))
         if query.priority:
             params.append(("priority", query.priority))
@@ -95,7 +118,18 @@ class ListQuery:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.priority or self.tags or self.due or self.status != "open")
+        return bool(
+            self.view or self.q or self.priority or self.tags or self.due or self.status != "open"
+        )
+
+    @property
+    def groups_by_day(self) -> bool:
+        return self.view == "upcoming"
+
+
+def view_url(view: str) -> str:
+    sort, order = VIEW_ORDER[view]
+    return ListQuery(view=view, sort=sort, order=order).url()
 
 
 def _choice(
@@ -133,6 +167,7 @@ def parse_list_query(args: MultiDict[str, str]) -> ListQuery:
     if len(tags) > MAX_TAG_FILTERS:
         raise BadListQuery(f"Filter by at most {MAX_TAG_FILTERS} tags at once.")
     return ListQuery(
+        view=_choice(args, "view", VIEWS, None),
         q=_clean_text(args.get("q", ""))[:MAX_QUERY_LENGTH],
         status=_choice(args, "status", STATUS_FILTERS, DEFAULT_STATUS) or DEFAULT_STATUS,
         priority=_choice(args, "priority", PRIORITY_FILTERS, None),

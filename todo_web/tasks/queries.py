@@ -77,17 +77,6 @@ class TaskPage:
         return self.first_index + len(self.tasks) - 1
 
 
-@dataclass(frozen=True)
-class StatusCounts:
-    open: int = 0
-    completed: int = 0
-    cancelled: int = 0
-
-    @property
-    def all(self) -> int:
-        return self.open + self.completed + self.cancelled
-
-
 # -- reading -------------------------------------------------------------------------------
 
 
@@ -128,20 +117,6 @@ def list_tasks(
     return TaskPage(tasks=tasks, total=total, page=query.page, per_page=query.per_page)
 
 
-def status_counts(session: Session, user: User) -> StatusCounts:
-    rows = session.execute(
-        select(Task.status, func.count())
-        .where(Task.user_id == user.id, Task.deleted_at.is_(None))
-        .group_by(Task.status)
-    ).all()
-    by_status = {status: count for status, count in rows}
-    return StatusCounts(
-        open=sum(by_status.get(s, 0) for s in OPEN_STATUSES),
-        completed=by_status.get(TaskStatus.COMPLETED.value, 0),
-        cancelled=by_status.get(TaskStatus.CANCELLED.value, 0),
-    )
-
-
 def user_tag_names(session: Session, user: User) -> list[str]:
     """Names of the user's tags that are on at least one live task, for the filter bar."""
     statement = (
@@ -161,7 +136,9 @@ def _filter_conditions(
     session: Session, user: User, query: ListQuery, now: datetime | None
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Task.deleted_at.is_(None)]
-    if query.status == "open":
+    if query.view:
+        conditions.append(_view_condition(query.view, local_now(user.timezone, now)))
+    elif query.status == "open":
         conditions.append(Task.status.in_(OPEN_STATUSES))
     elif query.status != "all":
         conditions.append(Task.status == query.status)
@@ -174,6 +151,37 @@ def _filter_conditions(
     if query.q:
         conditions.append(search_condition(session, query.q))
     return conditions
+
+
+def _view_condition(view: str, local: datetime) -> ColumnElement[bool]:
+    """The smart views. Today holds what is due today and everything overdue; Upcoming the
+    next seven days, today included."""
+    today = local.date()
+    if view == "completed":
+        return Task.status == TaskStatus.COMPLETED.value
+    if view == "overdue":
+        return _due_condition("overdue", local)
+    is_open = Task.status.in_(OPEN_STATUSES)
+    if view == "today":
+        return and_(is_open, Task.due_date <= today)
+    if view == "upcoming":
+        return and_(is_open, Task.due_date.between(today, today + timedelta(days=6)))
+    return and_(is_open, Task.due_date.is_(None))  # nodate
+
+
+def view_counts(session: Session, user: User, now: datetime | None = None) -> dict[str, int]:
+    """How many tasks each smart view holds, in one statement."""
+    local = local_now(user.timezone, now)
+    columns = [
+        func.count().filter(_view_condition(view, local)).label(view)
+        for view in ("today", "upcoming", "overdue", "nodate", "completed")
+    ]
+    columns.append(func.count().filter(Task.status.in_(OPEN_STATUSES)).label("open"))
+    columns.append(func.count().label("all"))
+    row = session.execute(
+        select(*columns).where(Task.user_id == user.id, Task.deleted_at.is_(None))
+    ).one()
+    return dict(row._mapping)
 
 
 def _has_tag(name: str) -> ColumnElement[bool]:
@@ -269,7 +277,10 @@ def _ordering(query: ListQuery) -> list[ColumnElement[object]]:
         "updated": Task.updated_at,
         "title": func.lower(Task.title),
         "priority": Task.priority,
+        "completed": Task.completed_at,
     }[query.sort]
+    if query.sort == "completed":
+        return [Task.completed_at.is_(None).asc(), directed(key), directed(Task.id)]
     return [directed(key), directed(Task.id)]
 
 
@@ -330,7 +341,7 @@ def create_task(session: Session, user: User, data: TaskData) -> Task:
 
 def update_task(session: Session, user: User, task: Task, data: TaskData) -> Task:
     _apply(session, user, task, data)
-    task.updated_at = utcnow()  # a change of tags alone does not touch the row otherwise
+    touch(task)
     session.flush()
     return task
 
@@ -346,10 +357,27 @@ def _apply(session: Session, user: User, task: Task, data: TaskData) -> None:
     task.tags = resolve_tags(session, user, data.tags)
 
 
-def toggle_task(task: Task) -> None:
-    """Completed becomes pending; anything else becomes completed."""
-    set_status(task, TaskStatus.PENDING if task.is_completed else TaskStatus.COMPLETED)
+def touch(task: Task) -> None:
+    """Mark the task changed when only its tags changed (which leaves the row untouched)."""
     task.updated_at = utcnow()
+
+
+def complete_task(session: Session, user: User, task: Task) -> None:
+    set_status(task, TaskStatus.COMPLETED)
+    touch(task)
+
+
+def reopen_task(task: Task) -> None:
+    set_status(task, TaskStatus.PENDING)
+    touch(task)
+
+
+def toggle_task(session: Session, user: User, task: Task) -> None:
+    """Completed becomes pending; anything else becomes completed."""
+    if task.is_completed:
+        reopen_task(task)
+    else:
+        complete_task(session, user, task)
 
 
 def soft_delete(task: Task) -> None:
@@ -358,7 +386,7 @@ def soft_delete(task: Task) -> None:
 
 def restore(task: Task) -> None:
     task.deleted_at = None
-    task.updated_at = utcnow()
+    touch(task)
 
 
 def purge_deleted(session: Session, now: datetime | None = None) -> int:

@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -24,11 +25,13 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..db import get_session
+from ..errors import render_error
 from ..htmx import wants_fragment
 from ..models import Task
 from ..safe_redirect import safe_next_path
 from ..timezones import local_now
 from . import queries
+from .bulk import BulkError, UnknownTasks, apply_bulk, describe, parse_bulk_request
 from .forms import TaskForm
 from .listing import BadListQuery, ListQuery, parse_list_query
 from .presets import recurrence_for_form, repeat_choice_for_rule
@@ -70,10 +73,11 @@ def _back(default: str = "/tasks") -> Response:
 
 def _list_context(query: ListQuery) -> dict[str, object]:
     session = get_session()
+    counts = g.view_counts = queries.view_counts(session, current_user)  # the sidebar's too
     return {
         "query": query,
         "page": queries.list_tasks(session, current_user, query),
-        "counts": queries.status_counts(session, current_user),
+        "counts": counts,
         "tag_names": queries.user_tag_names(session, current_user),
         "today": local_now(current_user.timezone).date(),
     }
@@ -86,13 +90,14 @@ def _render_list_fragment(query: ListQuery, status: int = 200, extra: str = "") 
         "tasks/_list.html",
         fragment=True,
         refresh_filters=request.headers.get("HX-Trigger") != "filters",
+        bulk_open=request.headers.get("HX-Trigger") == "bulk-form",
         **_list_context(query),
     )
     return make_response(html + extra, status)
 
 
 def _counts_oob() -> str:
-    counts = queries.status_counts(get_session(), current_user)
+    counts = queries.view_counts(get_session(), current_user)
     return render_template("tasks/_counts.html", counts=counts, oob=True)
 
 
@@ -202,7 +207,7 @@ def _fill_form_from_task(form: TaskForm, task: Task) -> None:
 @bp.post("/tasks/<int:task_id>/toggle")
 def toggle(task_id: int) -> Response:
     task = _task_or_404(task_id)
-    queries.toggle_task(task)
+    queries.toggle_task(get_session(), current_user, task)
     get_session().commit()
     if wants_fragment():
         return _render_task(task, _counts_oob())
@@ -235,3 +240,39 @@ def restore(task_id: int) -> Response:
         return response
     flash(f"Restored “{task.title}”.", "success")
     return _back(url_for("tasks.index"))
+
+
+# -- bulk ----------------------------------------------------------------------------------
+
+
+@bp.post("/tasks/bulk")
+def bulk() -> Response:
+    form = request.form
+    raw_ids = form.getlist("ids")
+    if form.get("select_all"):
+        raw_ids = raw_ids + form.getlist("page_ids")
+    try:
+        bulk_request = parse_bulk_request(form.get("action"), raw_ids, form.get("value"))
+    except BulkError as error:
+        return render_error(400, str(error))
+    session = get_session()
+    try:
+        tasks = apply_bulk(session, current_user, bulk_request)
+    except UnknownTasks:
+        abort(404)
+    session.commit()
+    message = describe(bulk_request, len(tasks))
+    undo_ids = [t.id for t in tasks] if bulk_request.action == "delete" else None
+    if wants_fragment():
+        toast = render_template(
+            "_toast_oob.html", message=message, category="success", undo_ids=undo_ids
+        )
+        response = _render_list_fragment(_current_list_query(), extra=toast)
+        response.headers["HX-Retarget"] = "#task-list"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    if undo_ids:
+        flash(",".join(map(str, undo_ids)), "undo-bulk")
+    else:
+        flash(message, "success")
+    return _back()

@@ -1,0 +1,129 @@
+"""Bulk actions over selected tasks: one transaction, all or nothing.
+
+If any id in the batch is not one of the user's live tasks the whole request is a 404 and
+nothing changes, exactly as a single-task route would answer for that id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import TAG_NAME_MAX, Priority, Task, User
+from . import queries
+
+MAX_IDS = 500
+ACTIONS = ("complete", "reopen", "delete", "restore", "set_priority", "add_tag", "remove_tag")
+
+
+class BulkError(ValueError):
+    """The request is malformed (400); the message says how."""
+
+
+class UnknownTasks(LookupError):
+    """Some id is not one of the user's tasks (404)."""
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    action: str
+    ids: tuple[int, ...]
+    value: str = ""
+
+
+def parse_bulk_request(
+    action: str | None, raw_ids: Iterable[str], value: str | None
+) -> BulkRequest:
+    action = (action or "").strip()
+    if action not in ACTIONS:
+        raise BulkError(f"Unknown action {action[:40]!r}.")
+    ids: list[int] = []
+    for raw in raw_ids:
+        raw = raw.strip()
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+            raise BulkError("Task ids must be whole numbers.")
+        ids.append(int(raw))
+    unique_ids = tuple(dict.fromkeys(ids))
+    if not unique_ids:
+        raise BulkError("Select at least one task.")
+    if len(unique_ids) > MAX_IDS:
+        raise BulkError(f"Select at most {MAX_IDS} tasks at once.")
+    value = " ".join((value or "").split())
+    if action == "set_priority" and value.lower() not in {p.label for p in Priority}:
+        raise BulkError("Choose a priority: high, medium or low.")
+    if action in {"add_tag", "remove_tag"}:
+        if not value:
+            raise BulkError("Name the tag.")
+        if len(value) > TAG_NAME_MAX or "," in value:
+            raise BulkError(f"A tag is one name of at most {TAG_NAME_MAX} characters.")
+    return BulkRequest(action=action, ids=unique_ids, value=value)
+
+
+def _load(session: Session, user: User, ids: Sequence[int], *, deleted: bool) -> list[Task]:
+    """The user's tasks with these ids, locked for the update; all of them or UnknownTasks."""
+    statement = (
+        select(Task)
+        .where(Task.user_id == user.id, Task.id.in_(ids))
+        .where(Task.deleted_at.is_not(None) if deleted else Task.deleted_at.is_(None))
+        .options(selectinload(Task.tags))
+        .order_by(Task.id)
+        .with_for_update(of=Task)
+    )
+    tasks = list(session.scalars(statement))
+    if len(tasks) != len(ids):
+        raise UnknownTasks()
+    return tasks
+
+
+def apply_bulk(session: Session, user: User, request: BulkRequest) -> list[Task]:
+    """Apply the action to every task of the request; the caller commits."""
+    tasks = _load(session, user, request.ids, deleted=request.action == "restore")
+    if request.action == "complete":
+        for task in tasks:
+            if not task.is_completed:
+                queries.complete_task(session, user, task)
+    elif request.action == "reopen":
+        for task in tasks:
+            if task.is_completed:
+                queries.reopen_task(task)
+    elif request.action == "delete":
+        for task in tasks:
+            queries.soft_delete(task)
+    elif request.action == "restore":
+        for task in tasks:
+            queries.restore(task)
+    elif request.action == "set_priority":
+        priority = Priority.from_label(request.value)
+        for task in tasks:
+            task.priority = priority
+    elif request.action == "add_tag":
+        (tag,) = queries.resolve_tags(session, user, [request.value])
+        for task in tasks:
+            if tag not in task.tags:
+                task.tags.append(tag)
+                queries.touch(task)
+    elif request.action == "remove_tag":
+        key = request.value.casefold()
+        for task in tasks:
+            kept = [t for t in task.tags if t.name.casefold() != key]
+            if len(kept) != len(task.tags):
+                task.tags = kept
+                queries.touch(task)
+    session.flush()
+    return tasks
+
+
+def describe(request: BulkRequest, count: int) -> str:
+    noun = "task" if count == 1 else "tasks"
+    return {
+        "complete": f"Completed {count} {noun}.",
+        "reopen": f"Reopened {count} {noun}.",
+        "delete": f"Deleted {count} {noun}.",
+        "restore": f"Restored {count} {noun}.",
+        "set_priority": f"Set {count} {noun} to {request.value.lower()} priority.",
+        "add_tag": f"Tagged {count} {noun} #{request.value}.",
+        "remove_tag": f"Removed #{request.value} from {count} {noun}.",
+    }[request.action]
