@@ -63,6 +63,9 @@ def utcnow() -> datetime:
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # SQLite leaves foreign keys off per connection unless asked; WAL lets readers and one
     # writer work at once, and busy_timeout waits for the writer instead of failing at once.
+    # The sqlite3 module's own transaction handling is switched off (isolation_level None)
+    # so that SQLAlchemy's BEGIN below, and SAVEPOINTs, mean what they say.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -83,6 +86,7 @@ def build_engine(
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(
         url,
@@ -95,6 +99,16 @@ def build_engine(
         # Fail fast when the server is unreachable instead of hanging a worker.
         connect_args={"connect_timeout": 5},
     )
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock at the start of every transaction.
+
+    A deferred transaction that reads and then writes fails at once ("database is locked")
+    when another connection wrote in between; an immediate one waits its turn (busy_timeout)
+    instead, so concurrent requests queue rather than error.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:

@@ -7,6 +7,7 @@ from datetime import date
 from flask import g, request
 from flask_login import current_user
 
+from .. import recurrence
 from ..db import get_session
 from ..models import Task
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
@@ -34,6 +35,14 @@ def due_label(task: Task, today: date) -> str:
     if task.due_time is not None:
         text += task.due_time.strftime(" %H:%M")
     return text
+
+
+@bp.app_template_filter("describe_rule")
+def describe_rule(rule: str | None, anchor: date | None = None) -> str:
+    try:
+        return recurrence.describe_rule(rule, anchor=anchor)
+    except ValueError:
+        return "custom rule"
 
 
 @bp.app_template_test("overdue_on")

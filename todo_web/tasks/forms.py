@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from .. import recurrence
 from ..models import DESCRIPTION_MAX, TAG_NAME_MAX, TITLE_MAX, Priority, TaskStatus
 from .queries import TaskData, parse_tag_names
 
@@ -69,6 +71,34 @@ class TaskForm(FlaskForm):
         description="Separate tags with commas.",
     )
     repeat = SelectField("Repeat", choices=REPEAT_CHOICES, default="none")
+    interval = IntegerField(
+        "Every",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=recurrence.INTERVAL_MAX)],
+        description="1 = every day/week/month/year, 2 = every other, ...",
+    )
+
+    def __init__(self, *args: object, custom_rule: str | None = None, **kwargs: object) -> None:
+        """`custom_rule`: the task's stored rule when no preset describes it (one made by
+        quick add, say); the form then offers to keep it as "custom"."""
+        super().__init__(*args, **kwargs)
+        self.custom_rule = custom_rule
+        self.rule: str | None = None
+        if custom_rule:
+            label = f"Custom: {recurrence.describe_rule(custom_rule)}"
+            self.repeat.choices = [*REPEAT_CHOICES, SelectChoice("custom", label)]
+
+    def validate_repeat(self, field: SelectField) -> None:
+        """Turn repeat + interval into the RRULE to store (kept on `self.rule`)."""
+        if field.data == "custom":
+            self.rule = self.custom_rule
+            return
+        try:
+            self.rule = recurrence.rule_for_repeat(
+                field.data, self.interval.data or 1, anchor=self.due_date.data
+            )
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
 
     def validate_due_time(self, field: TimeField) -> None:
         if field.data is not None and self.due_date.data is None:
@@ -82,7 +112,7 @@ class TaskForm(FlaskForm):
         if len(names) > MAX_TAGS_PER_TASK:
             raise ValidationError(f"A task can have at most {MAX_TAGS_PER_TASK} tags.")
 
-    def to_data(self, recurrence: str | None) -> TaskData:
+    def to_data(self) -> TaskData:
         return TaskData(
             title=self.title.data,
             description=self.description.data or "",
@@ -91,5 +121,5 @@ class TaskForm(FlaskForm):
             due_date=self.due_date.data,
             due_time=self.due_time.data,
             tags=parse_tag_names(self.tags.data),
-            recurrence=recurrence,
+            recurrence=self.rule,
         )

@@ -23,11 +23,13 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from .. import recurrence
 from ..db import utcnow
 from ..models import Priority, Tag, Task, TaskStatus, User, task_tags
-from ..timezones import local_now
+from ..timezones import local_now, local_today
 from .listing import ListQuery
 
 OPEN_STATUSES = (TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value)
@@ -353,6 +355,11 @@ def _apply(session: Session, user: User, task: Task, data: TaskData) -> None:
     task.due_date = data.due_date
     task.due_time = data.due_time if data.due_date else None
     task.recurrence = data.recurrence
+    if data.recurrence and data.due_date is None:
+        # A repeat with no date starts at its first date from today on.
+        task.due_date = recurrence.first_date(
+            data.recurrence, local_today(user.timezone), tz=user.timezone
+        )
     set_status(task, data.status)
     task.tags = resolve_tags(session, user, data.tags)
 
@@ -362,9 +369,54 @@ def touch(task: Task) -> None:
     task.updated_at = utcnow()
 
 
-def complete_task(session: Session, user: User, task: Task) -> None:
+def complete_task(session: Session, user: User, task: Task) -> Task | None:
+    """Complete the task; for a recurring one, also create its next occurrence (returned).
+
+    The completed task stays as history. The next occurrence falls on the first date of the
+    series after both the due date and the user's today. It is created at most once per
+    completed occurrence: the unique tasks.recurs_from_id settles two completions racing,
+    and reopening then completing again finds the occurrence already there.
+    """
     set_status(task, TaskStatus.COMPLETED)
     touch(task)
+    if task.recurrence and task.due_date:
+        return _create_next_occurrence(session, user, task)
+    return None
+
+
+def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | None:
+    if session.scalar(select(Task.id).where(Task.recurs_from_id == task.id)) is not None:
+        return None
+    try:
+        next_date = recurrence.next_occurrence(
+            task.recurrence or "",
+            task.due_date or local_today(user.timezone),
+            task.due_time,
+            user.timezone,
+            local_today(user.timezone),
+        )
+    except ValueError:  # a stored rule that no longer parses: complete without a successor
+        return None
+    if next_date is None:  # the series has ended (COUNT or UNTIL)
+        return None
+    successor = Task(
+        user_id=user.id,
+        title=task.title,
+        description=task.description,
+        priority=task.priority,
+        due_date=next_date,
+        due_time=task.due_time,
+        recurrence=task.recurrence,
+        recurs_from_id=task.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(successor)
+            successor.tags = list(task.tags)
+            session.flush()
+    except IntegrityError:  # a concurrent completion created it first
+        return None
+    return successor
 
 
 def reopen_task(task: Task) -> None:

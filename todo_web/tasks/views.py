@@ -7,6 +7,7 @@ once, and render. A task that is not the current user's is a 404, like a missing
 
 from __future__ import annotations
 
+from datetime import date, time
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
@@ -24,6 +25,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from .. import recurrence
 from ..db import get_session
 from ..errors import render_error
 from ..htmx import wants_fragment
@@ -34,7 +36,6 @@ from . import queries
 from .bulk import BulkError, UnknownTasks, apply_bulk, describe, parse_bulk_request
 from .forms import TaskForm
 from .listing import BadListQuery, ListQuery, parse_list_query
-from .presets import recurrence_for_form, repeat_choice_for_rule
 
 bp = Blueprint("tasks", __name__)
 
@@ -150,7 +151,7 @@ def create() -> Response:
             render_template("tasks/index.html", form=form, **_list_context(ListQuery())), 400
         )
     session = get_session()
-    task = queries.create_task(session, current_user, form.to_data(recurrence_for_form(form, None)))
+    task = queries.create_task(session, current_user, form.to_data())
     session.commit()
     if wants_fragment():
         fresh_form = render_template(
@@ -179,35 +180,87 @@ def detail(task_id: int) -> Response | str:
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 def edit(task_id: int) -> Response | str:
     task = _task_or_404(task_id)
-    form = TaskForm(obj=task) if request.method == "GET" else TaskForm()
+    preset = recurrence.repeat_choice_for_rule(task.recurrence)
+    custom_rule = task.recurrence if preset is None else None
     if request.method == "GET":
-        _fill_form_from_task(form, task)
-    elif form.validate():
-        session = get_session()
-        queries.update_task(
-            session, current_user, task, form.to_data(recurrence_for_form(form, task.recurrence))
-        )
-        session.commit()
-        if wants_fragment():
-            return _render_task(task, _counts_oob() + _toast_oob("Saved."))
-        flash("Saved.", "success")
-        return _back()
+        form = TaskForm(obj=task, custom_rule=custom_rule)
+        _fill_form_from_task(form, task, preset)
+    else:
+        form = TaskForm(custom_rule=custom_rule)
+        if form.validate():
+            session = get_session()
+            queries.update_task(session, current_user, task, form.to_data())
+            session.commit()
+            if wants_fragment():
+                return _render_task(task, _counts_oob() + _toast_oob("Saved."))
+            flash("Saved.", "success")
+            return _back()
     status = 400 if form.errors else 200
     template = "tasks/_task_edit.html" if wants_fragment() else "tasks/edit.html"
-    return make_response(render_template(template, form=form, task=task), status)
+    return make_response(
+        render_template(
+            template,
+            form=form,
+            task=task,
+            **_schedule_preview(task.recurrence, task.due_date, task.due_time),
+        ),
+        status,
+    )
 
 
-def _fill_form_from_task(form: TaskForm, task: Task) -> None:
+def _fill_form_from_task(form: TaskForm, task: Task, preset: tuple[str, int] | None) -> None:
     form.priority.data = task.priority.label
     form.status.data = task.status
     form.tags.data = ", ".join(tag.name for tag in task.tags)
-    form.repeat.data = repeat_choice_for_rule(task.recurrence)
+    form.repeat.data, form.interval.data = preset or ("custom", 1)
+
+
+def _schedule_preview(
+    rule: str | None, due_date: date | None, due_time: time | None
+) -> dict[str, object]:
+    """What the form shows under the schedule: the next three dates the task will move to
+    as it is completed (from today when there is no due date yet)."""
+    if not rule:
+        return {"next_dates": [], "rule_text": ""}
+    tz = current_user.timezone
+    today = local_now(tz).date()
+    try:
+        start = due_date or recurrence.first_date(rule, today, tz=tz)
+        dates = recurrence.next_dates(rule, start, due_time, tz, today, 3) if start else []
+        if start and (due_date is None or start > today):
+            dates = [start, *dates][:3]
+        return {"next_dates": dates, "rule_text": recurrence.describe_rule(rule, anchor=start)}
+    except ValueError as error:
+        return {"next_dates": [], "rule_error": str(error)}
+
+
+@bp.get("/tasks/repeat-preview")
+def repeat_preview() -> str:
+    """The next dates for the schedule fields as typed (htmx, on change; saves nothing)."""
+    if request.args.get("repeat") == "custom":
+        return ""  # a stored custom rule: its dates are already on the page
+    try:
+        due_date = date.fromisoformat(request.args.get("due_date", ""))
+    except ValueError:
+        due_date = None
+    try:
+        interval = int(request.args.get("interval") or 1)
+        rule = recurrence.rule_for_repeat(request.args.get("repeat", "none"), interval)
+    except ValueError as error:
+        return render_template("tasks/_next_dates.html", rule_error=str(error))
+    return render_template("tasks/_next_dates.html", **_schedule_preview(rule, due_date, None))
 
 
 @bp.post("/tasks/<int:task_id>/toggle")
 def toggle(task_id: int) -> Response:
+    """Completed ⇄ pending. The button also sends the state it asks for (`state`), so a
+    double click or a second tab completes once instead of completing and reopening."""
     task = _task_or_404(task_id)
-    queries.toggle_task(get_session(), current_user, task)
+    wanted = request.form.get("state", "")
+    if wanted not in {"", "completed", "pending"}:
+        return render_error(400, "state must be completed or pending.")
+    if not wanted or (wanted == "completed") != task.is_completed:
+        queries.toggle_task(get_session(), current_user, task)
     get_session().commit()
     if wants_fragment():
         return _render_task(task, _counts_oob())
