@@ -67,6 +67,15 @@ def app(database_url: str) -> Iterator[Flask]:
     get_database(app).engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context() -> None:
+    """Replaces pytest-flask's fixture of this name, which pushes one request context around
+    each test. Every test-client request would then reuse that context's `g` instead of
+    getting its own, as it does under a real server: Flask-Login's cached user, Flask-WTF's
+    cached CSRF token (stale once login clears the session) and the request's database
+    session would leak from one request into the next."""
+
+
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
     """A session of its own, outside any request, for arranging and checking data."""

@@ -110,7 +110,9 @@ def login() -> Response | str:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    logout_user()
+    # In this order: logout_user() leaves a note in the session that tells Flask-Login to
+    # delete the remember-me cookie, which a clear() after it would wipe out.
     session.clear()
+    logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -1,0 +1,76 @@
+"""Passwords: pre-hashed before bcrypt, so length and non-ASCII text are safe."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from todo_web.passwords import check_password, hash_password
+
+from ..helpers import login, logout, register
+from .support import stored_user
+
+NON_ASCII = "pässwörd-密码-🔑"
+SHARED_72 = "s" * 72
+
+
+@pytest.mark.parametrize(
+    "password", ["p" * 200, NON_ASCII, "p" * 1000], ids=["200-chars", "non-ascii", "1000-chars"]
+)
+def test_password_registers_and_logs_in(client: FlaskClient, password: str) -> None:
+    assert register(client, email="alice@example.com", password=password).status_code == 302
+    logout(client)
+    assert client.get("/tasks").status_code == 302
+    response = login(client, "alice@example.com", password)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks"
+    assert client.get("/tasks").status_code == 200
+
+
+def test_non_ascii_password_needs_the_exact_characters(client: FlaskClient) -> None:
+    register(client, password=NON_ASCII)
+    logout(client)
+    assert login(client, "alice@example.com", "passwort-密码-🔑").status_code == 400
+    assert login(client, "alice@example.com", "pässwörd-密码-").status_code == 400
+
+
+def test_passwords_sharing_first_72_bytes_are_different(client: FlaskClient) -> None:
+    """bcrypt alone reads only 72 bytes: these two would be the same password to it."""
+    first, second = SHARED_72 + "a" * 28, SHARED_72 + "b" * 28
+    assert len(first.encode()) == len(second.encode()) == 100
+    register(client, email="alice@example.com", password=first)
+    logout(client)
+    assert login(client, "alice@example.com", second).status_code == 400
+    assert client.get("/tasks").status_code == 302
+    assert login(client, "alice@example.com", first).status_code == 302
+
+
+def test_stored_hash_is_bcrypt_and_not_the_password(
+    client: FlaskClient, db_session: Session
+) -> None:
+    password = "correct horse battery staple"
+    register(client, password=password)
+    user = stored_user(db_session, "alice@example.com")
+    assert user is not None
+    assert user.password_hash.startswith("$2b$")
+    assert password not in user.password_hash
+    assert check_password(password, user.password_hash)
+
+
+def test_each_hash_has_its_own_salt() -> None:
+    one, two = hash_password("correct horse", 4), hash_password("correct horse", 4)
+    assert one != two
+    assert check_password("correct horse", one) and check_password("correct horse", two)
+
+
+def test_bytes_beyond_72_count() -> None:
+    stored = hash_password(SHARED_72 + "a", 4)
+    assert check_password(SHARED_72 + "a", stored)
+    assert not check_password(SHARED_72 + "b", stored)
+    assert not check_password(SHARED_72, stored)
+
+
+@pytest.mark.parametrize("stored", ["", "plain text", "$2b$04$tooshort", "é"])
+def test_malformed_stored_hash_never_matches(stored: str) -> None:
+    assert check_password("correct horse", stored) is False
