@@ -51,14 +51,6 @@ def empty_all_tables(app: Flask) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
 
 
-@pytest.fixture(autouse=True)
-def _push_request_context() -> None:
-    """Replaces pytest-flask's fixture of this name, which keeps one request context pushed
-    for the whole test. Every test-client request would then share its app context: one
-    `g`, so one database session and one cached CSRF token across requests, unlike a real
-    server, where each request gets its own."""
-
-
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app(app_config(database_url))
