@@ -13,8 +13,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from todo_web.config import database_url_from_env
-from todo_web.db import build_engine
-from todo_web.models import Base
+from todo_web.db import UTCDateTime, build_engine
+from todo_web.models import Base, PriorityType
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 target_metadata = Base.metadata
@@ -28,12 +28,23 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES)
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write the app's column types as the plain SQLAlchemy types they store as, so that
+    migrations do not import application code that may change later."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, PriorityType):
+        return "sa.SmallInteger()"
+    return False
+
+
 def run_with_connection(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         include_name=include_name,
         compare_type=True,
+        render_item=render_item,
         # SQLite cannot ALTER most things; batch mode recreates the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
     )

@@ -69,6 +69,14 @@ def _push_request_context() -> None:
 
 
 @pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Replaces pytest-flask's client, which is used inside `with`: that keeps the last
+    request's context pushed, so a second client in the same test would run inside the
+    first one's app context and see its logged-in user."""
+    return app.test_client()
+
+
+@pytest.fixture
 def db_session(app: Flask) -> Iterator[Session]:
     """A session of its own, outside any request, for arranging and checking data."""
     session = get_database(app).session_factory()

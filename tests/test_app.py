@@ -98,7 +98,7 @@ def test_database_outage_gives_friendly_503_page(database_url: str) -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": down_url})
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1:token"  # forces a user lookup, which needs the database
+        session["_user_id"] = "1:token:session"  # forces a user lookup, which needs the database
     response = client.get("/tasks")
     assert response.status_code == 503
     assert "briefly unavailable" in response.get_data(as_text=True)

@@ -11,8 +11,9 @@ from dotenv import load_dotenv
 from flask import Flask, Response, redirect, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db
+from . import db, security
 from .config import ConfigError, load_config
 from .errors import register_error_handlers
 from .htmx import add_vary_header
@@ -36,8 +37,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _finish_config(app)
 
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     csrf.init_app(app)
+    security.init_app(app)
 
     from .auth import bp as auth_bp
     from .auth import init_login_manager

@@ -84,6 +84,13 @@ def load_config(
         "MAIL_URL": environ.get("MAIL_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM") or "todo-web <no-reply@localhost>",
         "BASE_URL": (environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (Heroku,
+        # Render, a load balancer: 1). 0 trusts none.
+        "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
+        # A login session ends after this long without a request...
+        "SESSION_IDLE_MINUTES": _int(environ, "SESSION_IDLE_MINUTES", 14 * 24 * 60),
+        # ...and in any case this long after login (remember-me cookies too).
+        "SESSION_ABSOLUTE_DAYS": _int(environ, "SESSION_ABSOLUTE_DAYS", 30),
         # ~250 ms per hash on a 2-core machine; tests lower it to 4.
         "BCRYPT_ROUNDS": _int(environ, "BCRYPT_ROUNDS", 12),
         # None means "Secure unless the app runs in debug or testing mode".

@@ -63,9 +63,9 @@ def utcnow() -> datetime:
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # SQLite leaves foreign keys off per connection unless asked; WAL lets readers and one
     # writer work at once, and busy_timeout waits for the writer instead of failing at once.
-    # The sqlite3 module's own transaction handling is switched off (isolation_level None)
-    # so that SQLAlchemy's BEGIN below, and SAVEPOINTs, mean what they say.
-    dbapi_connection.isolation_level = None
+    # The sqlite3 module's own transaction handling stays on: it opens the transaction at
+    # the first write, not at the first read, so a request that reads and then writes waits
+    # for another writer (busy_timeout) instead of failing on a stale snapshot.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -86,7 +86,6 @@ def build_engine(
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(
         url,
@@ -99,16 +98,6 @@ def build_engine(
         # Fail fast when the server is unreachable instead of hanging a worker.
         connect_args={"connect_timeout": 5},
     )
-
-
-def _begin_immediate(connection: Any) -> None:
-    """Take SQLite's write lock at the start of every transaction.
-
-    A deferred transaction that reads and then writes fails at once ("database is locked")
-    when another connection wrote in between; an immediate one waits its turn (busy_timeout)
-    instead, so concurrent requests queue rather than error.
-    """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -147,6 +136,11 @@ def get_session() -> Session:
     return g.db_session
 
 
+def close_request_session() -> None:
+    """End the request's session early (rolling back anything not committed)."""
+    _close_session(None)
+
+
 def _close_session(exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is None:
@@ -155,4 +149,4 @@ def _close_session(exc: BaseException | None) -> None:
         if exc is not None:
             session.rollback()
     finally:
-        session.close()
+        session.close()  # rolls back whatever the view did not commit

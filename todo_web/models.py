@@ -118,8 +118,11 @@ class User(TimestampMixin, Base):
     is_active = True
     is_anonymous = False
 
+    #: The login session this request runs in (set by the auth blueprint, never stored).
+    login_session_id = None  # str | None, per loaded instance; not a column
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_token}:{self.login_session_id or ''}"
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
@@ -214,3 +217,18 @@ class Tag(Base):
 # One tag per name per user, whatever the case it was typed in. (SQLite's lower() folds
 # ASCII only; the tag service compares case-folded names in Python as well.)
 Index("uq_tags_user_id_lower_name", Tag.user_id, func.lower(Tag.name), unique=True)
+
+
+class LoginSession(Base):
+    """One logged-in browser. The session cookie (and a remember-me cookie) name it; logout
+    revokes it, so a copied cookie is worthless afterwards. Idle and absolute lifetimes are
+    checked against it on every request."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")

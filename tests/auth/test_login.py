@@ -182,10 +182,12 @@ def test_cookies_are_secure_in_production(
             **https,
         )
         assert response.status_code == 302
-        for name in ("session", "remember_token"):
+        # Over HTTPS the cookies take the __Host- prefix: Secure, Path=/, no Domain.
+        for name in ("__Host-session", "__Host-remember_token"):
             cookie = set_cookie(response, name)
             assert cookie is not None, name
             assert "secure" in cookie, name
+            assert cookie.get("path") == "/" and "domain" not in cookie, name
             assert "httponly" in cookie and cookie["samesite"] == "Lax", name
     finally:
         get_database(production).engine.dispose()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,21 +21,6 @@ def _rounds() -> int:
 
 def user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.strip().lower()))
-
-
-def load_user_for_login_id(session: Session, login_id: str) -> User | None:
-    """The user behind a Flask-Login id ``"<user id>:<session token>"``, if still valid."""
-    user_id, _, token = login_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or not _secrets_equal(user.session_token, token):
-        return None
-    return user
-
-
-def _secrets_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def create_user(session: Session, *, name: str, email: str, password: str) -> User:

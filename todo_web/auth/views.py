@@ -16,16 +16,15 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required
 
 from ..db import get_session
 from ..htmx import is_htmx
 from ..models import User
 from ..safe_redirect import safe_next_path
-from . import queries
+from . import queries, sessions
 from .forms import LoginForm, RegistrationForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -41,11 +40,13 @@ def init_login_manager(app: Flask) -> LoginManager:
     # "strong" would log out phone users whenever their IP address changes.
     manager.session_protection = "basic"
 
+    app.after_request(sessions.touch_after_request)
+
     @manager.user_loader
     def load_user(login_id: str) -> User | None:
         if g.get("database_unavailable"):
             return None  # rendering the 503 page must not touch the database again
-        return queries.load_user_for_login_id(get_session(), login_id)
+        return sessions.load_user(get_session(), login_id)
 
     @manager.unauthorized_handler
     def unauthorized() -> Response:
@@ -61,11 +62,6 @@ def init_login_manager(app: Flask) -> LoginManager:
     return manager
 
 
-def _start_session(user: User, remember: bool) -> None:
-    session.clear()
-    login_user(user, remember=remember)
-
-
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Response | str:
     if current_user.is_authenticated:
@@ -77,11 +73,11 @@ def register() -> Response | str:
             user = queries.create_user(
                 db, name=form.name.data, email=form.email.data, password=form.password.data
             )
+            sessions.log_in(db, user)
             db.commit()
         except queries.EmailTaken:
             form.email.errors.append("An account with this e-mail address already exists.")
         else:
-            _start_session(user, remember=False)
             flash(f"Welcome, {user.name}!", "success")
             return redirect(url_for("tasks.index"))
     status = 400 if form.errors else 200
@@ -96,9 +92,11 @@ def login() -> Response | str:
     form = LoginForm()
     error: str | None = None
     if form.validate_on_submit():
-        user = queries.authenticate(get_session(), form.email.data, form.password.data)
+        db = get_session()
+        user = queries.authenticate(db, form.email.data, form.password.data)
         if user is not None:
-            _start_session(user, remember=form.remember.data)
+            sessions.log_in(db, user, remember=form.remember.data)
+            db.commit()
             return redirect(next_path or url_for("tasks.index"))
         error = WRONG_CREDENTIALS
     status = 400 if (form.errors or error) else 200
@@ -110,9 +108,8 @@ def login() -> Response | str:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    # In this order: logout_user() leaves a note in the session that tells Flask-Login to
-    # delete the remember-me cookie, which a clear() after it would wipe out.
-    session.clear()
-    logout_user()
+    db = get_session()
+    sessions.log_out(db)
+    db.commit()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -1,0 +1,127 @@
+"""Login sessions kept in the database, so that they can end for good.
+
+The Flask-Login id is ``"<user id>:<user token>:<login session id>"``. The user token ends
+every session of a user at once (password change or reset); the login session row ends one
+(logout), and carries the idle and absolute lifetimes. A remember-me cookie holds the same
+id, so it dies with its session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from flask import Response, current_app, g, request, session
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..db import close_request_session, get_database, utcnow
+from ..models import LoginSession, User
+
+#: last_seen_at is written at most this often per session, not on every request.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def _lifetimes() -> tuple[timedelta, timedelta]:
+    config = current_app.config
+    return (
+        timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        timedelta(days=config["SESSION_ABSOLUTE_DAYS"]),
+    )
+
+
+def log_in(db: Session, user: User, *, remember: bool = False) -> None:
+    """Start a new login session for `user` in this browser; the caller commits.
+
+    The cookie session is cleared first, so nothing from before login (a fixed session id,
+    a CSRF token an attacker saw) carries over.
+    """
+    row = LoginSession(
+        id=secrets.token_urlsafe(32),
+        user_id=user.id,
+        user_agent=(request.headers.get("User-Agent") or "")[:200],
+    )
+    db.add(row)
+    db.flush()
+    user.login_session_id = row.id
+    session.clear()
+    login_user(user, remember=remember, duration=_lifetimes()[1])
+
+
+def log_out(db: Session) -> None:
+    """End the current login session for good; the caller commits."""
+    session_id = getattr(current_user, "login_session_id", None)
+    if session_id:
+        db.execute(
+            update(LoginSession)
+            .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    # In this order: logout_user() leaves a note in the cookie session telling Flask-Login
+    # to delete the remember-me cookie; clearing afterwards would drop that note.
+    session.clear()
+    logout_user()
+
+
+def end_other_sessions(db: Session, user: User) -> None:
+    """After a password change: every other session and remember-me cookie of the user
+    ends; this browser gets a fresh session. The caller commits."""
+    remember = bool(
+        session.get("_remember")
+        or request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    )
+    db.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    user.rotate_session_token()
+    log_in(db, user, remember=remember)
+
+
+def load_user(db: Session, login_id: str, now: datetime | None = None) -> User | None:
+    """The user behind a Flask-Login id, if the id is current; None logs the browser out."""
+    user_id, token, session_id = (login_id.split(":") + ["", ""])[:3]
+    if not user_id.isdigit() or not token or not session_id:
+        return None
+    row = db.execute(
+        select(User, LoginSession)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == int(user_id), LoginSession.id == session_id)
+    ).first()
+    if row is None:
+        return None
+    user, login_session = row
+    now = now or utcnow()
+    idle, absolute = _lifetimes()
+    if (
+        not hmac.compare_digest(user.session_token.encode(), token.encode())
+        or login_session.revoked_at is not None
+        or now - login_session.created_at > absolute
+        or now - login_session.last_seen_at > idle
+    ):
+        return None
+    if now - login_session.last_seen_at > LAST_SEEN_RESOLUTION:
+        g.touch_login_session = (session_id, now)
+    user.login_session_id = session_id
+    return user
+
+
+def touch_after_request(response: Response) -> Response:
+    """Record that the login session was just used (for the idle lifetime).
+
+    Done after the view, in a transaction of its own once the request's session is closed:
+    a GET has no commit to ride on, and a view's uncommitted changes must not be committed
+    by this. Written at most every LAST_SEEN_RESOLUTION per session.
+    """
+    pending = g.pop("touch_login_session", None)
+    if pending is not None and response.status_code < 500:
+        session_id, now = pending
+        close_request_session()
+        with get_database().engine.begin() as connection:
+            connection.execute(
+                update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=now)
+            )
+    return response
