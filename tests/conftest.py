@@ -51,6 +51,22 @@ def empty_all_tables(app: Flask) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context() -> None:
+    """Replaces pytest-flask's fixture of the same name, which pushes one request context
+    around each whole test: every client request then reuses its app context, so `g` (the
+    database session, Flask-WTF's CSRF token, Flask-Login's user) leaks from one request
+    into the next. A test that needs a context pushes its own (`with app.app_context():`)."""
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Replaces pytest-flask's `client`, which is opened with `with`: that keeps the last
+    request's context pushed, and a second client's request would then run inside it and
+    see the first client's logged-in user. Here every request ends like on a real server."""
+    return app.test_client()
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app(app_config(database_url))
