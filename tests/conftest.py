@@ -21,6 +21,7 @@ from todo_web.db import Base, get_database
 
 from .database import fresh_database, is_postgres, upgrade
 from .helpers import register
+from .smtp import SmtpServer
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +94,11 @@ def user_client(client: FlaskClient) -> FlaskClient:
 @pytest.fixture
 def tmp_dir(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A running SMTP server on 127.0.0.1 that records every message it receives."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
