@@ -21,6 +21,7 @@ from todo_web.db import Base, get_database
 
 from .database import fresh_database, is_postgres, upgrade
 from .helpers import register
+from .smtp import SmtpServer
 
 
 @pytest.fixture(scope="session")
@@ -51,29 +52,28 @@ def empty_all_tables(app: Flask) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context() -> None:
+    """Replaces pytest-flask's fixture of the same name, which pushes one request context
+    around each whole test: every client request then reuses its app context, so `g` (the
+    database session, Flask-WTF's CSRF token, Flask-Login's user) leaks from one request
+    into the next. A test that needs a context pushes its own (`with app.app_context():`)."""
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Replaces pytest-flask's `client`, which is opened with `with`: that keeps the last
+    request's context pushed, and a second client's request would then run inside it and
+    see the first client's logged-in user. Here every request ends like on a real server."""
+    return app.test_client()
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     app = create_app(app_config(database_url))
     empty_all_tables(app)
     yield app
     get_database(app).engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def _push_request_context() -> None:
-    """Replaces pytest-flask's fixture of this name, which pushes one request context around
-    each test. Every test-client request would then reuse that context's `g` instead of
-    getting its own, as it does under a real server: Flask-Login's cached user, Flask-WTF's
-    cached CSRF token (stale once login clears the session) and the request's database
-    session would leak from one request into the next."""
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """Replaces pytest-flask's client, which is used inside `with`: that keeps the last
-    request's context pushed, so a second client in the same test would run inside the
-    first one's app context and see its logged-in user."""
-    return app.test_client()
 
 
 @pytest.fixture
@@ -94,3 +94,11 @@ def user_client(client: FlaskClient) -> FlaskClient:
 @pytest.fixture
 def tmp_dir(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A running SMTP server on 127.0.0.1 that records every message it receives."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -13,7 +13,7 @@ from todo_web.db import Base
 
 from .database import downgrade, fresh_database, upgrade
 
-APP_TABLES = {"users", "tasks", "tags", "task_tags"}
+APP_TABLES = {"users", "tasks", "tags", "task_tags", "outbox"}
 
 
 def table_names(url: str) -> set[str]:

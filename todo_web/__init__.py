@@ -47,12 +47,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .auth import init_login_manager
     from .health import bp as health_bp
+    from .mail import init_app as init_mail
+    from .settings import bp as settings_bp
     from .tasks import bp as tasks_bp
 
     init_login_manager(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(settings_bp)
+    init_mail(app)
     register_error_handlers(app)
     app.after_request(add_vary_header)
 

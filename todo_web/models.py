@@ -1,4 +1,4 @@
-"""The data model: users, their tasks, tags and the association between them.
+"""The data model: users, their tasks, tags, the association between them, and the outbox.
 
 Constraints live in the database as well as in the forms, so that a bug in a view or a
 hand-written script cannot store a task without a title or a completed task without its
@@ -10,14 +10,17 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
     Date,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     Table,
@@ -25,6 +28,7 @@ from sqlalchemy import (
     Time,
     false,
     func,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -232,3 +236,44 @@ class LoginSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class Outbox(Base):
+    """An e-mail waiting to be sent, written in the transaction of the change it announces.
+
+    The mail worker (todo_web.mail.worker) claims due rows, sends them and records the
+    outcome: `sent_at` on success; on failure `attempts`, `last_error` and a later
+    `next_attempt_at`, until it gives up and sets `failed_at`. `payload` holds the rendered
+    mail ({"subject", "text", "html"}), so the worker needs no knowledge of what it sends.
+    `dedupe_key`, when set, is unique: the database itself refuses a second daily digest
+    for the same user and day, however many workers race to write it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # The worker's claim: rows neither sent nor given up on, oldest due first.
+        Index(
+            "ix_outbox_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    # The mails of a deleted account go with it; a mail need not belong to a user.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

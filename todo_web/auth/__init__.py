@@ -1,5 +1,6 @@
-"""Accounts: register, log in, log out, and the Flask-Login wiring."""
+"""Accounts: register, log in, log out, password reset, and the Flask-Login wiring."""
 
+from . import reset_views  # noqa: F401  (adds the /auth/reset routes to bp)
 from .views import bp, init_login_manager
 
 __all__ = ["bp", "init_login_manager"]

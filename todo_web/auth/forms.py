@@ -59,3 +59,16 @@ class LoginForm(FlaskForm):
     # No minimum here: a login form must not tell which rule a stored password follows.
     password = PasswordField("Password", validators=[InputRequired(), Length(max=PASSWORD_MAX)])
     remember = BooleanField("Remember me")
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "E-mail",
+        filters=[normalize_email],
+        validators=[DataRequired(), Length(max=EMAIL_MAX), Email()],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field("New password")
+    confirm = confirm_field()

@@ -49,3 +49,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         burn_check(password, _rounds())
         return None
     return user if check_password(password, user.password_hash) else None
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Store a new password and end every session and remember-me cookie of `user`.
+
+    The view that calls this logs the current browser in again if it should stay in.
+    """
+    user.password_hash = hash_password(password, _rounds())
+    user.rotate_session_token()
+    session.flush()

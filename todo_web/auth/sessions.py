@@ -65,25 +65,9 @@ def log_out(db: Session) -> None:
     logout_user()
 
 
-def end_other_sessions(db: Session, user: User) -> None:
-    """After a password change: every other session and remember-me cookie of the user
-    ends; this browser gets a fresh session. The caller commits."""
-    remember = bool(
-        session.get("_remember")
-        or request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
-    )
-    db.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    user.rotate_session_token()
-    log_in(db, user, remember=remember)
-
-
 def load_user(db: Session, login_id: str, now: datetime | None = None) -> User | None:
     """The user behind a Flask-Login id, if the id is current; None logs the browser out."""
-    user_id, token, session_id = (login_id.split(":") + ["", ""])[:3]
+    user_id, token, session_id = [*login_id.split(":"), "", ""][:3]
     if not user_id.isdigit() or not token or not session_id:
         return None
     row = db.execute(

@@ -1,0 +1,148 @@
+"""The mail worker: schedule digests, claim due mails, send them, record the outcome.
+
+`MailWorker.run_once(now)` is one round and takes the time as an argument, so tests can
+drive it through hours of retries without sleeping. `run_forever()` repeats rounds,
+sleeping `interval` seconds after a round that found nothing to send, and stops after
+the current round on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from ..db import get_database, utcnow
+from . import outbox
+from .digest import schedule_digests
+from .messages import build_message
+from .outbox import ClaimedMail, RetryPolicy
+from .transport import MailError, PermanentMailError, Transport, transport_from_url
+
+logger = logging.getLogger("todo_web.mail")
+
+#: Sent and given-up mails are kept this long (to look into a problem), then deleted.
+KEEP_DONE = timedelta(days=30)
+PURGE_EVERY = timedelta(hours=1)
+
+
+@dataclass
+class RoundReport:
+    digests: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+@dataclass
+class MailWorker:
+    app: Flask
+    transport: Transport
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    batch_size: int = 10
+    _last_purge: datetime | None = None
+
+    @classmethod
+    def from_app(cls, app: Flask, *, batch_size: int = 10) -> MailWorker:
+        """A worker for `app`, sending through its MAIL_URL (or to the log)."""
+        transport = transport_from_url(app.config["MAIL_URL"])
+        return cls(app=app, transport=transport, batch_size=batch_size)
+
+    def _session(self) -> Session:
+        return get_database(self.app).session_factory()
+
+    def run_once(self, now: datetime | None = None) -> RoundReport:
+        """One round: queue digests that are due, then send one batch of due mails."""
+        now = now or utcnow()
+        report = RoundReport()
+        with self.app.app_context(), self._session() as session:
+            report.digests = schedule_digests(session, now)
+            session.commit()
+            self._maybe_purge(session, now)
+            batch = outbox.claim(session, now, limit=self.batch_size, policy=self.policy)
+            if batch:
+                self._deliver(session, batch, now, report)
+        return report
+
+    def _deliver(
+        self, session: Session, batch: list[ClaimedMail], now: datetime, report: RoundReport
+    ) -> None:
+        sender = self.app.config["MAIL_FROM"]
+        try:
+            with self.transport.connect() as connection:
+                for mail in batch:
+                    try:
+                        connection.send(build_message(mail, sender))
+                    except MailError as exc:
+                        self._failed(session, mail, now, str(exc), exc, report)
+                    except Exception as exc:  # a malformed row must not stop the others
+                        logger.exception("mail %s could not be built or sent", mail.id)
+                        self._failed(session, mail, now, repr(exc), PermanentMailError(), report)
+                    else:
+                        outbox.mark_sent(session, mail, now)
+                        report.sent += 1
+                        logger.info("mail %s (%s) sent to %s", mail.id, mail.kind, mail.recipient)
+        except MailError as exc:  # could not connect or log in: the whole batch waits
+            logger.warning("mail server unavailable: %s", exc)
+            for mail in batch:
+                self._failed(session, mail, now, str(exc), exc, report)
+
+    def _failed(
+        self,
+        session: Session,
+        mail: ClaimedMail,
+        now: datetime,
+        error: str,
+        exc: Exception,
+        report: RoundReport,
+    ) -> None:
+        permanent = isinstance(exc, PermanentMailError)
+        gave_up = outbox.mark_failed(
+            session, mail, now, error, permanent=permanent, policy=self.policy
+        )
+        if gave_up:
+            report.failed += 1
+            logger.error(
+                "mail %s (%s) to %s given up after %s attempt(s): %s",
+                mail.id,
+                mail.kind,
+                mail.recipient,
+                mail.attempts,
+                error,
+            )
+        else:
+            report.retried += 1
+
+    def _maybe_purge(self, session: Session, now: datetime) -> None:
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        removed = outbox.purge(session, now, KEEP_DONE)
+        if removed:
+            logger.info("removed %s old outbox rows", removed)
+
+    def run_forever(
+        self,
+        interval: float,
+        stop: threading.Event | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            try:
+                report = self.run_once(clock())
+            except Exception:  # the database went away: log, wait, try again
+                logger.exception("mail worker round failed")
+                stop.wait(interval)
+                continue
+            if report.claimed < self.batch_size:
+                stop.wait(interval)

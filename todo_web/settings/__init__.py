@@ -1,0 +1,5 @@
+"""`/settings`: profile, time zone, notifications, password, deleting the account."""
+
+from .views import bp
+
+__all__ = ["bp"]
