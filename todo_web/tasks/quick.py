@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, flash, make_response, render_template, request
 from flask_login import current_user
 
+from .. import notifications
 from ..db import get_session
 from ..htmx import wants_fragment
 from ..models import Priority
@@ -52,6 +53,7 @@ def quick_add() -> Response:
             recurrence=parsed.recurrence,
         ),
     )
+    notifications.task_changed(session, current_user, task, "created")
     session.commit()
     message = f"Added “{task.title}”."
     if wants_fragment():

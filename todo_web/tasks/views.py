@@ -25,7 +25,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from .. import recurrence
+from .. import notifications, recurrence
 from ..db import get_session
 from ..errors import render_error
 from ..htmx import wants_fragment
@@ -152,6 +152,7 @@ def create() -> Response:
         )
     session = get_session()
     task = queries.create_task(session, current_user, form.to_data())
+    notifications.task_changed(session, current_user, task, "created")
     session.commit()
     if wants_fragment():
         fresh_form = render_template(
@@ -190,6 +191,7 @@ def edit(task_id: int) -> Response | str:
         if form.validate():
             session = get_session()
             queries.update_task(session, current_user, task, form.to_data())
+            notifications.task_changed(session, current_user, task, "updated")
             session.commit()
             if wants_fragment():
                 return _render_task(task, _counts_oob() + _toast_oob("Saved."))
@@ -259,9 +261,11 @@ def toggle(task_id: int) -> Response:
     wanted = request.form.get("state", "")
     if wanted not in {"", "completed", "pending"}:
         return render_error(400, "state must be completed or pending.")
+    session = get_session()
     if not wanted or (wanted == "completed") != task.is_completed:
-        queries.toggle_task(get_session(), current_user, task)
-    get_session().commit()
+        queries.toggle_task(session, current_user, task)
+        notifications.task_changed(session, current_user, task, "updated")
+    session.commit()
     if wants_fragment():
         return _render_task(task, _counts_oob())
     return _back()
@@ -270,8 +274,10 @@ def toggle(task_id: int) -> Response:
 @bp.post("/tasks/<int:task_id>/delete")
 def delete(task_id: int) -> Response:
     task = _task_or_404(task_id)
+    session = get_session()
     queries.soft_delete(task)
-    get_session().commit()
+    notifications.task_changed(session, current_user, task, "deleted")
+    session.commit()
     if wants_fragment():
         toast = _toast_oob(f"Deleted “{task.title}”.", "info", undo_task_id=task.id)
         return make_response(_counts_oob() + toast)
