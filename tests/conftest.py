@@ -38,6 +38,9 @@ def app_config(database_url: str) -> dict[str, object]:
         "DATABASE_URL": database_url,
         "BCRYPT_ROUNDS": 4,
         "MAIL_URL": None,
+        # Tests register and log in far faster than people; tests/auth/test_ratelimit.py
+        # turns the limits back on.
+        "RATELIMIT_ENABLED": False,
     }
 
 

@@ -87,6 +87,9 @@ def load_config(
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (Heroku,
         # Render, a load balancer: 1). 0 trusts none.
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
+        # Where rate-limit counters live: memory:// for one process, redis://… for several.
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_ENABLED": _bool(environ, "RATELIMIT_ENABLED", True),
         # A login session ends after this long without a request...
         "SESSION_IDLE_MINUTES": _int(environ, "SESSION_IDLE_MINUTES", 14 * 24 * 60),
         # ...and in any case this long after login (remember-me cookies too).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, make_response, redirect, render_template, session, url_for
 
 from ..db import get_session
+from ..ratelimit import account_key, configured, limiter
 from . import queries
 from .forms import ResetPasswordForm, ResetRequestForm
 from .login import renew_login
@@ -25,6 +26,13 @@ def _private(response: Response) -> Response:
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_RESET_PER_ADDRESS"), methods=["POST"])
+@limiter.limit(
+    configured("RATELIMIT_RESET_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=account_key,
+    scope="reset-account",
+)
 def reset_request() -> Response:
     form = ResetRequestForm()
     if form.validate_on_submit():

@@ -23,6 +23,7 @@ from flask_login import LoginManager, current_user, login_required
 from ..db import get_session
 from ..htmx import is_htmx
 from ..models import User
+from ..ratelimit import account_key, configured, failed_login, limiter
 from ..safe_redirect import safe_next_path
 from . import queries, sessions
 from .forms import LoginForm, RegistrationForm
@@ -63,6 +64,7 @@ def init_login_manager(app: Flask) -> LoginManager:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_REGISTER_PER_ADDRESS"), methods=["POST"])
 def register() -> Response | str:
     if current_user.is_authenticated:
         return redirect(url_for("tasks.index"))
@@ -85,6 +87,14 @@ def register() -> Response | str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"])
+@limiter.limit(
+    configured("RATELIMIT_LOGIN_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=account_key,
+    deduct_when=failed_login,
+    scope="login-account",
+)
 def login() -> Response | str:
     next_path = safe_next_path(request.args.get("next"))
     if current_user.is_authenticated:

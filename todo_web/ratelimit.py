@@ -1,0 +1,51 @@
+"""Throttling of the routes that attackers hammer: login, registration and reset mails.
+
+Counters live in RATELIMIT_STORAGE_URI: process memory by default (fine for development
+and a single process), a shared store such as ``redis://host:6379`` when several processes
+or machines serve the app, since each would otherwise count on its own. Limits are strings
+in Flask-Limiter's notation ("5 per minute; 30 per hour") read from the config, so a
+deployment can tune them without code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address)
+
+DEFAULT_LIMITS = {
+    # Per client address: generous, an office or a phone carrier shares one address.
+    "RATELIMIT_LOGIN_PER_ADDRESS": "30 per minute; 300 per hour",
+    # Per account: failed logins only, so a user who types well is never blocked.
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "5 per minute; 30 per hour",
+    "RATELIMIT_REGISTER_PER_ADDRESS": "10 per hour; 50 per day",
+    "RATELIMIT_RESET_PER_ADDRESS": "10 per hour",
+    "RATELIMIT_RESET_PER_ACCOUNT": "3 per hour",
+}
+
+
+def init_app(app: Flask) -> None:
+    for key, value in DEFAULT_LIMITS.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+
+
+def configured(key: str) -> Callable[[], str]:
+    """A limit read from the app's config at request time."""
+    return lambda: current_app.config[key]
+
+
+def account_key() -> str:
+    """The account a POST is about: the e-mail typed into the form (else the address)."""
+    email = request.form.get("email", "").strip().lower()
+    return f"account:{email}" if email else f"address:{get_remote_address()}"
+
+
+def failed_login(response: Response) -> bool:
+    """A login attempt that did not log in (success answers with a redirect)."""
+    return response.status_code != 302
