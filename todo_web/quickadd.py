@@ -23,7 +23,7 @@ allowed and stays in the title):
   (a bare number needs the "at"). A time without a date means today, as in Todoist, even when
   that hour has passed (the task is then simply overdue).
 - repeats: ``every day``, ``every weekday``, ``every week``, ``every month``, ``every year``,
-  ``every 2 days``/``every 3 weeks``/``every other month`` (intervals 1..365),
+  ``every 2 days``/``every 3 weeks``/``every other month`` (intervals 1..365), ``every workday``,
   ``every monday``, ``every month on the 1st`` (``FREQ=MONTHLY;BYMONTHDAY=1``). Single words
   like "daily" or "weekly" are left alone: "Weekly report" is a title. A repeat without a date
   sets the due date to its first date on or after today ("every monday" on a Monday is today);
@@ -43,6 +43,7 @@ any other text parses.
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from collections.abc import Callable
@@ -77,6 +78,8 @@ class Token:
 
 @dataclass(frozen=True)
 class QuickAdd:
+    """What one line of quick-add text says; ``tags`` and ``tokens`` are in text order."""
+
     text: str  # the input, as given: token offsets point into it
     title: str
     due_date: date | None
@@ -266,8 +269,8 @@ def _month_day(m: re.Match[str], today: date) -> date | None:
             return date(int(m["y"]), month, day)
         except ValueError:
             return None
-    if not 1 <= day <= 31:
-        return None
+    if not 1 <= day <= calendar.monthrange(2000, month)[1]:  # 2000 had a February 29
+        return None  # checked here: a series that never occurs is slow to rule out
     return recurrence.first_date(f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}", today)
 
 

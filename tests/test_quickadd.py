@@ -1,0 +1,288 @@
+"""The quick-add parser: one line of text to a title, dates, times, repeats, tags, priority."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from todo_web import models
+from todo_web.quickadd import TAG_MAX, TITLE_MAX, QuickAddError, parse_quick_add
+from todo_web.recurrence import validate_rule
+
+WED = date(2026, 1, 7)  # the default "today" of the table
+MON, FRI, SAT, SUN = date(2026, 1, 5), date(2026, 1, 9), date(2026, 1, 10), date(2026, 1, 11)
+MONTHLY_1ST = "FREQ=MONTHLY;BYMONTHDAY=1"
+WORKWEEK = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+
+
+def case(
+    text: str,
+    title: str,
+    due: str | None = None,
+    at: str | None = None,
+    rule: str | None = None,
+    tags: tuple[str, ...] = (),
+    priority: str | None = None,
+    today: date = WED,
+) -> object:
+    """One row: dates and times as ISO text; fields not given are expected empty."""
+    expected = {
+        "title": title,
+        "due_date": None if due is None else date.fromisoformat(due),
+        "due_time": None if at is None else time.fromisoformat(at),
+        "recurrence": rule,
+        "tags": list(tags),
+        "priority": priority,
+    }
+    return pytest.param(text, today, expected, id=text[:60])
+
+
+# fmt: off
+CASES = [
+    # the issue's example
+    case("Pay rent every month on the 1st #bills !high", "Pay rent", "2026-02-01",
+         rule=MONTHLY_1ST, tags=("bills",), priority="high"),
+    case("Buy milk", "Buy milk"),
+    # dates
+    case("Buy milk today", "Buy milk", "2026-01-07"),
+    case("Buy milk TOMORROW", "Buy milk", "2026-01-08"),
+    case("Call Bob monday", "Call Bob", "2026-01-12"),
+    case("Call Bob Mon", "Call Bob", "2026-01-12"),
+    case("Call Bob on friday", "Call Bob", "2026-01-09"),
+    case("Standup wed", "Standup", "2026-01-14"),  # a weekday name is never today
+    case("Review next monday", "Review", "2026-01-12"),
+    case("Review next friday", "Review", "2026-01-16"),  # Friday of next week
+    case("Review next monday", "Review", "2026-01-12", today=FRI),
+    case("Review next friday", "Review", "2026-01-16", today=FRI),
+    case("Review next monday", "Review", "2026-01-12", today=SUN),
+    case("Review next monday", "Review", "2026-01-19", today=date(2026, 1, 12)),
+    case("Renew in 3 days", "Renew", "2026-01-10"),
+    case("Renew in 2 weeks", "Renew", "2026-01-21"),
+    case("Renew in 1 month", "Renew", "2026-02-28", today=date(2026, 1, 31)),
+    case("Renew passport in a year", "Renew passport", "2027-01-07"),
+    case("Tree 2026-12-24", "Tree", "2026-12-24"),
+    case("Tree on 2025-12-24", "Tree", "2025-12-24"),  # an explicit past date is kept
+    case("Nonsense 2026-02-30", "Nonsense 2026-02-30"),
+    case("Pay on the 1st", "Pay", "2026-02-01"),
+    case("Pay on the 1st", "Pay", "2026-01-01", today=date(2026, 1, 1)),
+    case("Check on the 31st", "Check", "2026-03-31", today=date(2026, 2, 5)),
+    case("Gifts dec 25", "Gifts", "2026-12-25"),
+    case("Gifts 25 Dec", "Gifts", "2026-12-25"),
+    case("Gifts december 25th", "Gifts", "2026-12-25"),
+    case("Gifts on the 25th of december", "Gifts", "2026-12-25"),
+    case("Gifts dec 25", "Gifts", "2027-12-25", today=date(2026, 12, 26)),
+    case("Party jan 7", "Party", "2026-01-07"),  # today is not in the past
+    case("Trip march 3 2027", "Trip", "2027-03-03"),
+    case("Leap day feb 29", "Leap day", "2028-02-29"),
+    case("Impossible feb 30", "Impossible feb 30"),
+    # times: without a date, today
+    case("Call 5pm", "Call", "2026-01-07", "17:00"),
+    case("Call 5:30pm", "Call", "2026-01-07", "17:30"),
+    case("Call 5 PM tomorrow", "Call", "2026-01-08", "17:00"),
+    case("Call 17:00", "Call", "2026-01-07", "17:00"),
+    case("Call at 9", "Call", "2026-01-07", "09:00"),
+    case("Call at 21", "Call", "2026-01-07", "21:00"),
+    case("Call at 12am", "Call", "2026-01-07", "00:00"),
+    case("Call 12pm friday", "Call", "2026-01-09", "12:00"),
+    case("Buy 9 eggs", "Buy 9 eggs"),
+    case("Meet at cafe", "Meet at cafe"),
+    case("Meet at 25", "Meet at 25"),
+    case("Meet 13pm", "Meet 13pm"),
+    case("5pm-6pm block", "5pm-6pm block"),
+    # repeats: without a date, due on the first date on or after today
+    case("Water plants every day", "Water plants", "2026-01-07", rule="FREQ=DAILY"),
+    case("Standup every weekday", "Standup", "2026-01-12", rule=WORKWEEK, today=SAT),
+    case("Report every week", "Report", "2026-01-07", rule="FREQ=WEEKLY"),
+    case("Rent every month", "Rent", "2026-01-07", rule="FREQ=MONTHLY"),
+    case("Birthday every year", "Birthday", "2026-01-07", rule="FREQ=YEARLY"),
+    case("Pills every 2 days", "Pills", "2026-01-07", rule="FREQ=DAILY;INTERVAL=2"),
+    case("Sync every 3 weeks", "Sync", "2026-01-07", rule="FREQ=WEEKLY;INTERVAL=3"),
+    case("Trash every other week", "Trash", "2026-01-07", rule="FREQ=WEEKLY;INTERVAL=2"),
+    case("Gym every monday", "Gym", "2026-01-12", rule="FREQ=WEEKLY;BYDAY=MO"),
+    case("Gym every monday", "Gym", "2026-01-05", rule="FREQ=WEEKLY;BYDAY=MO", today=MON),
+    case("Gym EVERY MONDAY at 7am", "Gym", "2026-01-12", "07:00", "FREQ=WEEKLY;BYDAY=MO"),
+    case("Pay every 2 months on the 15th", "Pay", "2026-01-15",
+         rule="FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=15"),
+    case("Rent every month on the 31st", "Rent", "2026-03-31",
+         rule="FREQ=MONTHLY;BYMONTHDAY=31", today=date(2026, 2, 1)),
+    case("Review every week dec 25", "Review", "2026-12-25", rule="FREQ=WEEKLY"),
+    case("Gym every monday tomorrow", "Gym", "2026-01-12", rule="FREQ=WEEKLY;BYDAY=MO"),
+    case("Weekly report", "Weekly report"),
+    case("Daily standup", "Daily standup"),
+    case("Run every 0 days", "Run every 0 days"),
+    case("Run every 400 days", "Run every 400 days"),
+    # tags
+    case("Plan #Work #home #work", "Plan", tags=("Work", "home")),
+    case("Email #a-b_c", "Email", tags=("a-b_c",)),
+    case("Read #café", "Read", tags=("café",)),
+    case("Learn C# today", "Learn C#", "2026-01-07"),
+    case("Fix #", "Fix #"),
+    case("Tag #" + "x" * TAG_MAX, "Tag", tags=("x" * TAG_MAX,)),
+    case("Tag #" + "x" * (TAG_MAX + 1), "Tag #" + "x" * (TAG_MAX + 1)),
+    case("Fix #bug! now", "Fix! now", tags=("bug",)),
+    # priority
+    case("Fix !HIGH", "Fix", priority="high"),
+    case("Fix !medium", "Fix", priority="medium"),
+    case("Fix !low", "Fix", priority="low"),
+    case("Fix !1", "Fix", priority="high"),
+    case("Fix !2", "Fix", priority="medium"),
+    case("Fix !3", "Fix", priority="low"),
+    case("Fix !1 !3", "Fix !3", priority="high"),  # the first one wins
+    case("Fix !urgent", "Fix !urgent"),
+    case("Alert!high", "Alert!high"),
+    # quotes keep text literal
+    case('"Monday" meeting notes', "Monday meeting notes"),
+    case('Read "Tomorrow and tomorrow" tomorrow', "Read Tomorrow and tomorrow", "2026-01-08"),
+    case("“every day” habit #x", "every day habit", tags=("x",)),
+    case('Say "hi tomorrow', 'Say "hi', "2026-01-08"),
+    case('""', '""'),
+    # words that merely contain keywords stay
+    case("Todayish plans", "Todayish plans"),
+    case("mondays are long", "mondays are long"),
+    case("tomorrowland tickets", "tomorrowland tickets"),
+    case("everyday carry", "everyday carry"),
+    case("Sunday's roast", "Sunday's roast"),
+    # the title
+    case("  Buy   milk \t tomorrow  ", "Buy milk", "2026-01-08"),
+    case("Call mom tomorrow, then dad", "Call mom, then dad", "2026-01-08"),
+    case("tomorrow: call mom", "call mom", "2026-01-08"),
+    case("Call tomorrow or friday", "Call or friday", "2026-01-08"),
+    case("tomorrow", "tomorrow", "2026-01-08"),  # nothing else: the whole text is the title
+    case("#bills !high", "#bills !high", tags=("bills",), priority="high"),
+    case("Buy\x00 milk\x07", "Buy milk"),
+    case("x" * 250, "x" * TITLE_MAX),
+    case("word " * 60 + "tomorrow", ("word " * 40).strip(), "2026-01-08"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), CASES)
+def test_parse_quick_add(text: str, today: date, expected: dict[str, object]) -> None:
+    parsed = parse_quick_add(text, today=today, tz="Europe/Berlin")
+    actual = {name: getattr(parsed, name) for name in expected}
+    assert actual == expected
+
+
+def test_the_table_is_big_enough() -> None:
+    assert len(CASES) >= 40
+
+
+def test_tokens_are_chips_that_can_be_removed() -> None:
+    text = "Pay rent every month on the 1st #bills !high"
+    parsed = parse_quick_add(text, today=WED)
+    assert [(t.kind, t.text, t.label) for t in parsed.tokens] == [
+        ("repeat", "every month on the 1st", "every month on the 1st"),
+        ("tag", "#bills", "#bills"),
+        ("priority", "!high", "High priority"),
+    ]
+    for token in parsed.tokens:
+        assert text[token.start : token.end] == token.text
+    assert parsed.without(0) == "Pay rent #bills !high"
+    assert parsed.without(1) == "Pay rent every month on the 1st !high"
+    assert parsed.without(2) == "Pay rent every month on the 1st #bills"
+    assert parse_quick_add(parsed.without(0), today=WED).recurrence is None
+    assert parse_quick_add(parsed.without(1), today=WED).tags == []
+    assert parse_quick_add(parsed.without(2), today=WED).priority is None
+    with pytest.raises(IndexError):
+        parsed.without(3)
+
+
+def test_token_labels() -> None:
+    parsed = parse_quick_add("Gym tomorrow 7am every week", today=WED)
+    assert [(t.kind, t.label) for t in parsed.tokens] == [
+        ("date", "Thu 8 Jan 2026"),
+        ("time", "07:00"),
+        ("repeat", "every Thursday"),
+    ]
+
+
+def test_removing_a_chip_keeps_the_punctuation_tidy() -> None:
+    parsed = parse_quick_add("Call mom tomorrow, then dad", today=WED)
+    assert parsed.without(0) == "Call mom, then dad"
+    parsed = parse_quick_add("tomorrow: call mom", today=WED)
+    assert parsed.without(0) == "call mom"
+    parsed = parse_quick_add('"Monday" notes friday', today=WED)
+    assert parsed.without(0) == '"Monday" notes'
+
+
+def test_the_result_is_frozen() -> None:
+    parsed = parse_quick_add("Buy milk", today=WED)
+    with pytest.raises(AttributeError):
+        parsed.title = "Sell milk"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", "\x00", "\u2028\x1f"])
+def test_blank_input_is_an_error(text: str) -> None:
+    with pytest.raises(QuickAddError, match="Type a task"):
+        parse_quick_add(text, today=WED)
+
+
+def test_limits_match_the_data_model() -> None:
+    assert TITLE_MAX == models.TITLE_MAX
+    assert TAG_MAX == models.TAG_NAME_MAX
+
+
+def _printable(text: str) -> str:
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cc")
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.text(), st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_any_text_parses(text: str, today: date) -> None:
+    if not _printable(text):
+        with pytest.raises(QuickAddError):
+            parse_quick_add(text, today=today)
+        return
+    parsed = parse_quick_add(text, today=today)
+    assert 1 <= len(parsed.title) <= TITLE_MAX
+    assert parsed.title == parsed.title.strip()
+    assert parsed.priority in (None, "low", "medium", "high")
+    assert all(1 <= len(tag) <= TAG_MAX for tag in parsed.tags)
+    assert len({tag.casefold() for tag in parsed.tags}) == len(parsed.tags)
+    if parsed.recurrence is not None:
+        assert parsed.due_date is not None
+        assert validate_rule(parsed.recurrence, start=parsed.due_date) == parsed.recurrence
+    if parsed.due_time is not None:
+        assert parsed.due_date is not None
+    for token in parsed.tokens:
+        assert text[token.start : token.end] == token.text
+
+
+WORDS = st.sampled_from(
+    ["Buy", "milk", "mondays", "Todayish", "every", "at", "in", "on", "the", "#", "!", "C#"]
+)
+PIECES = st.sampled_from(
+    [
+        "today",
+        "next friday",
+        "in 2 weeks",
+        "dec 25",
+        "at 9",
+        "5:30pm",
+        "every weekday",
+        "every month on the 1st",
+        "#home",
+        "!2",
+        '"tomorrow"',
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.one_of(WORDS, PIECES), min_size=1, max_size=12), st.dates())
+def test_mixed_pieces(parts: list[str], today: date) -> None:
+    parsed = parse_quick_add(" ".join(parts), today=today)
+    assert 1 <= len(parsed.title) <= TITLE_MAX
+    if parsed.recurrence is not None:
+        assert validate_rule(parsed.recurrence, start=parsed.due_date) == parsed.recurrence
+    for index, token in enumerate(parsed.tokens):
+        rest = parsed.without(index)
+        assert len(rest) < len(parsed.text)
+        if rest:
+            parse_quick_add(rest, today=today)
+        else:
+            assert token.text == parsed.text.strip()
