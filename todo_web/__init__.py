@@ -58,6 +58,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(settings_bp)
     init_mail(app)
+    from .seed import seed_command
+
+    app.cli.add_command(seed_command)
     register_error_handlers(app)
     app.after_request(add_vary_header)
 
