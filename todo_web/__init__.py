@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, ratelimit, security
+from . import assets, db, ratelimit, security
 from .config import ConfigError, load_config
 from .errors import register_error_handlers
 from .htmx import add_vary_header
@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     ratelimit.init_app(app)
 
     from .auth import bp as auth_bp
