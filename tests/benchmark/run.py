@@ -114,17 +114,48 @@ class Server:
     def master_pid(self) -> int:
         return int(self.pid_file.read_text().strip())
 
-    def worker_rss_mb(self) -> list[float]:
+    def worker_pids(self) -> list[int]:
         master = self.master_pid()
-        sizes = []
+        pids = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
-            with suppress(OSError):
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == master:
-                    status = (stat.parent / "status").read_text()
-                    kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-                    sizes.append(kb / 1024)
+            with suppress(OSError, ValueError, IndexError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                    pids.append(int(stat.parent.name))
+        return pids
+
+    def worker_rss_mb(self) -> list[float]:
+        sizes = []
+        for pid in self.worker_pids():
+            with suppress(OSError, AttributeError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+                sizes.append(kb / 1024)
         return sorted(sizes)
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each process so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    times = {}
+    for pid in pids:
+        with suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            times[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return times
+
+
+def backend_pids(db_url: str) -> list[int]:
+    """The database server processes serving connections to the benchmark database."""
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
     def stop(self) -> None:
         with suppress(OSError, ValueError):
@@ -489,9 +520,16 @@ def markdown(report: dict[str, Any]) -> str:
         "column is the 1-minute load average just before each run: above ~1, other processes "
         "were competing for the 2 cores and the figures are low.",
         "",
-        "| scenario | user | conns | req/s | p50 ms | p99 ms | errors | app/ceiling | load |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | user | conns | req/s | p50 ms | p99 ms | errors | app/ceiling "
+        "| CPU ms/req web + db | load |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    ceiling_cpu = {
+        (s["user"], c): r["web_cpu_ms"] + r["db_cpu_ms"]
+        for s in report["scenarios"]
+        if s["mode"] == "ceiling"
+        for c, r in s["results"].items()
+    }
     ceiling = {
         (s["user"], c): r["rps"]
         for s in report["scenarios"]
@@ -502,10 +540,14 @@ def markdown(report: dict[str, Any]) -> str:
         for conns, r in s["results"].items():
             ratio = ""
             if s["name"] == "list" and (s["user"], conns) in ceiling:
+                cpu = r["web_cpu_ms"] + r["db_cpu_ms"]
                 ratio = f"{r['rps'] / ceiling[(s['user'], conns)]:.0%}"
+                if cpu:
+                    ratio += f" (CPU {ceiling_cpu[(s['user'], conns)] / cpu:.0%})"
             lines.append(
                 f"| {s['name']} | {s['user']} | {conns} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-                f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | {r['load_before']} |"
+                f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | "
+                f"{r['web_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} | {r['load_before']} |"
             )
     rss = report["rss_mb"]
     lines += [
@@ -646,17 +688,26 @@ def main() -> None:
                     raise SystemExit(f"{scenario.name}: GET {scenario.path} answered {status}")
             ids_file = BENCH_DIR / "results" / f"toggle-ids-{scenario.user}.txt"
             ids_file.write_text("\n".join(map(str, user["toggle_ids"])) + "\n")
+            server = ceiling_server if scenario.mode == "ceiling" else app_server
             for connections in (int(c) for c in args.connections.split(",")):
+                workers_before = cpu_seconds(server.worker_pids())
+                database_before = cpu_seconds(backend_pids(db_url))
                 result = run_wrk(
                     base, scenario, user, connections, args.threads, args.duration, ids_file
                 )
+                workers = cpu_used(workers_before, cpu_seconds(server.worker_pids()))
+                database = cpu_used(database_before, cpu_seconds(backend_pids(db_url)))
+                requests = max(result["requests"], 1)
+                result["web_cpu_ms"] = round(workers / requests * 1000, 2)
+                result["db_cpu_ms"] = round(database / requests * 1000, 2)
                 scenario.results[str(connections)] = result
                 if scenario.mode != "ceiling":
                     app_rss_max = max([app_rss_max, *app_server.worker_rss_mb()])
                 print(
                     f"{scenario.name:9} {scenario.user:6} c={connections:<3} "
                     f"{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                    f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}",
+                    f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}  "
+                    f"cpu/req web {result['web_cpu_ms']} db {result['db_cpu_ms']} ms",
                     flush=True,
                 )
         report["rss_mb"] = {
