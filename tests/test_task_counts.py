@@ -4,10 +4,13 @@ SQL, and account deletion."""
 
 from __future__ import annotations
 
+import threading
+import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from flask import Flask
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
 
 from todo_web.db import get_database
@@ -151,3 +154,54 @@ def test_deleting_an_account_deletes_its_counts(db_session: Session) -> None:
     db_session.commit()
 
     assert db_session.scalar(select(func.count()).select_from(TaskCount)) == 0
+
+
+@pytest.mark.skipif(not is_postgres(), reason="row locks and deadlocks need PostgreSQL")
+def test_a_move_locks_the_two_counts_in_a_fixed_order(app: Flask) -> None:
+    """Completing a task due on day d changes the rows (pending, d) and (completed, d);
+    reopening one changes the same two. If each locked "its old row first", one request
+    completing and one reopening would each hold one row and wait for the other: a
+    deadlock. Both must lock (completed, d) first: while another transaction holds that
+    row, a completion waits without having locked (pending, d)."""
+    factory = get_database(app).session_factory
+    day = TODAY + timedelta(days=2)
+    with factory() as session:
+        user = make_user(session, "race@example.com")
+        task_id = add(session, user, "to complete", due_date=day).id
+        session.commit()
+        user_id = user.id
+
+    def bucket(status: str) -> Select[tuple[int]]:
+        return select(TaskCount.id).where(
+            TaskCount.user_id == user_id, TaskCount.status == status, TaskCount.due_date == day
+        )
+
+    with factory() as holder, factory() as other:
+        # (completed, d) must exist for the holder to lock it.
+        holder.add(TaskCount(user_id=user_id, status="completed", due_date=day, n=0))
+        holder.commit()
+        holder.execute(bucket("completed").with_for_update())
+
+        def complete() -> None:
+            with factory() as session, session.begin():
+                session.execute(
+                    update(Task)
+                    .where(Task.id == task_id)
+                    .values(status="completed", completed_at=NOW)
+                )
+
+        mover = threading.Thread(target=complete)
+        mover.start()
+        clock.sleep(0.5)  # the completion is now waiting for (completed, d)
+        try:
+            other.execute(text("SET lock_timeout = '200ms'"))
+            assert other.execute(bucket("pending").with_for_update()).all()  # not locked
+        finally:
+            other.rollback()
+            holder.rollback()
+            mover.join(timeout=30)
+
+    with factory() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        assert queries.view_counts(session, user, NOW) == direct_counts(session, user)

@@ -52,6 +52,16 @@ POSTGRES_FUNCTIONS = [
            AND (NEW.deleted_at IS NULL) = (OLD.deleted_at IS NULL) THEN
             RETURN NULL;
         END IF;
+        -- Two rows change when a task moves (pending on the 3rd -> completed on the 3rd).
+        -- Lock them in one fixed order, or a task completed while another is reopened
+        -- would lock the same two rows in opposite orders: a deadlock.
+        IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NULL AND NEW.deleted_at IS NULL
+           AND (NEW.status, coalesce(NEW.due_date, '-infinity'))
+               < (OLD.status, coalesce(OLD.due_date, '-infinity')) THEN
+            PERFORM task_counts_add(NEW.user_id, NEW.status, NEW.due_date, 1);
+            PERFORM task_counts_add(OLD.user_id, OLD.status, OLD.due_date, -1);
+            RETURN NULL;
+        END IF;
         IF TG_OP <> 'INSERT' AND OLD.deleted_at IS NULL THEN
             PERFORM task_counts_add(OLD.user_id, OLD.status, OLD.due_date, -1);
         END IF;

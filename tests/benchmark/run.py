@@ -132,6 +132,16 @@ class Server:
                 sizes.append(kb / 1024)
         return sorted(sizes)
 
+    def stop(self) -> None:
+        with suppress(OSError, ValueError):
+            os.kill(self.master_pid(), signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.log.close()
+
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
     """User + system CPU time of each process so far."""
@@ -156,16 +166,6 @@ def backend_pids(db_url: str) -> list[int]:
 
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(after[pid] - before.get(pid, 0.0) for pid in after)
-
-    def stop(self) -> None:
-        with suppress(OSError, ValueError):
-            os.kill(self.master_pid(), signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.log.close()
 
 
 @contextmanager
@@ -656,7 +656,8 @@ def main() -> None:
     queries_file = BENCH_DIR / "results" / "ceiling-queries.pickle"
     queries_file.write_bytes(pickle.dumps(ceiling_queries))
 
-    web = procfile_web()
+    # The Procfile binds every interface; here only the loopback is wanted.
+    web = procfile_web().replace("--bind 0.0.0.0:", "--bind 127.0.0.1:")
     app_server = Server("app", web, env, PROJECT, free_port())
     ceiling_env = {**env, "CEILING_DATABASE_URL": db_url, "CEILING_QUERIES": str(queries_file)}
     ceiling_command = web.replace("wsgi:app", "ceiling:app")

@@ -110,33 +110,56 @@ def list_tasks(
     or a status is not counted again.
     """
     conditions = _filter_conditions(session, user, query, now)
+    if query.q and session.get_bind().dialect.name == "postgresql":
+        return _search_page(session, user, query, conditions)
     total = _total_from_counts(query, counts)
     if total is None:
-        total = (
-            session.scalar(
-                select(func.count()).select_from(Task).where(Task.user_id == user.id, *conditions)
-            )
-            or 0
-        )
-    matching = select(Task).where(Task.user_id == user.id, *conditions)
-    if query.q and session.get_bind().dialect.name == "postgresql":
-        # Matches of a search are few and scattered over the user's whole history. Collect
-        # them through the search index first; left to itself the planner walks the user's
-        # tasks in list order, running to_tsvector on each, until it has a page.
-        found = (
-            select(Task.id)
-            .where(Task.user_id == user.id, *conditions)
-            .cte("found")
-            .prefix_with("MATERIALIZED")
-        )
-        matching = select(Task).join(found, found.c.id == Task.id)
+        total = _count(session, user, conditions)
     statement = (
-        matching.order_by(*_ordering(query))
+        select(Task)
+        .where(Task.user_id == user.id, *conditions)
+        .order_by(*_ordering(query))
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
         .options(selectinload(Task.tags))
     )
     tasks = session.scalars(statement).all()
+    return TaskPage(tasks=tasks, total=total, page=query.page, per_page=query.per_page)
+
+
+def _count(session: Session, user: User, conditions: Sequence[ColumnElement[bool]]) -> int:
+    statement = select(func.count()).select_from(Task).where(Task.user_id == user.id, *conditions)
+    return session.scalar(statement) or 0
+
+
+def _search_page(
+    session: Session, user: User, query: ListQuery, conditions: Sequence[ColumnElement[bool]]
+) -> TaskPage:
+    """A page of search results and their total in one pass (PostgreSQL).
+
+    Matches of a search are few and scattered over the user's whole history: they are
+    collected through the search index first (a materialized CTE), then sorted, counted
+    (``count(*) OVER ()``) and cut to the page. Left to itself the planner walks the
+    user's tasks in list order, running to_tsvector on each, until it has a page; and a
+    separate count would search the index a second time.
+    """
+    found = (
+        select(Task.id)
+        .where(Task.user_id == user.id, *conditions)
+        .cte("found")
+        .prefix_with("MATERIALIZED")
+    )
+    statement = (
+        select(Task, func.count().over())
+        .join(found, found.c.id == Task.id)
+        .order_by(*_ordering(query))
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+        .options(selectinload(Task.tags))
+    )
+    rows = session.execute(statement).all()
+    total = rows[0][1] if rows else _count(session, user, conditions)  # past the last page
+    tasks = [row[0] for row in rows]
     return TaskPage(tasks=tasks, total=total, page=query.page, per_page=query.per_page)
 
 
