@@ -1,6 +1,6 @@
-"""The list's query paths that the performance work changed: search (one pass on
-PostgreSQL: matches collected through the index, counted with a window) and the tag filter
-scoped to the user."""
+"""The list's query paths that the performance work changed: search and tag filters (page
+and total in one pass; on PostgreSQL search matches are collected through the index first),
+and the tag filter scoped to the user."""
 
 from __future__ import annotations
 
@@ -54,6 +54,8 @@ def test_tag_filter_only_sees_the_users_own_tag(db_session: Session) -> None:
     db_session.flush()
 
     page = queries.list_tasks(db_session, user, ListQuery(tags=("HOME",)))
+    past_end = queries.list_tasks(db_session, user, ListQuery(tags=("home",), page=3))
 
     assert [t.title for t in page.tasks] == ["Mine"]
     assert page.total == 1
+    assert (past_end.tasks, past_end.total) == ([], 1)

@@ -136,7 +136,9 @@ task_tags = Table(
     "task_tags",
     Base.metadata,
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # A tag's tasks, answered from the index alone (the tag filter of the list).
+    Index("ix_task_tags_tag_id_task_id", "tag_id", "task_id"),
 )
 
 

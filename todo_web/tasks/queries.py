@@ -110,8 +110,8 @@ def list_tasks(
     or a status is not counted again.
     """
     conditions = _filter_conditions(session, user, query, now)
-    if query.q and session.get_bind().dialect.name == "postgresql":
-        return _search_page(session, user, query, conditions)
+    if query.q or query.tags:
+        return _page_counted_in_one_pass(session, user, query, conditions)
     total = _total_from_counts(query, counts)
     if total is None:
         total = _count(session, user, conditions)
@@ -132,27 +132,29 @@ def _count(session: Session, user: User, conditions: Sequence[ColumnElement[bool
     return session.scalar(statement) or 0
 
 
-def _search_page(
+def _page_counted_in_one_pass(
     session: Session, user: User, query: ListQuery, conditions: Sequence[ColumnElement[bool]]
 ) -> TaskPage:
-    """A page of search results and their total in one pass (PostgreSQL).
+    """A page and its total from one statement (``count(*) OVER ()``), for the lists whose
+    every match must be found anyway: a search (through the search index) or a tag filter
+    (through the tag's links). A separate count would find them all a second time.
 
-    Matches of a search are few and scattered over the user's whole history: they are
-    collected through the search index first (a materialized CTE), then sorted, counted
-    (``count(*) OVER ()``) and cut to the page. Left to itself the planner walks the
-    user's tasks in list order, running to_tsvector on each, until it has a page; and a
-    separate count would search the index a second time.
+    On PostgreSQL the matches of a search are collected through the search index first (a
+    materialized CTE): they are few and scattered over the user's whole history, and left
+    to itself the planner walks the user's tasks in list order, running to_tsvector on
+    each, until it has a page.
     """
-    found = (
-        select(Task.id)
-        .where(Task.user_id == user.id, *conditions)
-        .cte("found")
-        .prefix_with("MATERIALIZED")
-    )
+    matching = select(Task, func.count().over()).where(Task.user_id == user.id, *conditions)
+    if query.q and session.get_bind().dialect.name == "postgresql":
+        found = (
+            select(Task.id)
+            .where(Task.user_id == user.id, *conditions)
+            .cte("found")
+            .prefix_with("MATERIALIZED")
+        )
+        matching = select(Task, func.count().over()).join(found, found.c.id == Task.id)
     statement = (
-        select(Task, func.count().over())
-        .join(found, found.c.id == Task.id)
-        .order_by(*_ordering(query))
+        matching.order_by(*_ordering(query))
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
         .options(selectinload(Task.tags))
