@@ -19,7 +19,8 @@ import threading
 from typing import Any
 
 import psycopg2
-from flask import Flask, abort, render_template_string
+from flask import Flask, abort, render_template
+from jinja2 import DictLoader
 
 app = Flask(__name__)
 _local = threading.local()
@@ -38,6 +39,8 @@ TEMPLATE = """<!doctype html>
 {% endfor %}</ul>
 <ul>{% for name in tag_names %}<li>{{ name }}</li>{% endfor %}</ul>
 """
+# Loaded like any template (compiled once, cached), not compiled per request.
+app.jinja_loader = DictLoader({"tasks.html": TEMPLATE})
 
 
 def connection() -> Any:
@@ -71,8 +74,8 @@ def tasks(label: str) -> str:
         tags.setdefault(values[0], []).append(values[-1])
     counts = results.get("counts", [{}])[0]
     total = next(iter(results.get("total", [{"n": 0}])[0].values()))
-    return render_template_string(
-        TEMPLATE,
+    return render_template(
+        "tasks.html",
         tasks=results.get("page", []),
         tags=tags,
         counts=counts,

@@ -643,11 +643,11 @@ def main() -> None:
         wanted = set(args.only.split(","))
         plan = [s for s in plan if s.name in wanted]
 
-    list_paths = {s.path for s in plan if s.mode == "get"} | {"/tasks"}
     explained: dict[str, Any] = {}
     ceiling_queries: dict[str, list[tuple]] = {}
     for label, user in users.items():
-        captured = capture_sql(db_url, user["email"], sorted(list_paths))
+        paths = {s.path for s in plan if s.mode == "get" and s.user == label} | {"/tasks"}
+        captured = capture_sql(db_url, user["email"], sorted(paths))
         ceiling_queries[label] = captured["/tasks"]
         for path, statements in captured.items():
             explained[f"{label} user ({user['tasks']} tasks): GET {path}"] = explain(
