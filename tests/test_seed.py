@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from todo_web.models import Tag, Task, User, task_tags
+from todo_web.models import Tag, Task, TaskCount, User, task_tags
 from todo_web.seed import HEAVY_EMAIL, SEED_PASSWORD
 
 from .helpers import login, post
@@ -53,6 +53,20 @@ def test_seed_writes_users_tasks_and_tags(app: Flask, db_session: Session) -> No
     )
     assert cross_user == 0
     assert db_session.scalar(select(func.count()).select_from(task_tags)) > 0
+    # The per-user counts (task_counts) were built for the seeded tasks too.
+    counted = dict(
+        db_session.execute(
+            select(TaskCount.user_id, func.sum(TaskCount.n)).group_by(TaskCount.user_id)
+        ).all()
+    )
+    live = dict(
+        db_session.execute(
+            select(Task.user_id, func.count())
+            .where(Task.deleted_at.is_(None))
+            .group_by(Task.user_id)
+        ).all()
+    )
+    assert counted == live
 
 
 def test_seeded_user_logs_in_sees_tasks_and_adds_one(app: Flask, client: FlaskClient) -> None:
