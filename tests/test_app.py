@@ -79,24 +79,23 @@ def test_healthz_ok(client: FlaskClient) -> None:
     assert response.json == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_503_when_database_down(database_url: str) -> None:
+def app_without_database(database_url: str) -> Flask:
+    """The app pointed at a database that cannot be reached (of the kind under test)."""
     if database_url.startswith("sqlite"):
         down_url = "sqlite:////nonexistent-dir/never/there.sqlite3"
     else:
         down_url = "postgresql+psycopg2://postgres@127.0.0.1:1/nothing"
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": down_url})
-    response = app.test_client().get("/healthz")
+    return create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": down_url})
+
+
+def test_healthz_503_when_database_down(database_url: str) -> None:
+    response = app_without_database(database_url).test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] != "ok"
 
 
 def test_database_outage_gives_friendly_503_page(database_url: str) -> None:
-    if database_url.startswith("sqlite"):
-        down_url = "sqlite:////nonexistent-dir/never/there.sqlite3"
-    else:
-        down_url = "postgresql+psycopg2://postgres@127.0.0.1:1/nothing"
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": down_url})
-    client = app.test_client()
+    client = app_without_database(database_url).test_client()
     with client.session_transaction() as session:
         session["_user_id"] = "1:token:session"  # forces a user lookup, which needs the database
     response = client.get("/tasks")

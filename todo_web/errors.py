@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .htmx import is_htmx
+from .htmx import is_htmx, retarget
 
 MESSAGES = {
     400: "The request could not be understood. Check what you entered and try again.",
@@ -47,8 +47,7 @@ def render_error(status: int, message: str | None = None) -> Response:
         response = make_response(
             render_template("_toast.html", message=message, category="error"), status
         )
-        response.headers["HX-Retarget"] = "#toasts"
-        response.headers["HX-Reswap"] = "beforeend"
+        retarget(response, "#toasts", "beforeend")
         return response
     return make_response(
         render_template(

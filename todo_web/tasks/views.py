@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 from .. import notifications, recurrence
 from ..db import get_session
 from ..errors import render_error
-from ..htmx import wants_fragment
+from ..htmx import retarget, wants_fragment
 from ..models import Task
 from ..safe_redirect import safe_next_path
 from ..timezones import local_now
@@ -144,8 +144,7 @@ def create() -> Response:
     if not form.validate_on_submit():
         if wants_fragment():
             response = make_response(render_template("tasks/_create_form.html", form=form), 400)
-            response.headers["HX-Retarget"] = "#create-form"
-            response.headers["HX-Reswap"] = "outerHTML"
+            retarget(response, "#create-form")
             return response
         return make_response(
             render_template("tasks/index.html", form=form, **_list_context(ListQuery())), 400
@@ -294,8 +293,7 @@ def restore(task_id: int) -> Response:
         response = _render_list_fragment(
             _current_list_query(), extra=_toast_oob(f"Restored “{task.title}”.")
         )
-        response.headers["HX-Retarget"] = "#task-list"
-        response.headers["HX-Reswap"] = "outerHTML"
+        retarget(response, "#task-list")
         return response
     flash(f"Restored “{task.title}”.", "success")
     return _back(url_for("tasks.index"))
@@ -327,8 +325,7 @@ def bulk() -> Response:
             "_toast_oob.html", message=message, category="success", undo_ids=undo_ids
         )
         response = _render_list_fragment(_current_list_query(), extra=toast)
-        response.headers["HX-Retarget"] = "#task-list"
-        response.headers["HX-Reswap"] = "outerHTML"
+        retarget(response, "#task-list")
         return response
     if undo_ids:
         flash(",".join(map(str, undo_ids)), "undo-bulk")
