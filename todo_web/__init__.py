@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .auth import bp as auth_bp
     from .auth import init_login_manager
+    from .data import bp as data_bp
     from .health import bp as health_bp
     from .mail import init_app as init_mail
     from .settings import bp as settings_bp
@@ -57,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(data_bp)
     init_mail(app)
     register_error_handlers(app)
     app.after_request(add_vary_header)
