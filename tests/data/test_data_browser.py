@@ -7,6 +7,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -47,9 +48,7 @@ def page(base_url: str):  # type: ignore[no-untyped-def]
         browser.close()
 
 
-def test_check_then_import_a_file(
-    page, db_session: Session, tmp_path: Path  # type: ignore[no-untyped-def]
-) -> None:
+def test_check_then_import_a_file(page: Any, db_session: Session, tmp_path: Path) -> None:
     add_user(db_session)
     db_session.commit()
     tasks = [{"title": "Pay rent", "tags": ["bills"]}, {"title": "Call mom"}]

@@ -54,7 +54,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
         ('title,description\n"Closed" then text,x\n', "malformed near line 2"),
         ('{"tasks": []}', "not a todo-web export"),
         ("[1, 2]", "not a todo-web export"),
-        ('{"format": "todo-web", "version": 2, "tasks": []}', "version 2; this app reads"),
+        ('{"format": "todo-web", "version": 2, "tasks": []}', "version “2”; this app reads"),
         ('{"format": "todo-web", "version": 1, "tasks": {}}', "no list of “tasks”"),
         ('{"format": "todo-web", "version": 1, "tasks": [', "not valid JSON"),
         ('{"format": "todo-web", "format": "todo-web"}', "twice"),
@@ -62,6 +62,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
         ("name,when\nPay rent,tomorrow\n", "not ones this app knows.*name, when"),
         ("title,priorty\nPay rent,high\n", "not ones this app knows"),
         ("title,title\na,b\n", "names a column twice"),
+        ("Title,title\na,b\n", "names a column twice"),
         (",,,\n,,\n", "must name the columns"),
     ],
 )

@@ -98,7 +98,7 @@ def read_json(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
     version = document.get("version")
     if version != EXPORT_VERSION:
         raise ImportFileError(
-            f"This export has version {version!r}; this app reads version {EXPORT_VERSION}."
+            f"This export has version {_show(version)}; this app reads version {EXPORT_VERSION}."
         )
     tasks = document.get("tasks")
     if not isinstance(tasks, list):
@@ -124,9 +124,9 @@ def read_csv(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
     names = [name.strip() for name in header]
     if not any(names):
         raise ImportFileError("The first row of the CSV file must name the columns.")
-    if len(set(names)) != len(names):
-        raise ImportFileError("The CSV header names a column twice.")
     upper = [name.upper() for name in names]
+    if len(set(upper)) != len(upper):
+        raise ImportFileError("The CSV header names a column twice.")
     if todoist.is_todoist_header(upper):
         plan = ImportPlan(format="todoist")
         for number, cells in rows:

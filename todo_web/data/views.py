@@ -7,8 +7,9 @@
   warnings, errors by row); without it, a file with any error imports nothing (400 with the
   same summary), and a clean one is written in one transaction, then the browser goes to
   /tasks with a message. The upload is not kept between the two steps (the web tier keeps
-  no state), so importing after a dry run means choosing the file again. An htmx request
-  gets the summary as a fragment and ``HX-Redirect`` on success.
+  no state): the file is sent again. An htmx request gets the summary as a fragment (the
+  file stays chosen in the form) and ``HX-Redirect`` on success; without JavaScript the
+  summary page asks to choose the file again.
 - ``POST /settings/calendar/rotate``: a new feed secret; the old URL answers 404 at once.
 - ``GET /calendar/<secret>.ics``: no login (calendar apps cannot log in) and no cookies,
   the secret is the credential. ``Cache-Control: private, max-age=300`` and an ETag (a hash
