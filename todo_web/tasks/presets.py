@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wtforms import SelectChoice
+
 from .forms import TaskForm
 
 PRESET_RULES = {
@@ -27,3 +29,10 @@ def repeat_choice_for_rule(rule: str | None) -> str:
         if preset == rule:
             return choice
     return "custom"
+
+
+def offer_current_rule(form: TaskForm, rule: str | None) -> None:
+    """A rule no preset stands for (one from quick add, say) becomes the choice "custom" on
+    the edit form, so that saving the form unchanged keeps the rule instead of dropping it."""
+    if repeat_choice_for_rule(rule) == "custom":
+        form.repeat.choices = [*form.repeat.choices, SelectChoice("custom", f"Custom: {rule}")]

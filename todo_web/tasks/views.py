@@ -31,7 +31,7 @@ from ..timezones import local_now
 from . import queries
 from .forms import TaskForm
 from .listing import BadListQuery, ListQuery, parse_list_query
-from .presets import recurrence_for_form, repeat_choice_for_rule
+from .presets import offer_current_rule, recurrence_for_form, repeat_choice_for_rule
 
 bp = Blueprint("tasks", __name__)
 
@@ -175,6 +175,7 @@ def detail(task_id: int) -> Response | str:
 def edit(task_id: int) -> Response | str:
     task = _task_or_404(task_id)
     form = TaskForm(obj=task) if request.method == "GET" else TaskForm()
+    offer_current_rule(form, task.recurrence)
     if request.method == "GET":
         _fill_form_from_task(form, task)
     elif form.validate():
