@@ -34,7 +34,9 @@ from .listing import ListQuery
 
 OPEN_STATUSES = (TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value)
 SOFT_DELETE_KEEP_DAYS = 30
-_WORD = re.compile(r"\w", re.UNICODE)
+# A letter or digit: what PostgreSQL's text-search parser can make a word of (it splits on
+# "_", which Python's \w counts as a word character).
+_WORD = re.compile(r"[^\W_]")
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,8 @@ def _has_tag(name: str) -> ColumnElement[bool]:
     return (
         exists()
         .where(task_tags.c.task_id == Task.id, task_tags.c.tag_id == Tag.id)
-        .where(func.lower(Tag.name) == name.lower())
+        # Both sides folded by the database, as the unique index does (see resolve_tags).
+        .where(func.lower(Tag.name) == func.lower(name))
     )
 
 
@@ -302,24 +305,33 @@ def parse_tag_names(raw: str | None) -> tuple[str, ...]:
 
 
 def resolve_tags(session: Session, user: User, names: Sequence[str]) -> list[Tag]:
-    """The user's tags with these names (matched without regard to case), created if new."""
+    """The user's tags with these names (matched without regard to case), created if new.
+
+    Names are compared as the unique index uq_tags_user_id_lower_name compares them: by the
+    database's lower(), which is not Python's (SQLite folds ASCII letters only; PostgreSQL
+    lowers a dotted capital I to i, and a final capital sigma to the medial form). So the
+    database folds the typed names too, and a new tag can never collide with the index.
+    """
     if not names:
         return []
-    wanted = {name.casefold(): name for name in names}
-    existing = session.scalars(
-        select(Tag).where(
-            Tag.user_id == user.id, func.lower(Tag.name).in_([n.lower() for n in names])
+    keys = tuple(session.execute(select(*(func.lower(name) for name in names))).one())
+    by_key: dict[str, Tag] = {
+        key: tag
+        for key, tag in session.execute(
+            select(func.lower(Tag.name), Tag).where(
+                Tag.user_id == user.id, func.lower(Tag.name).in_(sorted(set(keys)))
+            )
         )
-    ).all()
-    by_key = {tag.name.casefold(): tag for tag in existing}
+    }
     tags: list[Tag] = []
-    for key, name in wanted.items():
+    for key, name in zip(keys, names, strict=True):
         tag = by_key.get(key)
         if tag is None:
             tag = Tag(user_id=user.id, name=name)
             session.add(tag)
             by_key[key] = tag
-        tags.append(tag)
+        if tag not in tags:
+            tags.append(tag)
     return tags
 
 
