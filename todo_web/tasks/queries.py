@@ -14,11 +14,13 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     Text,
     and_,
     delete,
     exists,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -302,24 +304,30 @@ def parse_tag_names(raw: str | None) -> tuple[str, ...]:
 
 
 def resolve_tags(session: Session, user: User, names: Sequence[str]) -> list[Tag]:
-    """The user's tags with these names (matched without regard to case), created if new."""
+    """The user's tags with these names (matched without regard to case), created if new.
+
+    Names are matched with the database's own lower(), the function the unique index
+    uq_tags_user_id_lower_name uses: Python's casefold() differs from it for some letters
+    (PostgreSQL lowers "İ" to "i"), and a name matched in Python but not by the index would
+    insert a duplicate and fail."""
     if not names:
         return []
-    wanted = {name.casefold(): name for name in names}
-    existing = session.scalars(
-        select(Tag).where(
-            Tag.user_id == user.id, func.lower(Tag.name).in_([n.lower() for n in names])
+    keys = session.execute(select(*(func.lower(literal(name, String)) for name in names))).one()
+    existing = session.execute(
+        select(Tag, func.lower(Tag.name)).where(
+            Tag.user_id == user.id, func.lower(Tag.name).in_(set(keys))
         )
     ).all()
-    by_key = {tag.name.casefold(): tag for tag in existing}
+    by_key: dict[str, Tag] = {key: tag for tag, key in existing}
     tags: list[Tag] = []
-    for key, name in wanted.items():
+    for name, key in zip(names, keys, strict=True):
         tag = by_key.get(key)
         if tag is None:
             tag = Tag(user_id=user.id, name=name)
             session.add(tag)
             by_key[key] = tag
-        tags.append(tag)
+        if tag not in tags:
+            tags.append(tag)
     return tags
 
 
