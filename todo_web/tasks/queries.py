@@ -354,8 +354,13 @@ def create_task(session: Session, user: User, data: TaskData) -> Task:
 
 
 def update_task(session: Session, user: User, task: Task, data: TaskData) -> Task:
+    """Save the form; setting the status to completed is a completion like any other, so a
+    recurring task gets its next occurrence."""
+    completing = data.status == TaskStatus.COMPLETED and not task.is_completed
     _apply(session, user, task, data)
     touch(task)
+    if completing:
+        complete_task(session, user, task)
     session.flush()
     return task
 
@@ -399,17 +404,18 @@ def complete_task(session: Session, user: User, task: Task) -> Task | None:
 def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | None:
     if session.scalar(select(Task.id).where(Task.recurs_from_id == task.id)) is not None:
         return None
+    rule = task.recurrence or ""
+    due_date = task.due_date or local_today(user.timezone)
     try:
         next_date = recurrence.next_occurrence(
-            task.recurrence or "",
-            task.due_date or local_today(user.timezone),
-            task.due_time,
-            user.timezone,
-            local_today(user.timezone),
+            rule, due_date, task.due_time, user.timezone, local_today(user.timezone)
+        )
+        if next_date is None:  # the series has ended (COUNT or UNTIL)
+            return None
+        next_rule = recurrence.rule_for_next(
+            rule, due_date, task.due_time, user.timezone, next_date
         )
     except ValueError:  # a stored rule that no longer parses: complete without a successor
-        return None
-    if next_date is None:  # the series has ended (COUNT or UNTIL)
         return None
     successor = Task(
         user_id=user.id,
@@ -418,7 +424,7 @@ def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | 
         priority=task.priority,
         due_date=next_date,
         due_time=task.due_time,
-        recurrence=task.recurrence,
+        recurrence=next_rule,
         recurs_from_id=task.id,
     )
     try:
