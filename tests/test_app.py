@@ -187,3 +187,20 @@ def test_csrf_error_for_htmx_is_toast(user_client: FlaskClient) -> None:
 def test_post_helper_works(user_client: FlaskClient) -> None:
     response = post(user_client, "/auth/logout")
     assert response.status_code == 302
+
+
+def test_500_page_after_a_failed_statement(app: Flask, user_client: FlaskClient) -> None:
+    """After a failed SQL statement (PostgreSQL then refuses the rest of the transaction)
+    the error page, with its sidebar counts, still renders in the layout."""
+    from todo_web.db import get_session
+
+    @app.get("/bad-sql")
+    def bad_sql() -> str:
+        get_session().execute(text("SELECT * FROM no_such_table"))
+        return "unreachable"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = user_client.get("/bad-sql")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong" in body and 'id="task-counts"' in body

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .db import close_request_session
 from .htmx import is_htmx, retarget
 
 MESSAGES = {
@@ -83,6 +84,7 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error: Exception) -> Response:
         current_app.logger.error("database unavailable: %s", error)
         g.database_unavailable = True
+        close_request_session()
         response = render_error(503)
         response.headers["Retry-After"] = "5"
         return response
@@ -92,4 +94,7 @@ def register_error_handlers(app: Flask) -> None:
     def internal_error(error: Exception) -> Response:
         original = getattr(error, "original_exception", None) or error
         current_app.logger.error("unhandled error", exc_info=original)
+        # The page asks the database for the sidebar; after a failed statement PostgreSQL
+        # refuses everything until the transaction is rolled back.
+        close_request_session()
         return render_error(500)

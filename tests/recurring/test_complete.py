@@ -174,18 +174,19 @@ def test_completing_the_next_occurrence_continues_the_series(
     ]
 
 
-def test_the_htmx_answer_is_the_completed_task_and_the_counts(
+def test_the_htmx_answer_is_the_list_with_the_next_occurrence(
     user_client: FlaskClient, db_session: Session
 ) -> None:
     first = recurring(db_session)
     response = toggle_htmx(user_client, first.id)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
-    assert task_ids_in(html) == [first.id]
-    assert 'aria-pressed="true"' in html
-    assert 'id="task-counts"' in html and 'hx-swap-oob="true"' in html
-    # The list, reloaded, shows the next occurrence instead.
+    assert response.headers["HX-Retarget"] == "#task-list"
+    # The open list as the user sees it: the completed one gone, the next one in.
     (following,) = successors(db_session, first.id)
+    assert task_ids_in(html) == [following.id]
+    assert 'id="task-counts"' in html and 'hx-swap-oob="true"' in html
+    assert "Done. Next:" in html
     assert task_ids_in(user_client.get("/tasks").get_data(as_text=True)) == [following.id]
 
 

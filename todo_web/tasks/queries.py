@@ -442,12 +442,13 @@ def reopen_task(task: Task) -> None:
     touch(task)
 
 
-def toggle_task(session: Session, user: User, task: Task) -> None:
-    """Completed becomes pending; anything else becomes completed."""
+def toggle_task(session: Session, user: User, task: Task) -> Task | None:
+    """Completed becomes pending; anything else becomes completed. Returns the next
+    occurrence when completing a recurring task created one."""
     if task.is_completed:
         reopen_task(task)
-    else:
-        complete_task(session, user, task)
+        return None
+    return complete_task(session, user, task)
 
 
 def soft_delete(task: Task) -> None:

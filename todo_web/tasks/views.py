@@ -261,11 +261,17 @@ def toggle(task_id: int) -> Response:
     if wanted not in {"", "completed", "pending"}:
         return render_error(400, "state must be completed or pending.")
     session = get_session()
+    successor = None
     if not wanted or (wanted == "completed") != task.is_completed:
-        queries.toggle_task(session, current_user, task)
+        successor = queries.toggle_task(session, current_user, task)
         notifications.task_changed(session, current_user, task, "updated")
     session.commit()
     if wants_fragment():
+        if successor is not None:
+            # The next occurrence joins the list: show the list, not just this row.
+            message = f"Done. Next: {successor.due_date:%a %-d %b}."
+            response = _render_list_fragment(_current_list_query(), extra=_toast_oob(message))
+            return retarget(response, "#task-list")
         return _render_task(task, _counts_oob())
     return _back()
 
