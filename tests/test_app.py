@@ -189,18 +189,25 @@ def test_post_helper_works(user_client: FlaskClient) -> None:
     assert response.status_code == 302
 
 
-def test_500_page_after_a_failed_statement(app: Flask, user_client: FlaskClient) -> None:
+def test_500_page_after_a_failed_statement(database_url: str) -> None:
     """After a failed SQL statement (PostgreSQL then refuses the rest of the transaction)
     the error page, with its sidebar counts, still renders in the layout."""
     from todo_web.db import get_session
+
+    from .conftest import app_config
+    from .helpers import register
+
+    app = create_app({**app_config(database_url), "PROPAGATE_EXCEPTIONS": False})
 
     @app.get("/bad-sql")
     def bad_sql() -> str:
         get_session().execute(text("SELECT * FROM no_such_table"))
         return "unreachable"
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = user_client.get("/bad-sql")
+    client = app.test_client()
+    register(client, email="err@example.com", password="long enough")
+    response = client.get("/bad-sql")
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Something went wrong" in body and 'id="task-counts"' in body
+    get_database(app).engine.dispose()
