@@ -201,7 +201,7 @@ def test_500_page_after_a_failed_statement(database_url: str) -> None:
 
     @app.get("/bad-sql")
     def bad_sql() -> str:
-        get_session().execute(text("SELECT * FROM no_such_table"))
+        get_session().execute(text("INSERT INTO tags (user_id, name) VALUES (999999, 'x')"))
         return "unreachable"
 
     client = app.test_client()
