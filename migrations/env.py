@@ -39,6 +39,34 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
 
 
 def run_with_connection(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        _run_sqlite(connection)
+        return
+    _run(connection)
+
+
+def _run_sqlite(connection: Connection) -> None:
+    """Run with foreign keys off, as SQLite's own procedure for schema changes says.
+
+    Batch mode changes a table by copying it and dropping the old one; with foreign keys on,
+    that DROP fires ON DELETE CASCADE and empties every table that points at it (task_tags
+    when tasks is rebuilt). The pragma only takes effect outside a transaction, so it is set
+    before the migration's transaction and checked and restored after it.
+    """
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        _run(connection)
+        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"foreign keys broken by the migration: {problems[:5]}")
+    finally:
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -79,24 +79,23 @@ def test_healthz_ok(client: FlaskClient) -> None:
     assert response.json == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_503_when_database_down(database_url: str) -> None:
+def app_without_database(database_url: str) -> Flask:
+    """The app pointed at a database that cannot be reached (of the kind under test)."""
     if database_url.startswith("sqlite"):
         down_url = "sqlite:////nonexistent-dir/never/there.sqlite3"
     else:
         down_url = "postgresql+psycopg2://postgres@127.0.0.1:1/nothing"
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": down_url})
-    response = app.test_client().get("/healthz")
+    return create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": down_url})
+
+
+def test_healthz_503_when_database_down(database_url: str) -> None:
+    response = app_without_database(database_url).test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] != "ok"
 
 
 def test_database_outage_gives_friendly_503_page(database_url: str) -> None:
-    if database_url.startswith("sqlite"):
-        down_url = "sqlite:////nonexistent-dir/never/there.sqlite3"
-    else:
-        down_url = "postgresql+psycopg2://postgres@127.0.0.1:1/nothing"
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": down_url})
-    client = app.test_client()
+    client = app_without_database(database_url).test_client()
     with client.session_transaction() as session:
         session["_user_id"] = "1:token:session"  # forces a user lookup, which needs the database
     response = client.get("/tasks")
@@ -188,3 +187,27 @@ def test_csrf_error_for_htmx_is_toast(user_client: FlaskClient) -> None:
 def test_post_helper_works(user_client: FlaskClient) -> None:
     response = post(user_client, "/auth/logout")
     assert response.status_code == 302
+
+
+def test_500_page_after_a_failed_statement(database_url: str) -> None:
+    """After a failed SQL statement (PostgreSQL then refuses the rest of the transaction)
+    the error page, with its sidebar counts, still renders in the layout."""
+    from todo_web.db import get_session
+
+    from .conftest import app_config
+    from .helpers import register
+
+    app = create_app({**app_config(database_url), "PROPAGATE_EXCEPTIONS": False})
+
+    @app.get("/bad-sql")
+    def bad_sql() -> str:
+        get_session().execute(text("INSERT INTO tags (user_id, name) VALUES (999999, 'x')"))
+        return "unreachable"
+
+    client = app.test_client()
+    register(client, email="err@example.com", password="long enough")
+    response = client.get("/bad-sql")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong" in body and 'id="task-counts"' in body
+    get_database(app).engine.dispose()

@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .auth import bp as auth_bp
     from .auth import init_login_manager
+    from .data import bp as data_bp
     from .health import bp as health_bp
     from .mail import init_app as init_mail
     from .settings import bp as settings_bp
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(data_bp)
     init_mail(app)
     from .seed import seed_command
 

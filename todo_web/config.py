@@ -96,6 +96,12 @@ def load_config(
         "SESSION_ABSOLUTE_DAYS": _int(environ, "SESSION_ABSOLUTE_DAYS", 30),
         # ~250 ms per hash on a 2-core machine; tests lower it to 4.
         "BCRYPT_ROUNDS": _int(environ, "BCRYPT_ROUNDS", 12),
+        # Imports (/settings/import): the largest file and the most rows one may hold.
+        "IMPORT_MAX_BYTES": _int(environ, "IMPORT_MAX_BYTES", 5 * 1024 * 1024),
+        "IMPORT_MAX_ROWS": _int(environ, "IMPORT_MAX_ROWS", 10_000),
+        # Any request body larger than this is refused with a 413 before it is read: room
+        # for the largest import plus the multipart wrapping around it.
+        "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
         # None means "Secure unless the app runs in debug or testing mode".
         "SESSION_COOKIE_SECURE": (
             _bool(environ, "SESSION_COOKIE_SECURE", True)

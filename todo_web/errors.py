@@ -13,7 +13,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .htmx import is_htmx
+from .db import close_request_session
+from .htmx import is_htmx, retarget
 
 MESSAGES = {
     400: "The request could not be understood. Check what you entered and try again.",
@@ -47,8 +48,7 @@ def render_error(status: int, message: str | None = None) -> Response:
         response = make_response(
             render_template("_toast.html", message=message, category="error"), status
         )
-        response.headers["HX-Retarget"] = "#toasts"
-        response.headers["HX-Reswap"] = "beforeend"
+        retarget(response, "#toasts", "beforeend")
         return response
     return make_response(
         render_template(
@@ -84,6 +84,7 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error: Exception) -> Response:
         current_app.logger.error("database unavailable: %s", error)
         g.database_unavailable = True
+        close_request_session()
         response = render_error(503)
         response.headers["Retry-After"] = "5"
         return response
@@ -93,4 +94,7 @@ def register_error_handlers(app: Flask) -> None:
     def internal_error(error: Exception) -> Response:
         original = getattr(error, "original_exception", None) or error
         current_app.logger.error("unhandled error", exc_info=original)
+        # The page asks the database for the sidebar; after a failed statement PostgreSQL
+        # refuses everything until the transaction is rolled back.
+        close_request_session()
         return render_error(500)

@@ -26,3 +26,11 @@ def add_vary_header(response: Response) -> Response:
     """Pages answer differently with and without HX-Request; caches must keep both."""
     response.vary.add("HX-Request")
     return response
+
+
+def retarget(response: Response, target: str, swap: str = "outerHTML") -> Response:
+    """Have htmx put this answer somewhere other than the element that asked: a form's
+    errors back into the form, a toast into the toast region, a refreshed list."""
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = swap
+    return response

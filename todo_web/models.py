@@ -47,6 +47,11 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_calendar_secret() -> str:
+    """The secret part of a user's calendar feed URL: 256 random bits, URL-safe (43 chars)."""
+    return secrets.token_urlsafe(32)
+
+
 class TaskStatus(enum.StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
@@ -108,6 +113,10 @@ class User(TimestampMixin, Base):
     notify_daily_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Part of the Flask-Login id: replacing it ends every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Names the private calendar feed (/calendar/<secret>.ics); replacing it retires the old
+    # URL. Unique index below. Nullable only because SQLite cannot add a NOT NULL column to
+    # a filled table in place: every user gets one when created (and by the migration).
+    calendar_secret: Mapped[str | None] = mapped_column(String(64), default=new_calendar_secret)
 
     tasks: Mapped[list[Task]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -130,6 +139,9 @@ class User(TimestampMixin, Base):
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
+
+
+Index("uq_users_calendar_secret", User.calendar_secret, unique=True)
 
 
 task_tags = Table(

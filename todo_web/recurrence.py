@@ -19,8 +19,9 @@ Nothing here touches Flask or the database. How the tasks blueprint uses it:
 - Completing a recurring task: ``next_occurrence(task.recurrence, task.due_date,
   task.due_time, user.timezone, today)`` is the date the open task moves to (its due time
   stays); ``None`` means the series is over (COUNT or UNTIL reached) and the task is simply
-  completed. ``today`` is the user's local date. A task missed for a week gets one next date
-  after today, not seven.
+  completed. ``today`` is the user's local date. A task missed for a week gets one next
+  date after today, not seven. The next occurrence stores ``rule_for_next(...)``: the same
+  rule, with a COUNT reduced by the dates used up.
 - The form's preview of the dates to come: ``next_dates(...)``, whose first item is
   ``next_occurrence(...)``. The calendar feed and reminders need instants:
   ``occurrence_utc(day, due_time, tz)``, or the series itself: ``occurrences(...)``.
@@ -295,6 +296,30 @@ def next_occurrence(
     """
     dates = next_dates(rule, due_date, due_time, tz, today, count=1)
     return dates[0] if dates else None
+
+
+def rule_for_next(
+    rule: str, due_date: date, due_time: time | None, tz: str, next_date: date
+) -> str:
+    """The rule the occurrence at ``next_date`` (from ``next_occurrence``) carries on with.
+
+    Each occurrence anchors the series at its own due date, so a COUNT has to shrink by the
+    dates used up before ``next_date`` (done or skipped), or a COUNT=3 series would never
+    end. UNTIL is a fixed end and other rules carry over unchanged.
+    """
+    parsed = _parse(rule)
+    if parsed.count is None:
+        return rule
+    used = 0
+    for occurrence in occurrences(rule, due_date, due_time, tz):
+        if occurrence.date() >= next_date:
+            break
+        used += 1
+    remaining = max(1, parsed.count - used)
+    return ";".join(
+        f"COUNT={remaining}" if part.startswith("COUNT=") else part
+        for part in parsed.text.split(";")
+    )
 
 
 def next_dates(

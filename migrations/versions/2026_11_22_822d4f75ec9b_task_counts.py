@@ -10,7 +10,7 @@ rebuilds tasks on SQLite must create them again (tests/test_task_counts.py check
 exist at head).
 
 Revision ID: 822d4f75ec9b
-Revises: 211da63bfedb
+Revises: f8ccbb0c8975
 Create Date: 2026-11-22 00:16:44.984020
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "822d4f75ec9b"
-down_revision: str | None = "211da63bfedb"
+down_revision: str | None = "f8ccbb0c8975"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

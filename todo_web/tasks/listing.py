@@ -7,6 +7,7 @@ message naming the parameter; free text (`q`) never fails; `per_page` out of ran
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_QUERY_LENGTH = 200
 MAX_TAG_FILTERS = 10
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 STATUS_LABELS = {
     "open": "Open",
@@ -147,28 +149,30 @@ def _whole_number(args: MultiDict[str, str], name: str, default: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 9:
+    if not _WHOLE_NUMBER.fullmatch(raw) or len(raw) > 9:
         raise BadListQuery(f"{name} must be a whole number.")
     return int(raw)
 
 
-def _clean_text(value: str) -> str:
-    """Collapse whitespace and drop control characters (PostgreSQL refuses NUL in text)."""
+def _clean_text(value: str, limit: int) -> str:
+    """Collapse whitespace and drop control characters (PostgreSQL refuses NUL in text), then
+    cut to `limit` characters without leaving a space at the end, so that the URL written
+    back for the list reads as the same list."""
     printable = "".join(ch if ch.isprintable() else " " for ch in value)
-    return " ".join(printable.split())
+    return " ".join(printable.split())[:limit].rstrip()
 
 
 def parse_list_query(args: MultiDict[str, str]) -> ListQuery:
     tags: list[str] = []
     for raw in args.getlist("tag"):
-        name = _clean_text(raw)[:50]
+        name = _clean_text(raw, 50)
         if name and name.casefold() not in {t.casefold() for t in tags}:
             tags.append(name)
     if len(tags) > MAX_TAG_FILTERS:
         raise BadListQuery(f"Filter by at most {MAX_TAG_FILTERS} tags at once.")
     return ListQuery(
         view=_choice(args, "view", VIEWS, None),
-        q=_clean_text(args.get("q", ""))[:MAX_QUERY_LENGTH],
+        q=_clean_text(args.get("q", ""), MAX_QUERY_LENGTH),
         status=_choice(args, "status", STATUS_FILTERS, DEFAULT_STATUS) or DEFAULT_STATUS,
         priority=_choice(args, "priority", PRIORITY_FILTERS, None),
         tags=tuple(tags),

@@ -34,7 +34,9 @@ from .listing import ListQuery
 
 OPEN_STATUSES = (TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value)
 SOFT_DELETE_KEEP_DAYS = 30
-_WORD = re.compile(r"\w", re.UNICODE)
+# A letter or digit: what PostgreSQL's text-search parser can make a word of (it splits on
+# "_", which Python's \w counts as a word character).
+_WORD = re.compile(r"[^\W_]")
 
 
 @dataclass(frozen=True)
@@ -273,12 +275,13 @@ def _total_from_counts(query: ListQuery, counts: dict[str, int] | None) -> int |
 
 
 def _has_tag(user: User, name: str) -> ColumnElement[bool]:
-    # Naming the user lets the tag be found through uq_tags_user_id_lower_name, instead of
-    # every user's tag of that name and all their tasks.
     return (
         exists()
         .where(task_tags.c.task_id == Task.id, task_tags.c.tag_id == Tag.id)
-        .where(Tag.user_id == user.id, func.lower(Tag.name) == name.lower())
+        # The user's own tag (found through uq_tags_user_id_lower_name, not every user's tag
+        # of that name), both sides folded by the database as that index does (see
+        # resolve_tags).
+        .where(Tag.user_id == user.id, func.lower(Tag.name) == func.lower(name))
     )
 
 
@@ -390,24 +393,33 @@ def parse_tag_names(raw: str | None) -> tuple[str, ...]:
 
 
 def resolve_tags(session: Session, user: User, names: Sequence[str]) -> list[Tag]:
-    """The user's tags with these names (matched without regard to case), created if new."""
+    """The user's tags with these names (matched without regard to case), created if new.
+
+    Names are compared as the unique index uq_tags_user_id_lower_name compares them: by the
+    database's lower(), which is not Python's (SQLite folds ASCII letters only; PostgreSQL
+    lowers a dotted capital I to i, and a final capital sigma to the medial form). So the
+    database folds the typed names too, and a new tag can never collide with the index.
+    """
     if not names:
         return []
-    wanted = {name.casefold(): name for name in names}
-    existing = session.scalars(
-        select(Tag).where(
-            Tag.user_id == user.id, func.lower(Tag.name).in_([n.lower() for n in names])
+    keys = tuple(session.execute(select(*(func.lower(name) for name in names))).one())
+    by_key: dict[str, Tag] = {
+        key: tag
+        for key, tag in session.execute(
+            select(func.lower(Tag.name), Tag).where(
+                Tag.user_id == user.id, func.lower(Tag.name).in_(sorted(set(keys)))
+            )
         )
-    ).all()
-    by_key = {tag.name.casefold(): tag for tag in existing}
+    }
     tags: list[Tag] = []
-    for key, name in wanted.items():
+    for key, name in zip(keys, names, strict=True):
         tag = by_key.get(key)
         if tag is None:
             tag = Tag(user_id=user.id, name=name)
             session.add(tag)
             by_key[key] = tag
-        tags.append(tag)
+        if tag not in tags:
+            tags.append(tag)
     return tags
 
 
@@ -430,8 +442,13 @@ def create_task(session: Session, user: User, data: TaskData) -> Task:
 
 
 def update_task(session: Session, user: User, task: Task, data: TaskData) -> Task:
+    """Save the form; setting the status to completed is a completion like any other, so a
+    recurring task gets its next occurrence."""
+    completing = data.status == TaskStatus.COMPLETED and not task.is_completed
     _apply(session, user, task, data)
     touch(task)
+    if completing:
+        complete_task(session, user, task)
     session.flush()
     return task
 
@@ -475,17 +492,18 @@ def complete_task(session: Session, user: User, task: Task) -> Task | None:
 def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | None:
     if session.scalar(select(Task.id).where(Task.recurs_from_id == task.id)) is not None:
         return None
+    rule = task.recurrence or ""
+    due_date = task.due_date or local_today(user.timezone)
     try:
         next_date = recurrence.next_occurrence(
-            task.recurrence or "",
-            task.due_date or local_today(user.timezone),
-            task.due_time,
-            user.timezone,
-            local_today(user.timezone),
+            rule, due_date, task.due_time, user.timezone, local_today(user.timezone)
+        )
+        if next_date is None:  # the series has ended (COUNT or UNTIL)
+            return None
+        next_rule = recurrence.rule_for_next(
+            rule, due_date, task.due_time, user.timezone, next_date
         )
     except ValueError:  # a stored rule that no longer parses: complete without a successor
-        return None
-    if next_date is None:  # the series has ended (COUNT or UNTIL)
         return None
     successor = Task(
         user_id=user.id,
@@ -494,7 +512,7 @@ def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | 
         priority=task.priority,
         due_date=next_date,
         due_time=task.due_time,
-        recurrence=task.recurrence,
+        recurrence=next_rule,
         recurs_from_id=task.id,
     )
     try:
@@ -512,12 +530,13 @@ def reopen_task(task: Task) -> None:
     touch(task)
 
 
-def toggle_task(session: Session, user: User, task: Task) -> None:
-    """Completed becomes pending; anything else becomes completed."""
+def toggle_task(session: Session, user: User, task: Task) -> Task | None:
+    """Completed becomes pending; anything else becomes completed. Returns the next
+    occurrence when completing a recurring task created one."""
     if task.is_completed:
         reopen_task(task)
-    else:
-        complete_task(session, user, task)
+        return None
+    return complete_task(session, user, task)
 
 
 def soft_delete(task: Task) -> None:

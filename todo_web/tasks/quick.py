@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .. import notifications
 from ..db import get_session
-from ..htmx import wants_fragment
+from ..htmx import retarget, wants_fragment
 from ..models import Priority
 from ..quickadd import QuickAdd, QuickAddError, parse_quick_add
 from ..timezones import local_today
@@ -68,8 +68,7 @@ def _quick_error(text: str, message: str) -> Response:
         response = make_response(
             render_template("tasks/_quick_form.html", text=text, error=message), 400
         )
-        response.headers["HX-Retarget"] = "#quick-form"
-        response.headers["HX-Reswap"] = "outerHTML"
+        retarget(response, "#quick-form")
         return response
     from .forms import TaskForm
 

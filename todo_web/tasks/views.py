@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 from .. import notifications, recurrence
 from ..db import get_session
 from ..errors import render_error
-from ..htmx import wants_fragment
+from ..htmx import retarget, wants_fragment
 from ..models import Task
 from ..safe_redirect import safe_next_path
 from ..timezones import local_now
@@ -144,8 +144,7 @@ def create() -> Response:
     if not form.validate_on_submit():
         if wants_fragment():
             response = make_response(render_template("tasks/_create_form.html", form=form), 400)
-            response.headers["HX-Retarget"] = "#create-form"
-            response.headers["HX-Reswap"] = "outerHTML"
+            retarget(response, "#create-form")
             return response
         return make_response(
             render_template("tasks/index.html", form=form, **_list_context(ListQuery())), 400
@@ -262,11 +261,17 @@ def toggle(task_id: int) -> Response:
     if wanted not in {"", "completed", "pending"}:
         return render_error(400, "state must be completed or pending.")
     session = get_session()
+    successor = None
     if not wanted or (wanted == "completed") != task.is_completed:
-        queries.toggle_task(session, current_user, task)
+        successor = queries.toggle_task(session, current_user, task)
         notifications.task_changed(session, current_user, task, "updated")
     session.commit()
     if wants_fragment():
+        if successor is not None:
+            # The next occurrence joins the list: show the list, not just this row.
+            message = f"Done. Next: {successor.due_date:%a %-d %b}."
+            response = _render_list_fragment(_current_list_query(), extra=_toast_oob(message))
+            return retarget(response, "#task-list")
         return _render_task(task, _counts_oob())
     return _back()
 
@@ -294,8 +299,7 @@ def restore(task_id: int) -> Response:
         response = _render_list_fragment(
             _current_list_query(), extra=_toast_oob(f"Restored “{task.title}”.")
         )
-        response.headers["HX-Retarget"] = "#task-list"
-        response.headers["HX-Reswap"] = "outerHTML"
+        retarget(response, "#task-list")
         return response
     flash(f"Restored “{task.title}”.", "success")
     return _back(url_for("tasks.index"))
@@ -327,8 +331,7 @@ def bulk() -> Response:
             "_toast_oob.html", message=message, category="success", undo_ids=undo_ids
         )
         response = _render_list_fragment(_current_list_query(), extra=toast)
-        response.headers["HX-Retarget"] = "#task-list"
-        response.headers["HX-Reswap"] = "outerHTML"
+        retarget(response, "#task-list")
         return response
     if undo_ids:
         flash(",".join(map(str, undo_ids)), "undo-bulk")

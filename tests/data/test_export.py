@@ -1,0 +1,149 @@
+"""GET /settings/export.json and /settings/export.csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, time
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from todo_web.db import utcnow
+from todo_web.models import Priority, Tag, TaskStatus
+
+from ..accounts import add_task, add_user
+from ..helpers import login, register
+from .support import user
+
+CREATED = datetime(2025, 11, 2, 8, 15, 30, 123456, tzinfo=UTC)
+
+
+def seed(session: Session) -> dict[str, int]:
+    """Alice's tasks (one of each kind) and one of Bob's; returns ids by title."""
+    alice = user(session)
+    home, work = Tag(user_id=alice.id, name="home"), Tag(user_id=alice.id, name="Work")
+    first = add_task(
+        session,
+        alice,
+        "Water plants",
+        due_date=date(2026, 1, 5),
+        status=TaskStatus.COMPLETED,
+        recurrence="FREQ=WEEKLY",
+        completed_at=datetime(2026, 1, 5, 18, tzinfo=UTC),
+        created_at=CREATED,
+        tags=[home],
+    )
+    second = add_task(
+        session,
+        alice,
+        "Water plants",
+        due_date=date(2026, 1, 12),
+        due_time=time(9, 30),
+        recurrence="FREQ=WEEKLY",
+        recurs_from_id=first.id,
+        priority=Priority.HIGH,
+        tags=[home, work],
+        description='Use the "blue" can,\nnot the red one',
+    )
+    plain = add_task(session, alice, "=SUM(A1:A2) is a title")
+    deleted = add_task(session, alice, "Deleted task", deleted_at=utcnow())
+    bob = add_user(session, "bob@example.com", name="Bob")
+    add_task(session, bob, "Bob's secret")
+    session.commit()
+    return {"first": first.id, "second": second.id, "plain": plain.id, "deleted": deleted.id}
+
+
+def test_exports_need_a_login(client: FlaskClient) -> None:
+    for url in ("/settings/export.json", "/settings/export.csv"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_json_export(user_client: FlaskClient, db_session: Session) -> None:
+    ids = seed(db_session)
+    response = user_client.get("/settings/export.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    today = datetime.now(UTC).date().isoformat()
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="todo-web-tasks-{today}.json"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    document = json.loads(response.get_data(as_text=True))
+    assert (document["format"], document["version"]) == ("todo-web", 1)
+    assert document["user"] == {"name": "Alice", "timezone": "UTC"}
+    datetime.fromisoformat(document["exported_at"])
+    tasks = document["tasks"]
+    assert [task["id"] for task in tasks] == [ids["first"], ids["second"], ids["plain"]]
+    first, second, plain = tasks
+    assert first == {
+        "id": ids["first"],
+        "title": "Water plants",
+        "description": "",
+        "status": "completed",
+        "priority": "medium",
+        "due_date": "2026-01-05",
+        "due_time": None,
+        "recurrence": "FREQ=WEEKLY",
+        "tags": ["home"],
+        "created_at": "2025-11-02T08:15:30.123456+00:00",
+        "updated_at": first["updated_at"],
+        "completed_at": "2026-01-05T18:00:00+00:00",
+        "recurs_from_id": None,
+    }
+    assert (second["recurs_from_id"], second["due_time"], second["priority"]) == (
+        ids["first"],
+        "09:30",
+        "high",
+    )
+    assert second["tags"] == ["Work", "home"]  # as the task shows them
+    assert second["description"] == 'Use the "blue" can,\nnot the red one'
+    assert plain["tags"] == [] and plain["due_date"] is None
+    text = response.get_data(as_text=True)
+    assert "Deleted task" not in text and "Bob" not in text
+
+
+def test_csv_export(user_client: FlaskClient, db_session: Session) -> None:
+    ids = seed(db_session)
+    response = user_client.get("/settings/export.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.mimetype_params["charset"] == "utf-8"
+    assert response.headers["Content-Disposition"].endswith('.csv"')
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbfid,title,description,status,priority,")  # BOM for Excel
+    assert b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert [row["id"] for row in rows] == [str(ids["first"]), str(ids["second"]), str(ids["plain"])]
+    second = rows[1]
+    assert second["tags"] == "Work, home"
+    assert second["description"] == 'Use the "blue" can,\nnot the red one'
+    assert (second["due_date"], second["due_time"], second["recurs_from_id"]) == (
+        "2026-01-12",
+        "09:30",
+        str(ids["first"]),
+    )
+    assert rows[0]["completed_at"] == "2026-01-05T18:00:00+00:00"
+    assert rows[2]["title"] == "=SUM(A1:A2) is a title"  # written as it is
+    assert (rows[2]["due_date"], rows[2]["recurrence"], rows[2]["tags"]) == ("", "", "")
+    assert "Bob" not in raw.decode() and "Deleted task" not in raw.decode()
+
+
+def test_another_users_export_holds_only_their_tasks(
+    client: FlaskClient, db_session: Session
+) -> None:
+    register(client)
+    seed(db_session)
+    bob_client = client.application.test_client()
+    login(bob_client, "bob@example.com", "correct horse")
+    document = bob_client.get("/settings/export.json").get_json()
+    assert [task["title"] for task in document["tasks"]] == ["Bob's secret"]
+    assert document["user"]["name"] == "Bob"
+
+
+def test_an_empty_account_exports_an_empty_list(user_client: FlaskClient) -> None:
+    assert user_client.get("/settings/export.json").get_json()["tasks"] == []
+    raw = user_client.get("/settings/export.csv").get_data(as_text=True)
+    assert raw.strip("\ufeff\r\n").count("\r\n") == 0  # the header alone

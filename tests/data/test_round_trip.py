@@ -1,0 +1,129 @@
+"""An export imported into a fresh account gives back the same tasks, field by field."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from todo_web.db import utcnow
+from todo_web.models import Priority, Tag, Task, TaskStatus, User
+
+from ..accounts import add_task
+from ..helpers import register
+from .support import tasks_of, upload, user
+
+FIELDS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "due_time",
+    "recurrence",
+    "created_at",
+    "updated_at",
+    "completed_at",
+)
+
+
+def seed(session: Session, alice: User) -> None:
+    """One task of every shape the app can hold."""
+    errands, home = Tag(user_id=alice.id, name="Errands"), Tag(user_id=alice.id, name="home")
+    stamp = datetime(2025, 6, 1, 12, 30, 15, 654321, tzinfo=UTC)
+    first = add_task(
+        session,
+        alice,
+        "Water plants",
+        due_date=date(2026, 3, 23),
+        due_time=time(9, 0),
+        recurrence="FREQ=WEEKLY;BYDAY=MO,TH",
+        status=TaskStatus.COMPLETED,
+        completed_at=datetime(2026, 3, 23, 8, 1, 2, 345678, tzinfo=UTC),
+        created_at=stamp,
+        updated_at=datetime(2026, 3, 23, 8, 1, 2, 345678, tzinfo=UTC),
+        tags=[home],
+    )
+    add_task(
+        session,
+        alice,
+        "Water plants",
+        due_date=date(2026, 3, 26),
+        due_time=time(9, 0),
+        recurrence="FREQ=WEEKLY;BYDAY=MO,TH",
+        recurs_from_id=first.id,
+        tags=[home],
+        created_at=datetime(2026, 3, 23, 8, 1, 2, 345678, tzinfo=UTC),
+    )
+    add_task(
+        session,
+        alice,
+        'Ünïcödé, "quotes" and, commas 🎉',
+        description="Line 1\r\nLine 2\n\n  indented; =formula",
+        priority=Priority.HIGH,
+        status=TaskStatus.IN_PROGRESS,
+        tags=[errands, home],
+        created_at=stamp,
+    )
+    add_task(session, alice, "Cancelled", status=TaskStatus.CANCELLED, priority=Priority.LOW)
+    add_task(
+        session,
+        alice,
+        "Pay rent",
+        due_date=date(2026, 4, 1),
+        recurrence="FREQ=MONTHLY;UNTIL=20261231;BYMONTHDAY=1",
+    )
+    add_task(session, alice, "Seconds", due_date=date(2026, 4, 2), due_time=time(7, 5, 9))
+    add_task(session, alice, "In the bin", deleted_at=utcnow())
+    session.commit()
+
+
+def snapshot(tasks: list[Task]) -> list[dict[str, object]]:
+    """The tasks as plain data, ids replaced by positions so two accounts compare."""
+    position = {task.id: index for index, task in enumerate(tasks)}
+    return [
+        {
+            **{name: getattr(task, name) for name in FIELDS},
+            "tags": [tag.name for tag in task.tags],
+            "recurs_from": position.get(task.recurs_from_id),
+        }
+        for task in tasks
+    ]
+
+
+@pytest.mark.parametrize("kind", ["json", "csv"])
+def test_round_trip_into_a_fresh_account(
+    user_client: FlaskClient, client: FlaskClient, db_session: Session, kind: str
+) -> None:
+    alice = user(db_session)
+    seed(db_session, alice)
+    exported = user_client.get(f"/settings/export.{kind}")
+    assert exported.status_code == 200
+
+    carol_client = user_client.application.test_client()
+    register(carol_client, name="Carol", email="carol@example.com")
+    response = upload(carol_client, exported.get_data(), f"export.{kind}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    originals = [task for task in tasks_of(db_session, alice) if task.deleted_at is None]
+    copies = tasks_of(db_session, user(db_session, "carol@example.com"))
+    assert len(copies) == len(originals) == 6
+    for original, copy in zip(snapshot(originals), snapshot(copies), strict=True):
+        assert copy == original
+    assert snapshot(copies)[1]["recurs_from"] == 0  # the occurrence history came along
+    assert {tag.user_id for copy in copies for tag in copy.tags} == {copies[0].user_id}
+
+    # And Carol's own export is Alice's, but for the ids and when it was made.
+    again = carol_client.get(f"/settings/export.{kind}")
+    if kind == "json":
+        mine, theirs = exported.get_json(), again.get_json()
+        for document in (mine, theirs):
+            document.pop("exported_at")
+            document.pop("user")
+            ids = {task["id"]: n for n, task in enumerate(document["tasks"])}
+            for task in document["tasks"]:
+                task["id"] = ids[task["id"]]
+                task["recurs_from_id"] = ids.get(task["recurs_from_id"])
+        assert mine == theirs

@@ -1,0 +1,218 @@
+"""Search: full text in web-search syntax on PostgreSQL, LIKE on SQLite; no input fails."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from todo_web.models import Task, User
+from todo_web.tasks.queries import search_condition
+
+from ..database import is_postgres
+from .support import add_task, list_ids, task_ids, total_count
+
+postgres_only = pytest.mark.skipif(not is_postgres(), reason="full-text search is PostgreSQL's")
+sqlite_only = pytest.mark.skipif(is_postgres(), reason="the LIKE fallback is SQLite's")
+
+
+def search(client: FlaskClient, q: str, **params: str) -> set[int]:
+    return set(list_ids(client, "?" + urlencode({"q": q, **params})))
+
+
+@pytest.fixture
+def library(db_session: Session, alice: User) -> dict[str, int]:
+    rows = {
+        "green": ("Buy green apples", ""),
+        "red": ("Buy red apples", "the big bag"),
+        "pears": ("Pears for the tart", ""),
+        "zeppelin": ("Book the airship", "A zeppelin ride over the lake"),
+        "reversed": ("Green things to buy", "apples"),
+        "percent": ("Reach 100% coverage", ""),
+        "underscore": ("Rename snake_case files", ""),
+        "plain": ("Walk the dog", ""),
+    }
+    return {
+        key: add_task(db_session, alice, title, description=description).id
+        for key, (title, description) in rows.items()
+    }
+
+
+def test_words_must_all_match_title_or_description(
+    user_client: FlaskClient, library: dict[str, int]
+) -> None:
+    assert search(user_client, "apples") == {
+        library["green"],
+        library["red"],
+        library["reversed"],
+    }
+    assert search(user_client, "buy apples green") == {library["green"], library["reversed"]}
+    assert search(user_client, "zeppelin") == {library["zeppelin"]}  # in the description
+    assert search(user_client, "ZEPPELIN Lake") == {library["zeppelin"]}
+    assert search(user_client, "nothing-like-this") == set()
+
+
+def test_search_combines_with_filters(
+    user_client: FlaskClient, db_session: Session, alice: User, library: dict[str, int]
+) -> None:
+    done = add_task(db_session, alice, "Buy apples", status="completed", tags=("shop",)).id
+    assert done not in search(user_client, "apples")
+    assert done in search(user_client, "apples", status="all")
+    assert search(user_client, "apples", status="completed", tag="shop") == {done}
+    assert search(user_client, "apples", tag="nope", status="all") == set()
+
+
+def test_search_for_punctuation_alone_matches_it_literally(
+    user_client: FlaskClient, library: dict[str, int]
+) -> None:
+    assert search(user_client, "%") == {library["percent"]}
+    assert search(user_client, "_") == {library["underscore"]}
+    assert search(user_client, "%%") == set()
+
+
+@postgres_only
+def test_prefix_matches(user_client: FlaskClient, library: dict[str, int]) -> None:
+    assert search(user_client, "zepp") == {library["zeppelin"]}
+    assert search(user_client, "app gre") == {library["green"], library["reversed"]}
+    assert search(user_client, "Zep") == {library["zeppelin"]}
+
+
+@postgres_only
+def test_web_search_syntax(user_client: FlaskClient, library: dict[str, int]) -> None:
+    assert search(user_client, '"buy green"') == {library["green"]}
+    assert search(user_client, '"green apples"') == {library["green"]}
+    assert search(user_client, "apples -green") == {library["red"]}
+    assert search(user_client, "pears or zeppelin") == {library["pears"], library["zeppelin"]}
+    assert search(user_client, '"buy red" or tart') == {library["red"], library["pears"]}
+
+
+@sqlite_only
+def test_like_fallback(user_client: FlaskClient, library: dict[str, int]) -> None:
+    assert search(user_client, "zepp") == {library["zeppelin"]}
+    assert search(user_client, "eppel") == {library["zeppelin"]}  # any part of a word
+    assert search(user_client, "100%") == {library["percent"]}
+    assert search(user_client, "e_c") == {library["underscore"]}  # _ is not a wildcard
+    assert search(user_client, "Walk DOG") == {library["plain"]}
+
+
+NASTY = [
+    '"',
+    '""',
+    '"unterminated phrase',
+    "-",
+    "--",
+    "- -",
+    "or",
+    "or or",
+    "-or",
+    "OR -",
+    ":*",
+    "a:*",
+    "'a':*",
+    "'",
+    "''",
+    "'''",
+    "\\",
+    "a\\",
+    "\\'",
+    "&|!()",
+    "!",
+    "a & b | !c",
+    "(a",
+    "a)",
+    "<->",
+    "a <-> b",
+    "<2>",
+    "%",
+    "_",
+    "\x00",
+    "a\x00b",
+    "\x00\x00'\\",
+    "\r\n\t",
+    "\u200b",
+    "\ufeff",
+    "ñandú",
+    "東京都",
+    "🙂",
+    "C:\\Users\\x",
+    "/usr/local/bin",
+    "http://example.com/?a=b&c=d",
+    "foo@bar.com",
+    "1.2.3",
+    "foo-bar",
+    "-foo-bar",
+    '"-foo"',
+    "a:b:c",
+    "x" * 5000,
+    "word " * 400,
+    "<script>alert(1)</script>",
+    "%00",
+    "SELECT * FROM tasks; --",
+]
+
+
+def check_search_page(client: FlaskClient, q: str, all_ids: set[int]) -> None:
+    response = client.get("/tasks", query_string={"q": q})
+    assert response.status_code == 200, q
+    page = response.get_data(as_text=True)
+    assert page.rstrip().endswith("</html>")
+    assert page.count('<section id="task-list"') == 1
+    found = task_ids(page)
+    assert set(found) <= all_ids
+    assert total_count(page) >= len(found)
+    assert "<script>alert" not in page
+
+    fragment = client.get(
+        "/tasks", query_string={"q": q}, headers={"HX-Request": "true", "HX-Trigger": "filters"}
+    )
+    assert fragment.status_code == 200, q
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert total_count(fragment.get_data(as_text=True)) == total_count(page)
+
+
+@pytest.mark.parametrize("q", NASTY)
+def test_nasty_search_text_never_fails(
+    user_client: FlaskClient, library: dict[str, int], q: str
+) -> None:
+    check_search_page(user_client, q, set(library.values()))
+
+
+long_text = st.builds(
+    lambda piece, times: piece * times, st.text(min_size=1, max_size=8), st.integers(50, 2000)
+)
+search_text = st.one_of(
+    st.text(),
+    st.lists(st.one_of(st.sampled_from(NASTY[:-4]), st.text(max_size=4))).map(" ".join),
+    st.lists(st.one_of(st.sampled_from(NASTY[:-4]), st.text(max_size=4))).map("".join),
+    long_text,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(q=search_text)
+def test_any_search_text_answers_a_list(
+    user_client: FlaskClient, library: dict[str, int], q: str
+) -> None:
+    check_search_page(user_client, q, set(library.values()))
+
+
+@postgres_only
+def test_full_text_search_can_use_the_gin_index(
+    db_session: Session, alice: User, library: dict[str, int]
+) -> None:
+    """The search expression must stay the one ix_tasks_search is built on."""
+    statement = select(Task.id).where(search_condition(db_session, "zepp lake"))
+    sql = statement.compile(db_session.get_bind(), compile_kwargs={"literal_binds": True})
+    db_session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(db_session.scalars(text(f"EXPLAIN {sql}")))
+    assert "ix_tasks_search" in plan
+    assert set(db_session.scalars(statement)) == {library["zeppelin"]}
