@@ -36,6 +36,8 @@
   }
 
   function scheduleDismiss(box) {
+    // The close button is hidden in the page's markup: without a script it could not work.
+    box.querySelector("[data-dismiss]")?.removeAttribute("hidden");
     // Errors and toasts with an action (Undo) stay until dismissed or for longer.
     const delay = box.classList.contains("toast-error") || box.querySelector("form, a") ? 10000 : 4000;
     window.setTimeout(function () { box.remove(); }, delay);
@@ -71,10 +73,140 @@
   document.addEventListener("htmx:sendError", function () {
     toast("Could not reach the server. Check your connection and try again.", "error");
   });
-  document.addEventListener("htmx:responseError", function (event) {
-    // 5xx answers bring their own toast; this covers answers without a body.
-    if (!event.detail.xhr.responseText) {
-      toast("The server could not complete that request (" + event.detail.xhr.status + ").", "error");
+  htmx.config.timeout = 20000;
+  document.addEventListener("htmx:timeout", function () {
+    toast("The server took too long to answer. Nothing was lost; try again.", "error");
+  });
+  // The app's own 5xx answers are toasts aimed at #toasts (HX-Retarget). Anything else
+  // (an empty body, a proxy's error page) must not land in the list: say what happened.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr.status >= 500 && !xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = false;
+      toast("The server could not complete that request (" + xhr.status + "). Try again in a moment.", "error");
+    }
+  });
+  window.addEventListener("offline", function () {
+    toast("You are offline. Changes cannot be saved until the connection is back.", "error");
+  });
+  window.addEventListener("online", function () {
+    toast("Back online.", "success");
+  });
+
+  // The CSRF token: read from the meta tag on every request, and refreshed from the
+  // X-CSRF-Token header of every htmx answer, so a page whose session was renewed (a
+  // password change, a new login in another tab) keeps posting without a reload.
+  function csrfMeta() {
+    return document.querySelector('meta[name="csrf-token"]');
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    const meta = csrfMeta();
+    if (meta && meta.content) event.detail.headers["X-CSRFToken"] = meta.content;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const token = event.detail.xhr && event.detail.xhr.getResponseHeader("X-CSRF-Token");
+    const meta = csrfMeta();
+    if (!token || !meta || meta.content === token) return;
+    meta.content = token;
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
+      input.value = token;
+    });
+  });
+
+  // A thin bar at the top of the screen while a request takes longer than a moment; the
+  // part of the page being replaced says aria-busy meanwhile.
+  // Counted on the requests themselves ("loadend" comes whatever the outcome): htmx's own
+  // events are lost when the element that asked was swapped out meanwhile.
+  let pending = 0;
+  let loadingTimer = null;
+  document.addEventListener("htmx:beforeSend", function (event) {
+    const xhr = event.detail.xhr;
+    const target = event.detail.target;
+    pending += 1;
+    target?.setAttribute("aria-busy", "true");
+    if (loadingTimer === null) {
+      loadingTimer = window.setTimeout(function () {
+        document.documentElement.classList.add("is-loading");
+      }, 250);
+    }
+    xhr.addEventListener("loadend", function () {
+      target?.removeAttribute("aria-busy");
+      pending = Math.max(0, pending - 1);
+      if (pending === 0) {
+        window.clearTimeout(loadingTimer);
+        loadingTimer = null;
+        document.documentElement.classList.remove("is-loading");
+      }
+    });
+  });
+
+  // Keep keyboard focus where the user was when the element holding it is swapped out:
+  // on the same control of the new copy (a task row, a form), or on a neighbouring task
+  // when the row went away. A form that comes back with errors gets focus on its first
+  // invalid field, and status messages in swapped content are read out.
+  let focusNote = null;
+  function within(element, anchor) {
+    if (element === anchor) return null;
+    const tag = element.tagName.toLowerCase();
+    if (element.name) return tag + '[name="' + element.name + '"]';
+    if (element.classList.length) return tag + "." + element.classList[0];
+    return tag;
+  }
+  function rowTitle(row) {
+    return row && row.querySelector(".task-title");
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    focusNote = null;
+    const active = document.activeElement;
+    const target = event.detail.target;
+    if (!active || active === document.body || !target || !target.contains(active)) return;
+    const row = active.closest("[data-task-id]");
+    const anchor = row || active.closest("[id]");
+    if (!anchor) return;
+    const rows = Array.from(document.querySelectorAll("#task-list li[data-task-id]"));
+    const index = row ? rows.indexOf(row) : -1;
+    focusNote = {
+      anchorId: anchor.id,
+      selector: within(active, anchor),
+      neighbours: index < 0 ? [] : [rows[index + 1], rows[index - 1]].filter(Boolean).map(function (r) { return r.id; }),
+    };
+  });
+  const announcer = function () { return document.getElementById("announcer"); };
+  function announce(text) {
+    const region = announcer();
+    if (!region || !text) return;
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+  function swappedElement(event) {
+    const target = event.detail.target;
+    return (target && target.id && document.getElementById(target.id)) || target;
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const swapped = swappedElement(event);
+    const invalid = swapped && swapped.isConnected && swapped.querySelector('[aria-invalid="true"]');
+    if (invalid) {
+      invalid.focus();
+    } else if (focusNote && (document.activeElement === document.body || !document.activeElement)) {
+      const anchor = document.getElementById(focusNote.anchorId);
+      let next = anchor && (focusNote.selector ? anchor.querySelector(focusNote.selector) : anchor);
+      if (!next && anchor && anchor.matches("[data-task-id]")) next = rowTitle(anchor);
+      if (!next) {
+        const neighbour = focusNote.neighbours.map(function (id) { return document.getElementById(id); }).find(Boolean);
+        next = rowTitle(neighbour);
+      }
+      next?.focus();
+    }
+    focusNote = null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const swapped = swappedElement(event);
+    if (swapped && swapped.isConnected && swapped.id !== "toasts") {
+      const verb = event.detail.requestConfig?.verb;
+      swapped.querySelectorAll('[role="status"]').forEach(function (status) {
+        if (status.id === "list-status" && verb && verb !== "get") return; // the toast says it
+        announce(status.textContent.trim().replace(/\s+/g, " "));
+      });
     }
   });
 

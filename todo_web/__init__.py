@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import assets, db, ratelimit, security
 from .config import ConfigError, load_config
 from .errors import register_error_handlers
-from .htmx import add_vary_header
+from .htmx import add_csrf_token_header, add_vary_header
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(seed_command)
     register_error_handlers(app)
     app.after_request(add_vary_header)
+    app.after_request(add_csrf_token_header)
 
     @app.get("/")
     def home() -> Response:

@@ -7,6 +7,7 @@ not a boosted navigation and not a history restore (those want the whole page).
 from __future__ import annotations
 
 from flask import Response, request
+from flask_wtf.csrf import generate_csrf
 
 
 def wants_fragment() -> bool:
@@ -25,6 +26,15 @@ def is_htmx() -> bool:
 def add_vary_header(response: Response) -> Response:
     """Pages answer differently with and without HX-Request; caches must keep both."""
     response.vary.add("HX-Request")
+    return response
+
+
+def add_csrf_token_header(response: Response) -> Response:
+    """Every htmx answer carries the session's current CSRF token (`X-CSRF-Token`), which
+    static/app.js copies into the page: when the session is renewed under an open page
+    (a password change, a new login in another tab), its next request still passes."""
+    if is_htmx():
+        response.headers["X-CSRF-Token"] = generate_csrf()
     return response
 
 

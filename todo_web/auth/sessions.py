@@ -47,7 +47,15 @@ def log_in(db: Session, user: User, *, remember: bool = False) -> None:
     db.flush()
     user.login_session_id = row.id
     session.clear()
+    _forget_csrf_token()
     login_user(user, remember=remember, duration=_lifetimes()[1])
+
+
+def _forget_csrf_token() -> None:
+    """Flask-WTF keeps the request's CSRF token in `g`; after `session.clear()` it belongs to
+    the old session, so a page rendered later in this request (an htmx answer after a
+    password change) would carry a token that no longer passes."""
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def log_out(db: Session) -> None:
@@ -62,6 +70,7 @@ def log_out(db: Session) -> None:
     # In this order: logout_user() leaves a note in the cookie session telling Flask-Login
     # to delete the remember-me cookie; clearing afterwards would drop that note.
     session.clear()
+    _forget_csrf_token()
     logout_user()
 
 

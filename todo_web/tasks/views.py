@@ -262,17 +262,32 @@ def toggle(task_id: int) -> Response:
         return render_error(400, "state must be completed or pending.")
     session = get_session()
     successor = None
+    completed_now = False
     if not wanted or (wanted == "completed") != task.is_completed:
         successor = queries.toggle_task(session, current_user, task)
         notifications.task_changed(session, current_user, task, "updated")
+        completed_now = task.is_completed
     session.commit()
+    # A completion says so, with an Undo (a bulk reopen, which answers with the whole list,
+    # so it works from wherever the user has gone since).
     if wants_fragment():
         if successor is not None:
             # The next occurrence joins the list: show the list, not just this row.
             message = f"Done. Next: {successor.due_date:%a %-d %b}."
             response = _render_list_fragment(_current_list_query(), extra=_toast_oob(message))
             return retarget(response, "#task-list")
-        return _render_task(task, _counts_oob())
+        extra = _counts_oob()
+        if completed_now:
+            extra += render_template(
+                "_toast_oob.html",
+                message=f"Completed “{task.title}”.",
+                category="success",
+                undo_ids=[task.id],
+                undo_action="reopen",
+            )
+        return _render_task(task, extra)
+    if completed_now and successor is None:
+        flash(str(task.id), "undo-complete")
     return _back()
 
 

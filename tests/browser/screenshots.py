@@ -1,0 +1,122 @@
+"""Regenerate the README's screenshots: docs/screenshots/<page>-<device>-<theme>.png.
+
+    .venv/bin/python -m tests.browser.screenshots [--out docs/screenshots]
+
+Builds a throw-away SQLite database through the migrations, fills it with a believable
+week of tasks (tests/browser/support.py), serves the app on 127.0.0.1 and photographs the
+main pages at desktop (1280 by 800) and phone (390 by 844) size, in the light and the dark theme
+(the theme follows the system setting, which Chromium is told through `color_scheme`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from todo_web import create_app
+from todo_web.db import get_database
+from todo_web.models import Task
+from todo_web.timezones import local_today
+
+from ..database import PROJECT_ROOT, upgrade
+from .support import DEVICES, add_user_with_tasks, launch, log_in, serve
+
+THEMES = ("light", "dark")
+EMAIL = "sam@example.com"
+
+
+def _shots(edit_url: str) -> list[tuple[str, bool, Callable[[Any], None]]]:
+    """(name, logged in?, how to get there) for every page photographed."""
+
+    def login(page: Any) -> None:
+        page.goto("/auth/login")
+
+    def tasks(page: Any) -> None:
+        page.goto("/tasks")
+
+    def edit(page: Any) -> None:
+        page.goto(edit_url)
+
+    def settings(page: Any) -> None:
+        page.goto("/settings")
+
+    return [
+        ("login", False, login),
+        ("tasks", True, tasks),
+        ("edit", True, edit),
+        ("settings", True, settings),
+    ]
+
+
+def take(out: Path, scale: float = 1) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'screenshots.sqlite3'}"
+        upgrade(url)
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "screenshots",
+                "DATABASE_URL": url,
+                "BCRYPT_ROUNDS": 4,
+                "MAIL_URL": None,
+                "RATELIMIT_ENABLED": False,
+            }
+        )
+        with get_database(app).session_factory() as session:
+            user = add_user_with_tasks(session, local_today("UTC"), email=EMAIL, name="Sam Rivera")
+            session.commit()
+            report = session.scalar(
+                select(Task).where(Task.user_id == user.id, Task.title.like("Send the%"))
+            )
+            assert report is not None
+            edit_url = f"/tasks/{report.id}/edit"
+
+        with serve(app) as base_url, sync_playwright() as playwright:
+            browser = launch(playwright)
+            for device, options in DEVICES.items():
+                for theme in THEMES:
+                    context = browser.new_context(
+                        base_url=base_url,
+                        color_scheme=theme,
+                        reduced_motion="reduce",
+                        **{**options, "device_scale_factor": scale},
+                    )
+                    page = context.new_page()
+                    signed_in = False
+                    for name, logged_in, goto in _shots(edit_url):  # logged-out pages first
+                        if logged_in and not signed_in:
+                            log_in(page, EMAIL)
+                            signed_in = True
+                        goto(page)
+                        page.wait_for_load_state("networkidle")
+                        path = out / f"{name}-{device}-{theme}.png"
+                        page.screenshot(path=str(path), animations="disabled", caret="hide")
+                        written.append(path)
+                    context.close()
+            browser.close()
+        get_database(app).engine.dispose()
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--scale", type=float, default=1, help="device pixels per CSS pixel (2 for sharp images)"
+    )
+    args = parser.parse_args(argv)
+    for path in take(args.out, args.scale):
+        print(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path)
+
+
+if __name__ == "__main__":
+    main()
