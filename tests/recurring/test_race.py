@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time as clock
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -158,12 +158,16 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
     engine = get_database(app).engine
 
     def next_occurrence_after_a_rival(*args: object, **kwargs: object) -> date | None:
-        with engine.begin() as rival:  # a connection of its own, committed at once
+        # A connection of its own, committed at once, with the date a daily task's next
+        # occurrence has. (Not today: the request has already completed today's task, so
+        # it holds the task_counts row of open tasks due today until it commits, and a
+        # rival run from inside the request could never get it.)
+        with engine.begin() as rival:
             rival.execute(
                 insert(Task.__table__).values(
                     user_id=user.id,
                     title="Rival",
-                    due_date=today(),
+                    due_date=today() + timedelta(days=1),
                     recurs_from_id=current.id,
                     status="pending",
                     priority=2,
