@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, make_response, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -61,6 +61,15 @@ def render_error(status: int, message: str | None = None) -> Response:
     )
 
 
+def is_connection_lost(error: BaseException) -> bool:
+    """A database error that says the connection died (the server restarted or dropped it)
+    rather than that the statement was wrong. psycopg2 reports some of these as
+    InterfaceError, which is not an OperationalError; SQLAlchemy flags them all."""
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, InterfaceError)
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
@@ -91,5 +100,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def internal_error(error: Exception) -> Response:
         original = getattr(error, "original_exception", None) or error
+        if is_connection_lost(original):
+            return database_unavailable(original)
         current_app.logger.error("unhandled error", exc_info=original)
         return render_error(500)
