@@ -190,7 +190,7 @@ def _has_tag(name: str) -> ColumnElement[bool]:
     return (
         exists()
         .where(task_tags.c.task_id == Task.id, task_tags.c.tag_id == Tag.id)
-        .where(func.lower(Tag.name) == name.lower())
+        .where(func.lower(Tag.name) == func.lower(name))
     )
 
 
@@ -306,9 +306,11 @@ def resolve_tags(session: Session, user: User, names: Sequence[str]) -> list[Tag
     if not names:
         return []
     wanted = {name.casefold(): name for name in names}
+    # The database's lower() on both sides, as in the unique index: SQLite's folds ASCII
+    # only, so Python's lower() would miss "Über" and the insert would break the index.
     existing = session.scalars(
         select(Tag).where(
-            Tag.user_id == user.id, func.lower(Tag.name).in_([n.lower() for n in names])
+            Tag.user_id == user.id, func.lower(Tag.name).in_([func.lower(n) for n in names])
         )
     ).all()
     by_key = {tag.name.casefold(): tag for tag in existing}
