@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, ratelimit, security
+from . import assets, db, ratelimit, security
 from .config import ConfigError, load_config
 from .errors import register_error_handlers
 from .htmx import add_csrf_token_header, add_vary_header
@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     ratelimit.init_app(app)
 
     from .auth import bp as auth_bp
@@ -65,6 +66,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(settings_bp)
     app.register_blueprint(data_bp)
     init_mail(app)
+    from .seed import seed_command
+
+    app.cli.add_command(seed_command)
     register_error_handlers(app)
     app.after_request(add_vary_header)
     app.after_request(add_csrf_token_header)

@@ -148,7 +148,9 @@ task_tags = Table(
     "task_tags",
     Base.metadata,
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # A tag's tasks, answered from the index alone (the tag filter of the list).
+    Index("ix_task_tags_tag_id_task_id", "tag_id", "task_id"),
 )
 
 
@@ -211,6 +213,34 @@ class Task(TimestampMixin, Base):
     @property
     def is_completed(self) -> bool:
         return self.status == TaskStatus.COMPLETED
+
+
+class TaskCount(Base):
+    """How many live (not deleted) tasks a user has per status and due date.
+
+    Kept up to date by database triggers on tasks (see the migration that creates this
+    table), whatever writes the tasks: a view, a bulk action, the purge, a script. The
+    sidebar counts and the default list's total add up these rows, so they cost as much
+    as a user has distinct due dates, not as many tasks as the user has.
+    """
+
+    __tablename__ = "task_counts"
+    __table_args__ = (
+        Index(
+            "uq_task_counts_user_id_status_due_date",
+            "user_id",
+            "status",
+            "due_date",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Tag(Base):

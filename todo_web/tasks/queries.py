@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import recurrence
 from ..db import utcnow
-from ..models import Priority, Tag, Task, TaskStatus, User, task_tags
+from ..models import Priority, Tag, Task, TaskCount, TaskStatus, User, task_tags
 from ..timezones import local_now, local_today
 from .listing import ListQuery
 
@@ -99,16 +99,24 @@ def get_task(
 
 
 def list_tasks(
-    session: Session, user: User, query: ListQuery, now: datetime | None = None
+    session: Session,
+    user: User,
+    query: ListQuery,
+    now: datetime | None = None,
+    *,
+    counts: dict[str, int] | None = None,
 ) -> TaskPage:
-    """One page of the user's tasks matching `query`, with the total for the whole list."""
+    """One page of the user's tasks matching `query`, with the total for the whole list.
+
+    Pass the request's `view_counts` as `counts` and a list narrowed by nothing but a view
+    or a status is not counted again.
+    """
     conditions = _filter_conditions(session, user, query, now)
-    total = (
-        session.scalar(
-            select(func.count()).select_from(Task).where(Task.user_id == user.id, *conditions)
-        )
-        or 0
-    )
+    if query.q or query.tags:
+        return _page_counted_in_one_pass(session, user, query, conditions)
+    total = _total_from_counts(query, counts)
+    if total is None:
+        total = _count(session, user, conditions)
     statement = (
         select(Task)
         .where(Task.user_id == user.id, *conditions)
@@ -118,6 +126,44 @@ def list_tasks(
         .options(selectinload(Task.tags))
     )
     tasks = session.scalars(statement).all()
+    return TaskPage(tasks=tasks, total=total, page=query.page, per_page=query.per_page)
+
+
+def _count(session: Session, user: User, conditions: Sequence[ColumnElement[bool]]) -> int:
+    statement = select(func.count()).select_from(Task).where(Task.user_id == user.id, *conditions)
+    return session.scalar(statement) or 0
+
+
+def _page_counted_in_one_pass(
+    session: Session, user: User, query: ListQuery, conditions: Sequence[ColumnElement[bool]]
+) -> TaskPage:
+    """A page and its total from one statement (``count(*) OVER ()``), for the lists whose
+    every match must be found anyway: a search (through the search index) or a tag filter
+    (through the tag's links). A separate count would find them all a second time.
+
+    On PostgreSQL the matches of a search are collected through the search index first (a
+    materialized CTE): they are few and scattered over the user's whole history, and left
+    to itself the planner walks the user's tasks in list order, running to_tsvector on
+    each, until it has a page.
+    """
+    matching = select(Task, func.count().over()).where(Task.user_id == user.id, *conditions)
+    if query.q and session.get_bind().dialect.name == "postgresql":
+        found = (
+            select(Task.id)
+            .where(Task.user_id == user.id, *conditions)
+            .cte("found")
+            .prefix_with("MATERIALIZED")
+        )
+        matching = select(Task, func.count().over()).join(found, found.c.id == Task.id)
+    statement = (
+        matching.order_by(*_ordering(query))
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+        .options(selectinload(Task.tags))
+    )
+    rows = session.execute(statement).all()
+    total = rows[0][1] if rows else _count(session, user, conditions)  # past the last page
+    tasks = [row[0] for row in rows]
     return TaskPage(tasks=tasks, total=total, page=query.page, per_page=query.per_page)
 
 
@@ -149,7 +195,7 @@ def _filter_conditions(
     if query.priority:
         conditions.append(Task.priority == Priority.from_label(query.priority))
     for tag in query.tags:
-        conditions.append(_has_tag(tag))
+        conditions.append(_has_tag(user, tag))
     if query.due:
         conditions.append(_due_condition(query.due, local_now(user.timezone, now)))
     if query.q:
@@ -174,26 +220,68 @@ def _view_condition(view: str, local: datetime) -> ColumnElement[bool]:
 
 
 def view_counts(session: Session, user: User, now: datetime | None = None) -> dict[str, int]:
-    """How many tasks each smart view holds, in one statement."""
+    """How many tasks each smart view holds, in one statement.
+
+    Adds up the user's task_counts rows (one per status and due date, kept by triggers),
+    so it costs the same for fifty thousand tasks as for fifty. Only "overdue" looks at
+    tasks themselves, for the few open tasks due today whose time has passed.
+    """
     local = local_now(user.timezone, now)
+    today = local.date()
+    is_open = TaskCount.status.in_(OPEN_STATUSES)
+
+    def total(condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
+        summed = (
+            func.sum(TaskCount.n) if condition is None else func.sum(TaskCount.n).filter(condition)
+        )
+        return func.coalesce(summed, 0)
+
+    now_time = local.time().replace(tzinfo=None, microsecond=0)
+    late_today = (
+        select(func.count())
+        .select_from(Task)
+        .where(
+            Task.user_id == user.id,
+            Task.deleted_at.is_(None),
+            Task.status.in_(OPEN_STATUSES),
+            Task.due_date == today,
+            Task.due_time < now_time,
+        )
+        .scalar_subquery()
+    )
     columns = [
-        func.count().filter(_view_condition(view, local)).label(view)
-        for view in ("today", "upcoming", "overdue", "nodate", "completed")
+        total(and_(is_open, TaskCount.due_date <= today)).label("today"),
+        total(and_(is_open, TaskCount.due_date.between(today, today + timedelta(days=6)))).label(
+            "upcoming"
+        ),
+        (total(and_(is_open, TaskCount.due_date < today)) + late_today).label("overdue"),
+        total(and_(is_open, TaskCount.due_date.is_(None))).label("nodate"),
+        total(TaskCount.status == TaskStatus.COMPLETED.value).label("completed"),
+        total(is_open).label("open"),
+        total().label("all"),
     ]
-    columns.append(func.count().filter(Task.status.in_(OPEN_STATUSES)).label("open"))
-    columns.append(func.count().label("all"))
-    row = session.execute(
-        select(*columns).where(Task.user_id == user.id, Task.deleted_at.is_(None))
-    ).one()
-    return dict(row._mapping)
+    row = session.execute(select(*columns).where(TaskCount.user_id == user.id)).one()
+    return {name: int(value) for name, value in row._mapping.items()}
 
 
-def _has_tag(name: str) -> ColumnElement[bool]:
+def _total_from_counts(query: ListQuery, counts: dict[str, int] | None) -> int | None:
+    """The list's total read off the view counts, when only a view or the open, completed
+    or all status filter narrows the list; None when it must be counted."""
+    if counts is None or query.q or query.priority or query.tags or query.due:
+        return None
+    if query.view:
+        return counts[query.view]
+    return counts.get(query.status) if query.status in ("open", "completed", "all") else None
+
+
+def _has_tag(user: User, name: str) -> ColumnElement[bool]:
     return (
         exists()
         .where(task_tags.c.task_id == Task.id, task_tags.c.tag_id == Tag.id)
-        # Both sides folded by the database, as the unique index does (see resolve_tags).
-        .where(func.lower(Tag.name) == func.lower(name))
+        # The user's own tag (found through uq_tags_user_id_lower_name, not every user's tag
+        # of that name), both sides folded by the database as that index does (see
+        # resolve_tags).
+        .where(Tag.user_id == user.id, func.lower(Tag.name) == func.lower(name))
     )
 
 

@@ -77,7 +77,7 @@ def _list_context(query: ListQuery) -> dict[str, object]:
     counts = g.view_counts = queries.view_counts(session, current_user)  # the sidebar's too
     return {
         "query": query,
-        "page": queries.list_tasks(session, current_user, query),
+        "page": queries.list_tasks(session, current_user, query, counts=counts),
         "counts": counts,
         "tag_names": queries.user_tag_names(session, current_user),
         "today": local_now(current_user.timezone).date(),

@@ -1,0 +1,733 @@
+"""The todo-web benchmark: the app under gunicorn (the Procfile's web line) on PostgreSQL
+with a million tasks, loaded by wrk from 127.0.0.1, next to the ceiling app (ceiling.py).
+
+    .venv/bin/python tests/benchmark/run.py            # or: bash tests/benchmark/run.sh
+
+Steps: create the database (todo_bench) if missing, migrate it, seed it if it has no users,
+capture the SQL each list page runs (for the ceiling, and for EXPLAIN ANALYZE), start both
+servers, run the wrk scenarios for a 1k-task user and the 50k-task user, measure what a
+browser downloads, stop everything and write results/latest.md and results/latest.json.
+Every wrk run is bounded (-d), and so is every step that waits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT = BENCH_DIR.parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from todo_web import create_app  # noqa: E402
+from todo_web.config import normalize_database_url  # noqa: E402
+from todo_web.db import get_database  # noqa: E402
+from todo_web.seed import HEAVY_EMAIL, SEED_PASSWORD  # noqa: E402
+
+LIGHT_EMAIL = "user1@seed.example"
+SEARCH_TERM = "invoice"
+BENCH_TITLE_PREFIX = "Benchmark task "
+_META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@dataclass
+class Scenario:
+    name: str
+    user: str  # "light" | "heavy"
+    mode: str  # get | toggle | create | ceiling
+    path: str = "/tasks"
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # by connections
+
+
+# -- processes -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile_web() -> str:
+    for line in (PROJECT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == "web":
+            return command.strip()
+    raise SystemExit("Procfile has no web line")
+
+
+class Server:
+    """gunicorn started from a command line, stopped through its pid file."""
+
+    def __init__(self, name: str, command: str, env: dict[str, str], cwd: Path, port: int):
+        self.name, self.port = name, port
+        self.pid_file = Path(tempfile.gettempdir()) / f"todo-bench-{name}-{port}.pid"
+        self.log = open(BENCH_DIR / "results" / f"{name}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            ["bash", "-c", f"exec {command} --pid {self.pid_file}"],
+            env={**env, "PORT": str(port)},
+            cwd=cwd,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, path: str, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited; see results/{self.name}.log")
+            with suppress(OSError):
+                urllib.request.urlopen(self.base + path, timeout=2).read()
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"{self.name} did not answer {path} within {seconds} s")
+
+    def master_pid(self) -> int:
+        return int(self.pid_file.read_text().strip())
+
+    def worker_pids(self) -> list[int]:
+        master = self.master_pid()
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with suppress(OSError, ValueError, IndexError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                    pids.append(int(stat.parent.name))
+        return pids
+
+    def worker_rss_mb(self) -> list[float]:
+        sizes = []
+        for pid in self.worker_pids():
+            with suppress(OSError, AttributeError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+                sizes.append(kb / 1024)
+        return sorted(sizes)
+
+    def stop(self) -> None:
+        with suppress(OSError, ValueError):
+            os.kill(self.master_pid(), signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.log.close()
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each process so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    times = {}
+    for pid in pids:
+        with suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            times[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return times
+
+
+def backend_pids(db_url: str) -> list[int]:
+    """The database server processes serving connections to the benchmark database."""
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+
+
+@contextmanager
+def servers(*started: Server) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for server in started:
+            server.stop()
+
+
+# -- database ------------------------------------------------------------------------------
+
+
+def ensure_database(server_url: str, name: str, recreate: bool) -> str:
+    url = make_url(server_url)
+    admin = psycopg2.connect(url.set(drivername="postgresql").render_as_string(False))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        if recreate:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return url.set(drivername="postgresql", database=name).render_as_string(False)
+
+
+def run_step(args: list[str], env: dict[str, str], timeout: int) -> str:
+    print("$", " ".join(args), flush=True)
+    done = subprocess.run(
+        args, env=env, cwd=PROJECT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode:
+        raise SystemExit(f"{args[0]} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def prepare_database(db_url: str, env: dict[str, str], seed_args: list[str]) -> dict[str, Any]:
+    bin_dir = Path(sys.executable).parent
+    run_step([str(bin_dir / "alembic"), "upgrade", "head"], env, 600)
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM users")
+        users = cursor.fetchone()[0]
+    seeded: dict[str, Any] = {"seeded_now": False}
+    if users == 0:
+        started = time.monotonic()
+        out = run_step([str(bin_dir / "flask"), "--app", "wsgi", "seed", *seed_args], env, 900)
+        seeded = {"seeded_now": True, "seconds": round(time.monotonic() - started, 1)}
+        print(out, flush=True)
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
+        # Tasks a previous run created, and toggles it left, make no difference to the data.
+        cursor.execute("DELETE FROM tasks WHERE title LIKE %s", (BENCH_TITLE_PREFIX + "%",))
+        cursor.execute("SELECT count(*) FROM users")
+        seeded["users"] = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM tasks")
+        seeded["tasks"] = cursor.fetchone()[0]
+    return seeded
+
+
+def user_facts(db_url: str, email: str) -> dict[str, Any]:
+    """What the scenarios need: a tag the user has, tasks to toggle (not recurring, so a
+    completion creates nothing), and counts for the report."""
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT id FROM users WHERE email = %s", (email,))
+        row = cursor.fetchone()
+        if row is None:
+            raise SystemExit(f"no user {email}: seed the database (--reseed)")
+        user_id = row[0]
+        cursor.execute(
+            "SELECT t.name FROM tags t JOIN task_tags tt ON tt.tag_id = t.id "
+            "WHERE t.user_id = %s GROUP BY t.name ORDER BY count(*) DESC, t.name LIMIT 1",
+            (user_id,),
+        )
+        tag = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT id FROM tasks WHERE user_id = %s AND deleted_at IS NULL "
+            "AND recurrence IS NULL ORDER BY id LIMIT 400",
+            (user_id,),
+        )
+        toggle_ids = [r[0] for r in cursor.fetchall()]
+        cursor.execute(
+            "SELECT count(*) FROM tasks WHERE user_id = %s AND deleted_at IS NULL", (user_id,)
+        )
+        tasks = cursor.fetchone()[0]
+    return {"email": email, "id": user_id, "tag": tag, "toggle_ids": toggle_ids, "tasks": tasks}
+
+
+# -- SQL capture (for the ceiling and for EXPLAIN) -----------------------------------------
+
+
+def classify(statement: str) -> str:
+    sql = " ".join(statement.split()).lower()
+    if "from users join login_sessions" in sql:
+        return "user"
+    if "filter (where" in sql:
+        return "counts"
+    if sql.startswith("select count(*)"):
+        return "total"
+    if ("from tasks" in sql and " limit " in sql) or sql.startswith("with found"):
+        return "page"
+    if "from tags" in sql and "exists" in sql:
+        return "tag_names"
+    if "task_tags" in sql and "tags.name" in sql:
+        return "tags"
+    return "other"
+
+
+def capture_sql(db_url: str, email: str, paths: list[str]) -> dict[str, list[tuple]]:
+    """The statements (with parameters) the app runs for each path, from an app in this
+    process, logged in as `email`."""
+    app = create_app(
+        {
+            "DATABASE_URL": normalize_database_url(db_url),
+            "SECRET_KEY": "capture",
+            "SESSION_COOKIE_SECURE": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    captured: list[tuple[str, str, Any]] = []
+
+    @event.listens_for(get_database(app).engine, "before_cursor_execute")
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        captured.append((classify(statement), statement, parameters))
+
+    client = app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = _META_TOKEN.search(page).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/auth/login", data={"csrf_token": token, "email": email, "password": SEED_PASSWORD}
+    )
+    assert response.status_code == 302, response.status_code
+    result = {}
+    for path in paths:
+        client.get(path)  # warm: the first request of a session may write last_seen_at
+        captured.clear()
+        assert client.get(path).status_code == 200
+        result[path] = [c for c in captured if c[1].lstrip().upper().startswith(("SELECT", "WITH"))]
+    get_database(app).engine.dispose()
+    return result
+
+
+def explain(db_url: str, statements: list[tuple]) -> list[dict[str, Any]]:
+    plans = []
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
+        for role, statement, parameters in statements:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            plans.append(
+                {
+                    "role": role,
+                    "sql": cursor.mogrify(statement, parameters).decode(),
+                    "plan": plan,
+                    "seq_scan_on_tasks": bool(re.search(r"Seq Scan on tasks\b", plan)),
+                }
+            )
+        conn.rollback()
+    return plans
+
+
+# -- load ----------------------------------------------------------------------------------
+
+
+class Browser:
+    """Log in over HTTP and fetch, to check a scenario answers 200 before loading it."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.cookies)
+        )
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def log_in(self, email: str) -> None:
+        token = _META_TOKEN.search(self.get("/auth/login")[1]).group(1)  # type: ignore[union-attr]
+        data = urllib.parse.urlencode(
+            {"csrf_token": token, "email": email, "password": SEED_PASSWORD}
+        ).encode()
+        with self.opener.open(self.base + "/auth/login", data=data, timeout=30) as response:
+            if "/tasks" not in response.url:
+                raise SystemExit(f"cannot log in as {email}")
+
+
+def run_wrk(
+    base: str,
+    scenario: Scenario,
+    user: dict[str, Any],
+    connections: int,
+    threads: int,
+    duration: int,
+    ids_file: Path,
+) -> dict[str, Any]:
+    threads = min(threads, connections)
+    env = {
+        **os.environ,
+        "BENCH_BASE": base,
+        "BENCH_MODE": "get" if scenario.mode == "ceiling" else scenario.mode,
+        "BENCH_PATH": scenario.path,
+        "BENCH_EMAIL": "" if scenario.mode == "ceiling" else user["email"],
+        "BENCH_PASSWORD": SEED_PASSWORD,
+        "BENCH_IDS": str(ids_file),
+        "BENCH_THREADS": str(threads),
+    }
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        "--latency",
+        "-s",
+        str(BENCH_DIR / "bench.lua"),
+        base,
+    ]
+    load = os.getloadavg()[0]
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=duration + 120, check=False
+    )
+    match = re.search(r"^BENCH_JSON (.*)$", done.stdout, re.MULTILINE)
+    if done.returncode or not match:
+        raise SystemExit(f"wrk failed for {scenario.name}:\n{done.stdout}\n{done.stderr}")
+    result = json.loads(match.group(1))
+    result["load_before"] = round(load, 2)
+    result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
+    result["errors"] = sum(
+        result[k]
+        for k in ("connect_errors", "read_errors", "write_errors", "timeouts", "status_errors")
+    )
+    return result
+
+
+# -- what a browser downloads --------------------------------------------------------------
+
+
+def curl_fetch(url: str, cookie: str, extra: list[str] | None = None) -> dict[str, Any]:
+    """One request as a browser sends it (compression accepted), with the bytes on the wire."""
+    out = subprocess.run(
+        [
+            "curl",
+            "-s",
+            "--compressed",
+            "-o",
+            "/dev/null",
+            "-D",
+            "-",
+            "-H",
+            f"Cookie: {cookie}",
+            *(extra or []),
+            "-w",
+            "\nBENCH %{http_code} %{size_download} %{size_header}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    headers = {}
+    for line in out.splitlines():
+        if ":" in line and not line.startswith("BENCH"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+    code, body, header = re.search(r"BENCH (\d+) (\d+) (\d+)", out).groups()  # type: ignore[union-attr]
+    return {"status": int(code), "body": int(body), "headers": int(header), "h": headers}
+
+
+def page_weight(base: str, email: str) -> dict[str, Any]:
+    """Bytes transferred by a first load of /tasks (the page and every asset it links) and by
+    a repeat load (the page again; assets only when the cache may not reuse them)."""
+    browser = Browser(base)
+    browser.log_in(email)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+    page_status, html = browser.get("/tasks")
+    assets = sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+)"', html)))
+    first = curl_fetch(base + "/tasks", cookie)
+    rows = [("/tasks", first)]
+    total_first = first["body"] + first["headers"]
+    total_repeat = total_first
+    for asset in assets:
+        fetched = curl_fetch(base + asset, cookie)
+        rows.append((asset, fetched))
+        total_first += fetched["body"] + fetched["headers"]
+        cache = fetched["h"].get("cache-control", "")
+        age = re.search(r"max-age=(\d+)", cache)
+        if age and int(age.group(1)) > 86400:
+            continue  # fresh in the cache: a repeat load does not ask for it at all
+        conditional = []
+        if "etag" in fetched["h"]:
+            conditional = ["-H", f"If-None-Match: {fetched['h']['etag']}"]
+        elif "last-modified" in fetched["h"]:
+            conditional = ["-H", f"If-Modified-Since: {fetched['h']['last-modified']}"]
+        again = curl_fetch(base + asset, cookie, conditional)
+        total_repeat += again["body"] + again["headers"]
+    return {
+        "first_load_bytes": total_first,
+        "repeat_load_bytes": total_repeat,
+        "resources": [
+            {
+                "url": url,
+                "status": r["status"],
+                "body_bytes": r["body"],
+                "header_bytes": r["headers"],
+                "encoding": r["h"].get("content-encoding", ""),
+                "cache_control": r["h"].get("cache-control", ""),
+            }
+            for url, r in rows
+        ],
+        "page_status": page_status,
+    }
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    meminfo = Path("/proc/meminfo").read_text()
+    kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))  # type: ignore[union-attr]
+    model = ""
+    with suppress(OSError, AttributeError):
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        model = re.search(r"model name\s*:\s*(.*)", cpuinfo).group(1)  # type: ignore[union-attr]
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gb": round(kb / 1024 / 1024, 1),
+        "cpu": model,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "wrk": wrk_version.split("[")[0].strip(),
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"# Benchmark results ({report['when']})",
+        "",
+        "Machine: {nproc} cores ({cpu}), {memory_gb} GB, {os}, Python {python}, {wrk}.".format(
+            **report["machine"]
+        ),
+        f"Database: {report['data']['users']} users, {report['data']['tasks']} tasks. "
+        f"PostgreSQL {report['postgres']}.",
+        f"Server: `{report['web_command']}`",
+        f"Load: wrk, {report['duration']} s per run, threads {report['threads']}. The load "
+        "column is the 1-minute load average just before each run: above ~1, other processes "
+        "were competing for the 2 cores and the figures are low.",
+        "",
+        "| scenario | user | conns | req/s | p50 ms | p99 ms | errors | app/ceiling "
+        "| CPU ms/req web + db | load |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    ceiling_cpu = {
+        (s["user"], c): r["web_cpu_ms"] + r["db_cpu_ms"]
+        for s in report["scenarios"]
+        if s["mode"] == "ceiling"
+        for c, r in s["results"].items()
+    }
+    ceiling = {
+        (s["user"], c): r["rps"]
+        for s in report["scenarios"]
+        if s["mode"] == "ceiling"
+        for c, r in s["results"].items()
+    }
+    for s in report["scenarios"]:
+        for conns, r in s["results"].items():
+            ratio = ""
+            if s["name"] == "list" and (s["user"], conns) in ceiling:
+                cpu = r["web_cpu_ms"] + r["db_cpu_ms"]
+                ratio = f"{r['rps'] / ceiling[(s['user'], conns)]:.0%}"
+                if cpu:
+                    ratio += f" (CPU {ceiling_cpu[(s['user'], conns)] / cpu:.0%})"
+            lines.append(
+                f"| {s['name']} | {s['user']} | {conns} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
+                f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | "
+                f"{r['web_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} | {r['load_before']} |"
+            )
+    rss = report["rss_mb"]
+    lines += [
+        "",
+        f"Worker RSS (MB) after the runs: app {rss['app']}, ceiling {rss['ceiling']}; "
+        f"highest seen during the app runs: {rss['app_max']}.",
+        "",
+        "Page weight of /tasks (light user), bytes on the wire with compression accepted: "
+        f"first load {report['weight']['first_load_bytes']}, "
+        f"repeat load {report['weight']['repeat_load_bytes']}.",
+        "",
+        "| resource | status | body bytes | header bytes | encoding | cache-control |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in report["weight"]["resources"]:
+        lines.append(
+            f"| {r['url']} | {r['status']} | {r['body_bytes']} | {r['header_bytes']} | "
+            f"{r['encoding']} | {r['cache_control']} |"
+        )
+    lines += ["", "## EXPLAIN ANALYZE of the list queries", ""]
+    for key, plans in report["explain"].items():
+        lines += [f"### {key}", ""]
+        for plan in plans:
+            flag = " **(sequential scan of tasks)**" if plan["seq_scan_on_tasks"] else ""
+            lines += [
+                f"{plan['role']}{flag}:",
+                "",
+                "```sql",
+                plan["sql"],
+                "```",
+                "```",
+                plan["plan"],
+                "```",
+                "",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def scenarios(light: dict[str, Any], heavy: dict[str, Any]) -> list[Scenario]:
+    result = []
+    for label, user in (("light", light), ("heavy", heavy)):
+        filtered = "/tasks?" + urllib.parse.urlencode(
+            {"status": "all", "priority": "high", "tag": user["tag"], "sort": "due", "order": "asc"}
+        )
+        result += [
+            Scenario("list", label, "get", "/tasks"),
+            Scenario("ceiling", label, "ceiling", f"/tasks/{label}"),
+            Scenario("search", label, "get", f"/tasks?q={SEARCH_TERM}"),
+            Scenario("filtered", label, "get", filtered),
+            Scenario("toggle", label, "toggle"),
+            Scenario("create", label, "create"),
+        ]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument("--database", default="todo_bench")
+    parser.add_argument("--reseed", action="store_true", help="drop and seed the database again")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", default="32,1", help="wrk -c values, comma-separated")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--seed-args", default="", help="passed to flask seed, e.g. '--users 10 --heavy-tasks 500'"
+    )
+    parser.add_argument("--only", default="", help="scenario names to run, comma-separated")
+    args = parser.parse_args()
+
+    (BENCH_DIR / "results").mkdir(exist_ok=True)
+    db_url = ensure_database(args.server_url, args.database, args.reseed)
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        # Plain HTTP on the loopback: cookies without the Secure flag (TLS ends at a proxy
+        # in production, which changes nothing here).
+        "SESSION_COOKIE_SECURE": "false",
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    env.pop("FLASK_DEBUG", None)
+    data = prepare_database(db_url, env, args.seed_args.split())
+    light, heavy = user_facts(db_url, LIGHT_EMAIL), user_facts(db_url, HEAVY_EMAIL)
+    users = {"light": light, "heavy": heavy}
+    plan = scenarios(light, heavy)
+    if args.only:
+        wanted = set(args.only.split(","))
+        plan = [s for s in plan if s.name in wanted]
+
+    explained: dict[str, Any] = {}
+    ceiling_queries: dict[str, list[tuple]] = {}
+    for label, user in users.items():
+        paths = {s.path for s in plan if s.mode == "get" and s.user == label} | {"/tasks"}
+        captured = capture_sql(db_url, user["email"], sorted(paths))
+        ceiling_queries[label] = captured["/tasks"]
+        for path, statements in captured.items():
+            explained[f"{label} user ({user['tasks']} tasks): GET {path}"] = explain(
+                db_url, [s for s in statements if s[0] != "user"]
+            )
+    queries_file = BENCH_DIR / "results" / "ceiling-queries.pickle"
+    queries_file.write_bytes(pickle.dumps(ceiling_queries))
+
+    # The Procfile binds every interface; here only the loopback is wanted.
+    web = procfile_web().replace("--bind 0.0.0.0:", "--bind 127.0.0.1:")
+    app_server = Server("app", web, env, PROJECT, free_port())
+    ceiling_env = {**env, "CEILING_DATABASE_URL": db_url, "CEILING_QUERIES": str(queries_file)}
+    ceiling_command = web.replace("wsgi:app", "ceiling:app")
+    ceiling_server = Server("ceiling", ceiling_command, ceiling_env, BENCH_DIR, free_port())
+    report: dict[str, Any] = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "data": {**data, "light": light["tasks"], "heavy": heavy["tasks"]},
+        "web_command": web,
+        "duration": args.duration,
+        "threads": args.threads,
+        "explain": explained,
+    }
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        report["postgres"] = cursor.fetchone()[0]
+    app_rss_max = 0.0
+    with servers(app_server, ceiling_server):
+        app_server.wait_ready("/healthz")
+        ceiling_server.wait_ready("/healthz")
+        for scenario in plan:
+            user = users[scenario.user]
+            base = ceiling_server.base if scenario.mode == "ceiling" else app_server.base
+            if scenario.mode == "get":
+                browser = Browser(base)
+                browser.log_in(user["email"])
+                status, _ = browser.get(scenario.path)
+                if status != 200:
+                    raise SystemExit(f"{scenario.name}: GET {scenario.path} answered {status}")
+            ids_file = BENCH_DIR / "results" / f"toggle-ids-{scenario.user}.txt"
+            ids_file.write_text("\n".join(map(str, user["toggle_ids"])) + "\n")
+            server = ceiling_server if scenario.mode == "ceiling" else app_server
+            for connections in (int(c) for c in args.connections.split(",")):
+                workers_before = cpu_seconds(server.worker_pids())
+                database_before = cpu_seconds(backend_pids(db_url))
+                result = run_wrk(
+                    base, scenario, user, connections, args.threads, args.duration, ids_file
+                )
+                workers = cpu_used(workers_before, cpu_seconds(server.worker_pids()))
+                database = cpu_used(database_before, cpu_seconds(backend_pids(db_url)))
+                requests = max(result["requests"], 1)
+                result["web_cpu_ms"] = round(workers / requests * 1000, 2)
+                result["db_cpu_ms"] = round(database / requests * 1000, 2)
+                scenario.results[str(connections)] = result
+                if scenario.mode != "ceiling":
+                    app_rss_max = max([app_rss_max, *app_server.worker_rss_mb()])
+                print(
+                    f"{scenario.name:9} {scenario.user:6} c={connections:<3} "
+                    f"{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+                    f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}  "
+                    f"cpu/req web {result['web_cpu_ms']} db {result['db_cpu_ms']} ms",
+                    flush=True,
+                )
+        report["rss_mb"] = {
+            "app": [round(x, 1) for x in app_server.worker_rss_mb()],
+            "ceiling": [round(x, 1) for x in ceiling_server.worker_rss_mb()],
+            "app_max": round(app_rss_max, 1),
+        }
+        report["weight"] = page_weight(app_server.base, light["email"])
+    report["scenarios"] = [
+        {"name": s.name, "user": s.user, "mode": s.mode, "path": s.path, "results": s.results}
+        for s in plan
+    ]
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
+        cursor.execute("DELETE FROM tasks WHERE title LIKE %s", (BENCH_TITLE_PREFIX + "%",))
+    (BENCH_DIR / "results" / "latest.json").write_text(json.dumps(report, indent=2, default=str))
+    text = markdown(report)
+    (BENCH_DIR / "results" / "latest.md").write_text(text)
+    print(text.split("## EXPLAIN")[0])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""task_counts, kept by triggers, always agrees with counting the tasks themselves: after
+creates, toggles, edits of the due date, deletes, restores, bulk changes, the purge, raw
+SQL, and account deletion."""
+
+from __future__ import annotations
+
+import threading
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.orm import Session
+
+from todo_web.db import get_database
+from todo_web.models import Task, TaskCount, User
+from todo_web.tasks import queries
+from todo_web.tasks.listing import ListQuery
+
+from .database import is_postgres
+
+NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+def direct_counts(session: Session, user: User) -> dict[str, int]:
+    """The view counts the slow way: counting the user's live tasks."""
+    live = [Task.user_id == user.id, Task.deleted_at.is_(None)]
+    counts = {}
+    for view in ("today", "upcoming", "overdue", "nodate", "completed"):
+        condition = queries._view_condition(view, NOW)
+        counts[view] = session.scalar(select(func.count()).where(*live, condition))
+    counts["open"] = session.scalar(
+        select(func.count()).where(*live, Task.status.in_(queries.OPEN_STATUSES))
+    )
+    counts["all"] = session.scalar(select(func.count()).where(*live))
+    return counts
+
+
+def make_user(session: Session, email: str) -> User:
+    user = User(email=email, name="Counter", password_hash="x")
+    session.add(user)
+    session.flush()
+    return user
+
+
+def add(session: Session, user: User, title: str, **fields: object) -> Task:
+    data = queries.TaskData(title=title, **fields)  # type: ignore[arg-type]
+    return queries.create_task(session, user, data)
+
+
+def check(session: Session, user: User) -> None:
+    session.flush()
+    assert queries.view_counts(session, user, NOW) == direct_counts(session, user)
+
+
+def test_triggers_exist_at_head(app: Flask) -> None:
+    with get_database(app).engine.connect() as connection:
+        if is_postgres():
+            names = connection.scalars(
+                text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'tasks'::regclass")
+            ).all()
+            assert "tasks_keep_counts" in names
+        else:
+            names = connection.scalars(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+            assert {"tasks_counts_insert", "tasks_counts_delete", "tasks_counts_update"} <= set(
+                names
+            )
+
+
+def test_counts_follow_every_kind_of_change(db_session: Session) -> None:
+    session = db_session
+    user = make_user(session, "counts@example.com")
+    other = make_user(session, "other@example.com")
+    tasks = [
+        add(session, user, "no date"),
+        add(session, user, "overdue", due_date=TODAY - timedelta(days=3)),
+        add(session, user, "late today", due_date=TODAY, due_time=time(9, 0)),
+        add(session, user, "later today", due_date=TODAY, due_time=time(18, 0)),
+        add(session, user, "next week", due_date=TODAY + timedelta(days=5)),
+        add(session, user, "far", due_date=TODAY + timedelta(days=40)),
+        add(session, user, "repeats", due_date=TODAY - timedelta(days=1), recurrence="FREQ=DAILY"),
+    ]
+    add(session, other, "someone else's", due_date=TODAY)
+    check(session, user)
+
+    queries.toggle_task(session, user, tasks[1])  # completed
+    queries.toggle_task(session, user, tasks[6])  # completed, next occurrence created
+    check(session, user)
+    queries.toggle_task(session, user, tasks[1])  # reopened
+    check(session, user)
+
+    queries.update_task(
+        session, user, tasks[0], queries.TaskData(title="now dated", due_date=TODAY)
+    )
+    queries.update_task(session, user, tasks[5], queries.TaskData(title="undated now"))
+    check(session, user)
+
+    queries.soft_delete(tasks[2])
+    queries.soft_delete(tasks[3])
+    check(session, user)
+    queries.restore(tasks[3])
+    check(session, user)
+
+    # Writes that bypass the ORM are counted too.
+    session.execute(update(Task).where(Task.id == tasks[4].id).values(status="cancelled"))
+    session.execute(
+        update(Task)
+        .where(Task.user_id == user.id, Task.due_date.is_(None))
+        .values(due_date=date(2030, 1, 1))
+    )
+    check(session, user)
+    queries.purge_deleted(session, now=NOW + timedelta(days=400))  # removes tasks[2]
+    check(session, user)
+    session.delete(tasks[4])
+    check(session, user)
+    assert queries.view_counts(session, other, NOW)["all"] == 1
+
+
+def test_list_total_from_counts_matches_a_count(db_session: Session) -> None:
+    user = make_user(db_session, "total@example.com")
+    for day in range(-5, 6):
+        add(db_session, user, f"task {day}", due_date=TODAY + timedelta(days=day))
+    add(db_session, user, "undated")
+    queries.toggle_task(db_session, user, add(db_session, user, "done"))
+    db_session.flush()
+    counts = queries.view_counts(db_session, user, NOW)
+
+    for query in (
+        ListQuery(),
+        ListQuery(status="all"),
+        ListQuery(status="completed"),
+        ListQuery(status="pending"),
+        ListQuery(view="today"),
+        ListQuery(view="upcoming"),
+        ListQuery(view="nodate"),
+        ListQuery(q="task"),
+    ):
+        fast = queries.list_tasks(db_session, user, query, NOW, counts=counts).total
+        slow = queries.list_tasks(db_session, user, query, NOW).total
+        assert fast == slow, query
+
+
+def test_deleting_an_account_deletes_its_counts(db_session: Session) -> None:
+    user = make_user(db_session, "leaving@example.com")
+    add(db_session, user, "a", due_date=TODAY)
+    add(db_session, user, "b")
+    db_session.commit()
+
+    db_session.delete(user)
+    db_session.commit()
+
+    assert db_session.scalar(select(func.count()).select_from(TaskCount)) == 0
+
+
+@pytest.mark.skipif(not is_postgres(), reason="row locks and deadlocks need PostgreSQL")
+def test_a_move_locks_the_two_counts_in_a_fixed_order(app: Flask) -> None:
+    """Completing a task due on day d changes the rows (pending, d) and (completed, d);
+    reopening one changes the same two. If each locked "its old row first", one request
+    completing and one reopening would each hold one row and wait for the other: a
+    deadlock. Both must lock (completed, d) first: while another transaction holds that
+    row, a completion waits without having locked (pending, d)."""
+    factory = get_database(app).session_factory
+    day = TODAY + timedelta(days=2)
+    with factory() as session:
+        user = make_user(session, "race@example.com")
+        task_id = add(session, user, "to complete", due_date=day).id
+        session.commit()
+        user_id = user.id
+
+    def bucket(status: str) -> Select[tuple[int]]:
+        return select(TaskCount.id).where(
+            TaskCount.user_id == user_id, TaskCount.status == status, TaskCount.due_date == day
+        )
+
+    with factory() as holder, factory() as other:
+        # (completed, d) must exist for the holder to lock it.
+        holder.add(TaskCount(user_id=user_id, status="completed", due_date=day, n=0))
+        holder.commit()
+        holder.execute(bucket("completed").with_for_update())
+
+        def complete() -> None:
+            with factory() as session, session.begin():
+                session.execute(
+                    update(Task)
+                    .where(Task.id == task_id)
+                    .values(status="completed", completed_at=NOW)
+                )
+
+        mover = threading.Thread(target=complete)
+        mover.start()
+        clock.sleep(0.5)  # the completion is now waiting for (completed, d)
+        try:
+            other.execute(text("SET lock_timeout = '200ms'"))
+            assert other.execute(bucket("pending").with_for_update()).all()  # not locked
+        finally:
+            other.rollback()
+            holder.rollback()
+            mover.join(timeout=30)
+
+    with factory() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        assert queries.view_counts(session, user, NOW) == direct_counts(session, user)

@@ -1,0 +1,464 @@
+"""`flask --app wsgi seed`: realistic demo and benchmark data, quickly.
+
+Users get tasks with tags, due dates spread over the past and the future, a mix of
+statuses and priorities, some recurring, some soft-deleted, plus one heavy user with far
+more tasks than anyone. Every seeded account has the address ``…@seed.example`` (a domain
+reserved for examples, so no mail can reach anyone), the password ``SEED_PASSWORD`` and
+the daily digest switched off.
+
+Speed comes from three choices: one bcrypt hash computed once and shared by every account;
+ids assigned here rather than returned row by row, so tasks and their tags are written in
+bulk; and PostgreSQL's COPY (psycopg2 ``copy_expert``) for tasks and task_tags, batched
+``executemany`` on SQLite. A million tasks take about a minute on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import secrets
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import Connection, func, insert, select, text
+
+from .db import get_database
+from .models import Tag, Task, User, task_tags
+from .passwords import hash_password
+
+SEED_PASSWORD = "seed password"
+SEED_DOMAIN = "seed.example"
+HEAVY_EMAIL = f"heavy@{SEED_DOMAIN}"
+
+_VERBS = (
+    "Call", "Email", "Buy", "Book", "Pay", "Fix", "Clean", "Review", "Write", "Plan",
+    "Order", "Return", "Renew", "Schedule", "Prepare", "Check", "Update", "Send", "Pick up",
+    "Cancel", "Read", "Finish", "Draft", "Sort", "Water", "Back up", "Print", "Sign", "Test",
+    "Repair",
+)  # fmt: skip
+_OBJECTS = (
+    "the plumber", "the dentist", "groceries", "train tickets", "the electricity bill",
+    "the bike", "the kitchen", "the quarterly report", "thank-you notes", "the garden",
+    "birthday present", "library books", "passport", "car insurance", "team meeting",
+    "slides", "invoice", "tax return", "the gutters", "the newsletter", "flight to Lisbon",
+    "hotel in Porto", "vet appointment", "the budget", "photos", "the laptop", "contract",
+    "the lease", "parents' anniversary", "the roof", "winter tyres", "the server",
+    "release notes", "the backlog", "gym membership", "the plants", "the fridge",
+    "school forms", "the recipe book", "conference talk", "the blog post", "the zeppelin model",
+    "the piano", "the shed", "project proposal", "expense claim", "the bookshelf",
+    "the harbour permit", "the choir rehearsal", "the quilt",
+)  # fmt: skip
+_SUFFIXES = ("", "", "", "", " for Anna", " before Friday", " again", " with Sam", " (urgent)")
+_DESCRIPTIONS = (
+    "",
+    "",
+    "",
+    "Ask about the price first.",
+    "Keep the receipt for the tax return.",
+    "Check the notes from last time before starting.",
+    "Remember to compare at least three offers.",
+    "Needs the signed copy from the drawer in the study.",
+    "Bring the folder with the warranty papers.",
+    "Coordinate with the neighbours; they wanted to join.",
+)
+_TAGS = (
+    "work", "home", "errands", "health", "finance", "reading", "garden", "travel",
+    "family", "car", "admin", "shopping", "urgent", "someday", "calls", "computer",
+    "school", "music", "sport", "friends",
+)  # fmt: skip
+_RULES = (
+    "FREQ=DAILY",
+    "FREQ=WEEKLY",
+    "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+    "FREQ=MONTHLY",
+    "FREQ=YEARLY",
+    "FREQ=WEEKLY;INTERVAL=2",
+)
+_ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London")
+# (status, weight): a list people use has far more done than open.
+_STATUSES = (("pending", 40), ("in_progress", 8), ("completed", 47), ("cancelled", 5))
+_PRIORITIES = ((1, 30), (2, 50), (3, 20))
+
+#: Rows per COPY or executemany round.
+_BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class SeedPlan:
+    users: int = 1000
+    tasks_per_user: int = 1000
+    heavy_tasks: int = 50_000
+    tags_per_user: int = 8
+    seed: int = 1
+    password: str = SEED_PASSWORD
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    users: int
+    tasks: int
+    tags: int
+    task_tags: int
+    heavy_email: str | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _SeedUser:
+    id: int
+    tasks: int
+    tag_ids: tuple[int, ...]
+
+
+def existing_user_count(connection: Connection) -> int:
+    return connection.scalar(select(func.count()).select_from(User)) or 0
+
+
+def seed(connection: Connection, plan: SeedPlan, *, bcrypt_rounds: int) -> SeedReport:
+    """Write the plan's users, tags, tasks and task tags in the connection's transaction."""
+    started = time.perf_counter()
+    rng = random.Random(plan.seed)
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        # Ids are assigned here; keep anyone else from inserting meanwhile (reads go on).
+        connection.execute(text("LOCK TABLE users, tags, tasks IN SHARE ROW EXCLUSIVE MODE"))
+    now = datetime.now(UTC).replace(microsecond=0)
+    users = _insert_users(connection, plan, rng, now, bcrypt_rounds)
+    tag_count = sum(len(user.tag_ids) for user in users)
+    task_rows, link_rows = _task_rows(connection, users, rng, now)
+    if postgres:
+        with (
+            _indexes_set_aside(connection, ("tasks", "task_tags")),
+            _counts_trigger_paused(connection, [user.id for user in users]),
+        ):
+            tasks, links = _copy_tasks(connection, task_rows, link_rows)
+        for table in ("users", "tags", "tasks"):
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
+    else:
+        tasks, links = _insert_tasks(connection, task_rows, link_rows)
+    heavy_email = None
+    if plan.heavy_tasks:  # the last user created
+        heavy_email = connection.scalar(select(User.email).where(User.id == users[-1].id))
+    return SeedReport(
+        users=len(users),
+        tasks=tasks,
+        tags=tag_count,
+        task_tags=links,
+        heavy_email=heavy_email,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def analyze(connection: Connection) -> None:
+    """Fresh planner statistics and visibility map after a bulk load (PostgreSQL; must run
+    outside a transaction). Without it the first queries plan on an empty table's numbers."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("VACUUM ANALYZE users, tags, tasks, task_tags, task_counts"))
+    else:
+        connection.execute(text("ANALYZE"))
+
+
+# -- users and tags ------------------------------------------------------------------------
+
+
+def _insert_users(
+    connection: Connection, plan: SeedPlan, rng: random.Random, now: datetime, rounds: int
+) -> list[_SeedUser]:
+    password_hash = hash_password(plan.password, rounds)  # once: bcrypt is slow on purpose
+    taken = set(connection.scalars(select(User.email).where(User.email.like(f"%@{SEED_DOMAIN}"))))
+    next_user_id = _max_id(connection, "users") + 1
+    next_tag_id = _max_id(connection, "tags") + 1
+    emails = _fresh_emails(taken, plan.users, heavy=plan.heavy_tasks > 0)
+    sizes = [plan.tasks_per_user] * plan.users + ([plan.heavy_tasks] if plan.heavy_tasks else [])
+    user_rows, tag_rows, users = [], [], []
+    for index, (email, size) in enumerate(zip(emails, sizes, strict=True)):
+        user_id = next_user_id + index
+        created = now - timedelta(days=rng.randint(30, 1000))
+        user_rows.append(
+            {
+                "id": user_id,
+                "email": email,
+                "password_hash": password_hash,
+                "name": email.split("@")[0].replace("user", "User ").title(),
+                "timezone": rng.choice(_ZONES),
+                "notify_task_changes": False,
+                "notify_daily_digest": False,
+                "session_token": secrets.token_urlsafe(24),
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        names = rng.sample(_TAGS, min(len(_TAGS), plan.tags_per_user * (2 if size > 5000 else 1)))
+        tag_ids = tuple(range(next_tag_id, next_tag_id + len(names)))
+        next_tag_id += len(names)
+        tag_rows.extend(
+            {"id": tag_id, "user_id": user_id, "name": name}
+            for tag_id, name in zip(tag_ids, names, strict=True)
+        )
+        users.append(_SeedUser(user_id, size, tag_ids))
+    if user_rows:
+        connection.execute(insert(User.__table__), user_rows)
+    if tag_rows:
+        connection.execute(insert(Tag.__table__), tag_rows)
+    return users
+
+
+def _fresh_emails(taken: set[str], count: int, *, heavy: bool) -> list[str]:
+    """user1@…, user2@…, skipping addresses an earlier seed took; then the heavy user."""
+    emails: list[str] = []
+    number = 1
+    while len(emails) < count:
+        email = f"user{number}@{SEED_DOMAIN}"
+        if email not in taken:
+            emails.append(email)
+        number += 1
+    if heavy:
+        email, number = HEAVY_EMAIL, 1
+        while email in taken:
+            number += 1
+            email = f"heavy{number}@{SEED_DOMAIN}"
+        emails.append(email)
+    return emails
+
+
+def _max_id(connection: Connection, table: str) -> int:
+    return connection.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0
+
+
+# -- tasks ---------------------------------------------------------------------------------
+
+_TASK_COLUMNS = (
+    "id", "user_id", "title", "description", "status", "priority", "due_date", "due_time",
+    "recurrence", "completed_at", "deleted_at", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _task_rows(
+    connection: Connection, users: Sequence[_SeedUser], rng: random.Random, now: datetime
+) -> tuple[Iterator[tuple[object, ...]], list[tuple[int, int]]]:
+    """The task rows (a generator: a million rows need not sit in memory as tuples) and the
+    task_tags pairs, filled in as the generator runs."""
+    links: list[tuple[int, int]] = []
+    first_id = _max_id(connection, "tasks") + 1
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        task_id = first_id
+        for user in users:
+            for _ in range(user.tasks):
+                yield _task_row(task_id, user.id, rng, now)
+                for tag_id in _some(rng, user.tag_ids):
+                    links.append((task_id, tag_id))
+                task_id += 1
+
+    return rows(), links
+
+
+def _task_row(task_id: int, user_id: int, rng: random.Random, now: datetime) -> tuple[object, ...]:
+    random_ = rng.random
+    title = f"{rng.choice(_VERBS)} {rng.choice(_OBJECTS)}{rng.choice(_SUFFIXES)}"
+    status = _weighted(rng, _STATUSES)
+    created = now - timedelta(seconds=rng.randint(3600, 730 * 86400))
+    updated = created + timedelta(seconds=rng.randint(0, int((now - created).total_seconds())))
+    due_date: date | None = None
+    due_time: clock | None = None
+    if random_() < 0.7:
+        due_date = now.date() + timedelta(days=rng.randint(-200, 200))
+        if random_() < 0.2:
+            due_time = clock(rng.randint(7, 20), rng.choice((0, 15, 30, 45)))
+    recurrence = None
+    if random_() < 0.05:
+        recurrence = rng.choice(_RULES)
+        due_date = due_date or now.date() + timedelta(days=rng.randint(0, 30))
+    completed = updated if status == "completed" else None
+    deleted = updated if random_() < 0.02 else None
+    return (
+        task_id,
+        user_id,
+        title,
+        rng.choice(_DESCRIPTIONS),
+        status,
+        _weighted(rng, _PRIORITIES),
+        due_date,
+        due_time,
+        recurrence,
+        completed,
+        deleted,
+        created,
+        updated,
+    )
+
+
+def _some(rng: random.Random, tag_ids: Sequence[int]) -> Sequence[int]:
+    """None, one, two or three of the user's tags (about 1.1 per task on average)."""
+    roll = rng.random()
+    count = 0 if roll < 0.3 else 1 if roll < 0.7 else 2 if roll < 0.9 else 3
+    return rng.sample(tag_ids, min(count, len(tag_ids)))
+
+
+def _weighted(rng: random.Random, choices: Sequence[tuple[object, int]]) -> object:
+    values = [value for value, _ in choices]
+    weights = [weight for _, weight in choices]
+    return rng.choices(values, weights)[0]
+
+
+def _batches(rows: Iterable[tuple[object, ...]], size: int) -> Iterator[list[tuple[object, ...]]]:
+    batch: list[tuple[object, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _copy_tasks(
+    connection: Connection,
+    task_rows: Iterator[tuple[object, ...]],
+    link_rows: list[tuple[int, int]],
+) -> tuple[int, int]:
+    """COPY in PostgreSQL's text format. The generated text has no tab, newline or
+    backslash, so only NULL (\\N) needs writing specially."""
+    cursor = connection.connection.cursor()
+    tasks = 0
+    try:
+        for batch in _batches(task_rows, _BATCH):
+            cursor.copy_expert(
+                f"COPY tasks ({', '.join(_TASK_COLUMNS)}) FROM STDIN", _copy_text(batch)
+            )
+            tasks += len(batch)
+        for batch in _batches(link_rows, _BATCH * 2):
+            cursor.copy_expert("COPY task_tags (task_id, tag_id) FROM STDIN", _copy_text(batch))
+    finally:
+        cursor.close()
+    return tasks, len(link_rows)
+
+
+@contextmanager
+def _indexes_set_aside(connection: Connection, tables: Sequence[str]) -> Iterator[None]:
+    """Drop the tables' secondary indexes for the load and build them again afterwards, in
+    the same transaction: building an index once is much faster than updating it a million
+    times (the advice of PostgreSQL's "Populating a Database"). Only done while the tables
+    are empty; an index that backs a constraint (primary key, unique) stays."""
+    if connection.scalar(text("SELECT EXISTS (SELECT 1 FROM tasks)")):
+        yield
+        return
+    definitions = connection.execute(
+        text(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid "
+            "WHERE i.indrelid = ANY(CAST(:tables AS regclass[])) AND c.oid IS NULL"
+        ),
+        {"tables": list(tables)},
+    ).all()
+    for name, _ in definitions:
+        connection.execute(text(f"DROP INDEX {name}"))
+    yield
+    connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for _, definition in definitions:
+        connection.execute(text(definition))
+
+
+@contextmanager
+def _counts_trigger_paused(connection: Connection, user_ids: Sequence[int]) -> Iterator[None]:
+    """Load without the per-row trigger that keeps task_counts, then count the new users'
+    tasks in one statement: a million trigger calls would double the time of the load."""
+    connection.execute(text("ALTER TABLE tasks DISABLE TRIGGER tasks_keep_counts"))
+    yield
+    connection.execute(text("ALTER TABLE tasks ENABLE TRIGGER tasks_keep_counts"))
+    if user_ids:
+        connection.execute(
+            text(
+                "INSERT INTO task_counts (user_id, status, due_date, n) "
+                "SELECT user_id, status, due_date, count(*) FROM tasks "
+                "WHERE deleted_at IS NULL AND user_id BETWEEN :first AND :last "
+                "GROUP BY user_id, status, due_date"
+            ),
+            {"first": min(user_ids), "last": max(user_ids)},
+        )
+
+
+def _copy_text(rows: Sequence[tuple[object, ...]]) -> io.StringIO:
+    def field(value: object) -> str:
+        if value is None:
+            return "\\N"
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return str(value)
+
+    return io.StringIO("".join("\t".join(map(field, row)) + "\n" for row in rows))
+
+
+def _insert_tasks(
+    connection: Connection,
+    task_rows: Iterator[tuple[object, ...]],
+    link_rows: list[tuple[int, int]],
+) -> tuple[int, int]:
+    """Batched executemany through SQLAlchemy Core (which converts dates and times)."""
+    table = Task.__table__
+    tasks = 0
+    for batch in _batches(task_rows, _BATCH):
+        connection.execute(
+            insert(table), [dict(zip(_TASK_COLUMNS, row, strict=True)) for row in batch]
+        )
+        tasks += len(batch)
+    for batch in _batches(link_rows, _BATCH):
+        connection.execute(
+            insert(task_tags), [{"task_id": task, "tag_id": tag} for task, tag in batch]
+        )
+    return tasks, len(link_rows)
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+@click.command("seed")
+@click.option("--users", type=click.IntRange(min=0), default=1000, show_default=True)
+@click.option("--tasks-per-user", type=click.IntRange(min=0), default=1000, show_default=True)
+@click.option(
+    "--heavy-tasks",
+    type=click.IntRange(min=0),
+    default=50_000,
+    show_default=True,
+    help="Tasks of one extra, heavy user (0: none).",
+)
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True)
+@click.option("--force", is_flag=True, help="Add to a database that already has users.")
+@with_appcontext
+def seed_command(
+    users: int, tasks_per_user: int, heavy_tasks: int, seed_value: int, force: bool
+) -> None:
+    """Fill the database with seeded users and their tasks (for demos and benchmarks)."""
+    engine = get_database().engine
+    plan = SeedPlan(
+        users=users, tasks_per_user=tasks_per_user, heavy_tasks=heavy_tasks, seed=seed_value
+    )
+    with engine.begin() as connection:
+        present = existing_user_count(connection)
+        if present and not force:
+            raise click.ClickException(
+                f"The database already has {present} users. Seed an empty database, "
+                "or add --force to add the seeded users to these."
+            )
+        report = seed(connection, plan, bcrypt_rounds=current_app.config["BCRYPT_ROUNDS"])
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        analyze(connection)
+    click.echo(
+        f"Seeded {report.users} users, {report.tags} tags, {report.tasks} tasks and "
+        f"{report.task_tags} task tags in {report.seconds:.1f} s."
+    )
+    click.echo(f"Every seeded account logs in with the password {SEED_PASSWORD!r}.")
+    if report.heavy_email:
+        click.echo(f"Heavy user ({heavy_tasks} tasks): {report.heavy_email}")
