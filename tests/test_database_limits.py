@@ -140,19 +140,15 @@ def test_a_slow_query_is_cancelled_and_the_request_answers_503(database_url: str
         add_sql_route(app, "SELECT pg_sleep(10)")
         status, elapsed, body = timed_get(app, "/test/sql")
         assert_friendly_503(status, body)
-        assert elapsed < 2
-        still_running = (
-            get_database(app)
-            .engine.connect()
-            .execute(
+        assert elapsed < 5  # cancelled at 0.3 s; without the limit it takes 10 s
+        with get_database(app).engine.connect() as connection:
+            still_running = connection.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND state = 'active' "
                     "AND query LIKE 'SELECT pg_sleep(10)%'"
                 )
-            )
-            .scalar()
-        )
+            ).scalar()
         assert still_running == 0, "the server went on with the cancelled query"
 
 
@@ -173,7 +169,7 @@ def test_a_held_row_lock_is_given_up_on_after_the_lock_timeout(database_url: str
             status, elapsed, body = timed_get(app, "/test/sql")
             holder.rollback()
         assert_friendly_503(status, body)
-        assert elapsed < 2, "waited for the statement time-out instead of the lock time-out"
+        assert elapsed < 3.5, "waited for the statement time-out instead of the lock time-out"
         assert timed_get(app, "/test/sql")[0] == 200  # once the lock is gone, it works
 
 
@@ -207,7 +203,7 @@ def test_an_exhausted_pool_answers_503_within_the_pool_timeout(database_url: str
             status, elapsed, body = timed_get(app, "/test/sql")
             htmx_status, _, htmx_body = timed_get(app, "/test/sql", headers={"HX-Request": "true"})
         assert_friendly_503(status, body)
-        assert 0.9 <= elapsed < 2.5
+        assert 0.9 <= elapsed < 4
         assert htmx_status == 503 and "briefly unavailable" in htmx_body
         assert timed_get(app, "/test/sql")[:3:2] == (200, "1")
 
@@ -235,13 +231,13 @@ def test_an_unreachable_database_answers_503_at_once_and_holds_no_pool_slot() ->
                 response = client.get("/healthz")
             slowest = max(slowest, time.monotonic() - started)
             assert response.status_code == 503
-        assert slowest < 1.0
+        assert slowest < 2.5  # well under the 5 s pool time-out
 
         with client.session_transaction() as session:
             session["_user_id"] = "1:token:session"  # a user lookup, which needs the database
         started = time.monotonic()
         response = client.get("/tasks", headers={"HX-Request": "true"})
-        assert response.status_code == 503 and time.monotonic() - started < 1.0
+        assert response.status_code == 503 and time.monotonic() - started < 2.5
         assert response.headers["HX-Retarget"] == "#toasts"
         assert response.headers["Retry-After"] == "5"
         body = response.get_data(as_text=True)
@@ -304,10 +300,10 @@ def test_the_app_recovers_by_itself_when_the_database_comes_back(database_url: s
             for path in ("/tasks", "/tasks?status=all", "/healthz"):
                 started = time.monotonic()
                 assert client.get(path).status_code == 503
-                assert time.monotonic() - started < 1.5
+                assert time.monotonic() - started < 3
             started = time.monotonic()
             response = client.post("/tasks", data={"title": "During", "csrf_token": token})
-            assert response.status_code == 503 and time.monotonic() - started < 1.5
+            assert response.status_code == 503 and time.monotonic() - started < 3
 
             proxy.restore()
             back = time.monotonic()

@@ -17,7 +17,7 @@ from . import assets, db, ratelimit, security
 from .config import ConfigError, load_config
 from .errors import register_error_handlers
 from .htmx import add_csrf_token_header, add_vary_header
-from .requests import Request
+from .request import Request
 from .routing import DatabaseIdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
