@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from todo_web import recurrence
-from todo_web.db import get_database
+from todo_web.db import get_database, utcnow
 from todo_web.models import Task, TaskStatus, User
 from todo_web.tasks import queries
 from todo_web.timezones import local_today
@@ -158,7 +158,11 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
     engine = get_database(app).engine
 
     def next_occurrence_after_a_rival(*args: object, **kwargs: object) -> date | None:
-        with engine.begin() as rival:  # a connection of its own, committed at once
+        # A connection of its own, committed at once. The rival row is a deleted one: a
+        # live task would wait for the user's task_counts row, which this very request
+        # (blocked here, in the same thread) already holds; the unique recurs_from_id
+        # refuses the request's insert all the same.
+        with engine.begin() as rival:
             rival.execute(
                 insert(Task.__table__).values(
                     user_id=user.id,
@@ -168,6 +172,7 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
                     status="pending",
                     priority=2,
                     description="",
+                    deleted_at=utcnow(),
                 )
             )
         return original(*args, **kwargs)  # type: ignore[arg-type]
