@@ -17,6 +17,8 @@ from . import assets, db, ratelimit, security
 from .config import ConfigError, load_config
 from .errors import register_error_handlers
 from .htmx import add_csrf_token_header, add_vary_header
+from .request import Request
+from .routing import DatabaseIdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(PROJECT_ROOT / "instance"),
     )
+    app.request_class = Request  # no NUL in form fields and query parameters
+    # Before any route is added: every <int:...> in a route is a database id.
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)

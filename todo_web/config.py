@@ -41,14 +41,17 @@ def database_url_from_env(
     return normalize_database_url(url) if url else default_sqlite_url(instance_path)
 
 
-def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int | None = None) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -80,6 +83,15 @@ def load_config(
         "DATABASE_POOL_TIMEOUT": _int(environ, "DATABASE_POOL_TIMEOUT", 5),
         # Neon closes idle connections; recycle before it does.
         "DATABASE_POOL_RECYCLE": _int(environ, "DATABASE_POOL_RECYCLE", 300),
+        # PostgreSQL time limits, in milliseconds, set in every transaction (0 = none): one
+        # slow query or held lock must not keep a web worker busy for long. See db.py.
+        "DATABASE_STATEMENT_TIMEOUT_MS": _int(
+            environ, "DATABASE_STATEMENT_TIMEOUT_MS", 5000, minimum=0
+        ),
+        "DATABASE_LOCK_TIMEOUT_MS": _int(environ, "DATABASE_LOCK_TIMEOUT_MS", 2000, minimum=0),
+        "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS": _int(
+            environ, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10_000, minimum=0
+        ),
         "SQL_ECHO": _bool(environ, "SQL_ECHO", False),
         "MAIL_URL": environ.get("MAIL_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM") or "todo-web <no-reply@localhost>",

@@ -3,16 +3,32 @@
 A view asks for `get_session()`; the session is created on first use, lives in `flask.g`
 and is closed at app-context teardown, rolled back first when the request failed. Views
 commit once, at the end, after the query functions have done their work.
+
+Time limits on PostgreSQL. Every transaction the app opens starts with ``SET LOCAL
+statement_timeout``, ``lock_timeout`` and ``idle_in_transaction_session_timeout``
+(`Timeouts`), so one slow query, a row lock held elsewhere or a transaction left open
+cannot keep a web worker thread busy for long; the request then answers 503 like any
+other database failure. Per transaction rather than once per connection because of
+Neon's pooled endpoint: PgBouncer in transaction mode refuses the ``options`` startup
+parameter, and a session-level ``SET`` would stay on whichever server connection ran it,
+to be picked up by some other client's transactions, while this one's next transaction
+may run on a server connection without it. ``SET LOCAL`` lives and dies with its
+transaction, so it means the same thing through any pooler or none. The price is one
+extra round trip per transaction (a few hundredths of a millisecond on loopback, about a
+millisecond to a database in the same region). Migrations run without these limits
+(`build_engine` without `timeouts`): building an index may rightly take longer.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -73,6 +89,34 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> Non
     cursor.close()
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """PostgreSQL time limits for every transaction, in milliseconds; 0 means none."""
+
+    statement_ms: int = 0
+    lock_ms: int = 0
+    idle_in_transaction_ms: int = 0
+
+    def set_local_sql(self) -> str:
+        return "; ".join(
+            [
+                f"SET LOCAL statement_timeout = {int(self.statement_ms)}",
+                f"SET LOCAL lock_timeout = {int(self.lock_ms)}",
+                "SET LOCAL idle_in_transaction_session_timeout = "
+                f"{int(self.idle_in_transaction_ms)}",
+            ]
+        )
+
+
+def _set_timeouts_on_begin(engine: Engine, timeouts: Timeouts) -> None:
+    # One statement, one round trip; psycopg2 sends it right after its implicit BEGIN.
+    sql = timeouts.set_local_sql()
+
+    @event.listens_for(engine, "begin")
+    def set_local_timeouts(connection: Connection) -> None:
+        connection.exec_driver_sql(sql)
+
+
 def build_engine(
     url: str,
     *,
@@ -81,13 +125,25 @@ def build_engine(
     pool_timeout: int = 5,
     pool_recycle: int = 300,
     echo: bool = False,
+    timeouts: Timeouts | None = None,
 ) -> Engine:
-    """An engine for PostgreSQL (pooled, pre-pinged) or SQLite (foreign keys on)."""
+    """An engine for PostgreSQL (pooled, pre-pinged, `timeouts` in every transaction) or
+    SQLite (foreign keys on; a file database gets the same pool limits, so a request that
+    cannot get a connection also gives up after `pool_timeout` seconds)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        pool_args: dict[str, Any] = {}
+        if make_url(url).database not in (None, "", ":memory:"):
+            pool_args = {
+                "pool_size": pool_size,
+                "max_overflow": max_overflow,
+                "pool_timeout": pool_timeout,
+            }
+        engine = create_engine(
+            url, echo=echo, connect_args={"check_same_thread": False}, **pool_args
+        )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_pre_ping=True,
@@ -98,6 +154,9 @@ def build_engine(
         # Fail fast when the server is unreachable instead of hanging a worker.
         connect_args={"connect_timeout": 5},
     )
+    if timeouts is not None and timeouts != Timeouts():
+        _set_timeouts_on_begin(engine, timeouts)
+    return engine
 
 
 class Database:
@@ -118,6 +177,11 @@ def init_app(app: Flask) -> Database:
             pool_timeout=config["DATABASE_POOL_TIMEOUT"],
             pool_recycle=config["DATABASE_POOL_RECYCLE"],
             echo=config["SQL_ECHO"],
+            timeouts=Timeouts(
+                statement_ms=config["DATABASE_STATEMENT_TIMEOUT_MS"],
+                lock_ms=config["DATABASE_LOCK_TIMEOUT_MS"],
+                idle_in_transaction_ms=config["DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS"],
+            ),
         )
     )
     app.extensions[EXTENSION_KEY] = database
@@ -134,6 +198,14 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_database().session_factory()
     return g.db_session
+
+
+def rollback_request_session() -> None:
+    """Roll the request's session back (after a failed statement, so the error page can
+    still query); its objects stay attached and reload on next use."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        session.rollback()
 
 
 def close_request_session() -> None:

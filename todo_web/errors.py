@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, make_response, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .db import close_request_session
+from .db import rollback_request_session
 from .htmx import is_htmx, retarget
 
 MESSAGES = {
@@ -62,6 +62,15 @@ def render_error(status: int, message: str | None = None) -> Response:
     )
 
 
+def is_connection_lost(error: BaseException) -> bool:
+    """A database error that says the connection died (the server restarted or dropped it)
+    rather than that the statement was wrong. psycopg2 reports some of these as
+    InterfaceError, which is not an OperationalError; SQLAlchemy flags them all."""
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, InterfaceError)
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
@@ -84,7 +93,7 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error: Exception) -> Response:
         current_app.logger.error("database unavailable: %s", error)
         g.database_unavailable = True
-        close_request_session()
+        rollback_request_session()
         response = render_error(503)
         response.headers["Retry-After"] = "5"
         return response
@@ -93,8 +102,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def internal_error(error: Exception) -> Response:
         original = getattr(error, "original_exception", None) or error
+        if is_connection_lost(original):
+            return database_unavailable(original)
         current_app.logger.error("unhandled error", exc_info=original)
         # The page asks the database for the sidebar; after a failed statement PostgreSQL
         # refuses everything until the transaction is rolled back.
-        close_request_session()
+        rollback_request_session()
         return render_error(500)

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from todo_web.db import get_database
-from todo_web.mail import enqueue
+from todo_web.mail import enqueue, outbox
+from todo_web.mail import worker as worker_module
 from todo_web.mail.outbox import RetryPolicy, claim, mark_sent
 from todo_web.models import Outbox
 from todo_web.notifications import task_changed
@@ -157,6 +159,39 @@ def test_a_crashed_workers_mails_are_sent_when_the_lease_runs_out(
     # The dead worker's late report cannot undo the new worker's outcome: attempts fences it.
     mark_sent(db_session, claimed[0], NOW + timedelta(hours=5))
     assert outbox_rows(db_session)[0].sent_at == NOW + policy.lease
+
+
+def test_a_batch_the_database_dropped_out_of_is_settled_by_the_next_round(
+    app: Flask, db_session: Session, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database goes away while a batch is being sent (a restart): the mail the server
+    took but the worker could not record is not sent again, and the rest do not wait for
+    their lease to run out."""
+    queue(db_session, 4)
+    worker = worker_for(app, smtp_server.url)
+    recorded = []
+    really_mark_sent = outbox.mark_sent
+
+    def mark_sent_until_the_database_goes(session, mail, now):  # type: ignore[no-untyped-def]
+        if len(recorded) == 1:
+            raise OperationalError("UPDATE outbox", {}, Exception("server closed the connection"))
+        recorded.append(mail.id)
+        return really_mark_sent(session, mail, now)
+
+    monkeypatch.setattr(worker_module.outbox, "mark_sent", mark_sent_until_the_database_goes)
+    with pytest.raises(OperationalError):
+        worker.run_once(NOW)
+    assert len(smtp_server.messages) == 2  # the second was accepted, then the database went
+    monkeypatch.undo()
+
+    later = NOW + timedelta(seconds=5)  # long before a lease would run out
+    report = worker.run_once(later)
+    assert report.sent == 2
+    subjects = Counter(message["Subject"] for message in smtp_server.messages)
+    assert subjects == Counter({f"Mail {i}": 1 for i in range(4)})
+    rows = outbox_rows(db_session)
+    assert all(row.sent_at is not None for row in rows)
+    assert [row.sent_at for row in rows] == [NOW, later, later, later]
 
 
 def test_a_malformed_row_fails_alone(

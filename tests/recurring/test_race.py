@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time as clock
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from todo_web import recurrence
-from todo_web.db import get_database
+from todo_web.db import get_database, utcnow
 from todo_web.models import Task, TaskStatus, User
 from todo_web.tasks import queries
 from todo_web.timezones import local_today
@@ -158,20 +158,21 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
     engine = get_database(app).engine
 
     def next_occurrence_after_a_rival(*args: object, **kwargs: object) -> date | None:
-        # A connection of its own, committed at once, with the date a daily task's next
-        # occurrence has. (Not today: the request has already completed today's task, so
-        # it holds the task_counts row of open tasks due today until it commits, and a
-        # rival run from inside the request could never get it.)
+        # A connection of its own, committed at once. The rival row is a deleted one: a
+        # live task would wait for the user's task_counts row, which this very request
+        # (blocked here, in the same thread) already holds; the unique recurs_from_id
+        # refuses the request's insert all the same.
         with engine.begin() as rival:
             rival.execute(
                 insert(Task.__table__).values(
                     user_id=user.id,
                     title="Rival",
-                    due_date=today() + timedelta(days=1),
+                    due_date=today(),
                     recurs_from_id=current.id,
                     status="pending",
                     priority=2,
                     description="",
+                    deleted_at=utcnow(),
                 )
             )
         return original(*args, **kwargs)  # type: ignore[arg-type]

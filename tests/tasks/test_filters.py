@@ -242,9 +242,9 @@ def test_active_filters_are_removable_chips(user_client: FlaskClient) -> None:
     assert 'aria-label="Active filters"' in page
     chips = {
         "q": _chip_href(page, "Remove search milk"),
-        "status": _chip_href(page, "Remove status filter"),
-        "priority": _chip_href(page, "Remove priority filter"),
-        "due": _chip_href(page, "Remove due filter"),
+        "status": _chip_href(page, "Remove the All filter"),
+        "priority": _chip_href(page, "Remove the High priority filter"),
+        "due": _chip_href(page, "Remove the Next 7 days filter"),
         "home": _chip_href(page, "Remove tag filter home"),
         "work": _chip_href(page, "Remove tag filter work"),
     }

@@ -36,6 +36,7 @@ def library(db_session: Session, alice: User) -> dict[str, int]:
         "percent": ("Reach 100% coverage", ""),
         "underscore": ("Rename snake_case files", ""),
         "plain": ("Walk the dog", ""),
+        "hyphen": ("Send the follow-up mail", ""),
     }
     return {
         key: add_task(db_session, alice, title, description=description).id
@@ -73,6 +74,12 @@ def test_search_for_punctuation_alone_matches_it_literally(
     assert search(user_client, "%") == {library["percent"]}
     assert search(user_client, "_") == {library["underscore"]}
     assert search(user_client, "%%") == set()
+
+
+def test_hyphenated_words_are_found(user_client: FlaskClient, library: dict[str, int]) -> None:
+    assert search(user_client, "follow-up") == {library["hyphen"]}
+    assert search(user_client, "follow-u") == {library["hyphen"]}
+    assert search(user_client, "follow") == {library["hyphen"]}
 
 
 @postgres_only

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import Response, current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..db import close_request_session, get_database, utcnow
@@ -113,8 +114,15 @@ def touch_after_request(response: Response) -> Response:
     if pending is not None and response.status_code < 500:
         session_id, now = pending
         close_request_session()
-        with get_database().engine.begin() as connection:
-            connection.execute(
-                update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=now)
-            )
+        try:
+            with get_database().engine.begin() as connection:
+                connection.execute(
+                    update(LoginSession)
+                    .where(LoginSession.id == session_id)
+                    .values(last_seen_at=now)
+                )
+        except SQLAlchemyError as error:
+            # The answer is ready and right; a database that went away in the meantime
+            # must not turn it into an error page. The next request tries again.
+            current_app.logger.warning("could not record login session activity: %s", error)
     return response

@@ -10,7 +10,10 @@ Delivery is at least once, with the duplicate window made as small as SMTP allow
    two workers. No lock is held while mail is being sent.
 2. The worker sends, then `mark_sent()` commits ``sent_at`` at once, one row at a time.
 3. A worker that dies while sending leaves its rows leased; when the lease runs out they
-   are due again and another worker sends them. Only a crash between the SMTP server's
+   are due again and another worker sends them. A worker that lives but loses the
+   database mid-batch settles the batch at its next round instead (`release()` for the
+   unsent, `mark_sent()` for those the server took), so a database restart neither holds
+   mails back for a lease nor sends one twice. Only a crash between the SMTP server's
    "250 accepted" and that commit sends a mail twice; SMTP has no way to ask "did you
    already take this one?". Each mail carries a Message-ID made from its outbox id, so
    mail programs that drop duplicates by Message-ID show it once.
@@ -174,6 +177,18 @@ def mark_sent(session: Session, mail: ClaimedMail, now: datetime) -> None:
         update(Outbox)
         .where(_fenced(mail))
         .values(sent_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def release(session: Session, mail: ClaimedMail, now: datetime) -> None:
+    """Hand back a claimed mail that was not sent, due again at once rather than when its
+    lease runs out (the worker's round was cut short by the database going away)."""
+    session.execute(
+        update(Outbox)
+        .where(_fenced(mail))
+        .values(next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()

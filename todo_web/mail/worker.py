@@ -50,6 +50,9 @@ class MailWorker:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     batch_size: int = 10
     _last_purge: datetime | None = None
+    #: The claimed mails of a round the database dropped out of, by id, with whether the
+    #: SMTP server accepted each. Settled first thing in the next round.
+    _unsettled: dict[int, tuple[ClaimedMail, bool]] = field(default_factory=dict)
 
     @classmethod
     def from_app(cls, app: Flask, *, batch_size: int = 10) -> MailWorker:
@@ -65,6 +68,7 @@ class MailWorker:
         now = now or utcnow()
         report = RoundReport()
         with self.app.app_context(), self._session() as session:
+            self._settle(session, now)
             report.digests = schedule_digests(session, now)
             session.commit()
             self._maybe_purge(session, now)
@@ -77,6 +81,9 @@ class MailWorker:
         self, session: Session, batch: list[ClaimedMail], now: datetime, report: RoundReport
     ) -> None:
         sender = self.app.config["MAIL_FROM"]
+        # Until its outcome is committed, a mail is unsettled; if the database goes away,
+        # whatever is left here is settled by the next round (see _settle).
+        self._unsettled = {mail.id: (mail, False) for mail in batch}
         try:
             with self.transport.connect() as connection:
                 for mail in batch:
@@ -88,13 +95,32 @@ class MailWorker:
                         logger.exception("mail %s could not be built or sent", mail.id)
                         self._failed(session, mail, now, repr(exc), PermanentMailError(), report)
                     else:
+                        self._unsettled[mail.id] = (mail, True)
                         outbox.mark_sent(session, mail, now)
                         report.sent += 1
                         logger.info("mail %s (%s) sent to %s", mail.id, mail.kind, mail.recipient)
+                    self._unsettled.pop(mail.id, None)
         except MailError as exc:  # could not connect or log in: the whole batch waits
             logger.warning("mail server unavailable: %s", exc)
-            for mail in batch:
+            for mail, _sent in list(self._unsettled.values()):
                 self._failed(session, mail, now, str(exc), exc, report)
+                self._unsettled.pop(mail.id, None)
+
+    def _settle(self, session: Session, now: datetime) -> None:
+        """Record what became of the mails of a round the database dropped out of: sent
+        ones as sent (not again when their lease runs out), the others due again now.
+        Fenced like every outcome, so a row another worker took over is left alone."""
+        for mail_id, (mail, sent) in list(self._unsettled.items()):
+            if sent:
+                outbox.mark_sent(session, mail, now)
+            else:
+                outbox.release(session, mail, now)
+            del self._unsettled[mail_id]
+            logger.info(
+                "mail %s settled after the database came back: %s",
+                mail_id,
+                "sent" if sent else "due again",
+            )
 
     def _failed(
         self,

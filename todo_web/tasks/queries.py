@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    cast,
     delete,
     exists,
     func,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -341,7 +343,9 @@ def prefix_tsquery(text: str) -> ColumnElement[object]:
         literal_column(r"'''\1'':*'"),
         literal_column("'g'"),
     )
-    return func.to_tsquery(literal_column("'simple'::regconfig"), as_prefixes)
+    # A cast, not to_tsquery(): to_tsquery would parse the lexemes again and split a
+    # hyphenated word ('follow-up') into parts that can no longer match as a phrase.
+    return cast(as_prefixes, TSQUERY())
 
 
 def _escape_like(value: str) -> str:
