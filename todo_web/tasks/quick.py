@@ -13,6 +13,7 @@ from ..models import Priority
 from ..quickadd import QuickAdd, QuickAddError, parse_quick_add
 from ..timezones import local_today
 from . import queries
+from .forms import TaskForm
 from .listing import ListQuery
 from .views import (
     _back,
@@ -68,10 +69,7 @@ def _quick_error(text: str, message: str) -> Response:
         response = make_response(
             render_template("tasks/_quick_form.html", text=text, error=message), 400
         )
-        retarget(response, "#quick-form")
-        return response
-    from .forms import TaskForm
-
+        return retarget(response, "#quick-form")
     return make_response(
         render_template(
             "tasks/index.html",
