@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from todo_web import create_app
+from todo_web.db import get_database
 from todo_web.models import Tag, Task, TaskCount, User, task_tags
 from todo_web.seed import HEAVY_EMAIL, SEED_PASSWORD
 
+from .conftest import app_config
+from .database import is_postgres
 from .helpers import login, post
+
+requires_postgres = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL time limits")
 
 SMALL = ["seed", "--users", "3", "--tasks-per-user", "20", "--heavy-tasks", "60"]
 
@@ -106,3 +114,25 @@ def test_same_seed_value_gives_the_same_tasks(app: Flask, db_session: Session) -
     assert run_seed(app, *once, "--force").exit_code == 0
     both = db_session.scalars(select(Task.title).order_by(Task.id)).all()
     assert both[15:] == first
+
+
+@requires_postgres
+def test_seed_is_not_held_to_the_web_requests_statement_timeout(
+    app: Flask, database_url: str
+) -> None:
+    """The app's engine cancels any statement after DATABASE_STATEMENT_TIMEOUT_MS; the seed
+    builds indexes and counts over a million rows and must not be cut off by that limit."""
+    strict = create_app({**app_config(database_url), "DATABASE_STATEMENT_TIMEOUT_MS": 1})
+    try:
+        with (
+            pytest.raises(OperationalError, match="statement timeout"),
+            get_database(strict).engine.begin() as connection,
+        ):
+            connection.execute(text("SELECT pg_sleep(0.05)"))
+
+        result = run_seed(strict, *SMALL)
+
+        assert result.exit_code == 0, result.output
+        assert "Seeded 4 users" in result.output
+    finally:
+        get_database(strict).engine.dispose()

@@ -34,7 +34,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Connection, func, insert, select, text
 
-from .db import get_database
+from .db import build_engine
 from .models import Tag, Task, User, task_tags
 from .passwords import hash_password
 
@@ -446,20 +446,26 @@ def seed_command(
     users: int, tasks_per_user: int, heavy_tasks: int, seed_value: int, force: bool
 ) -> None:
     """Fill the database with seeded users and their tasks (for demos and benchmarks)."""
-    engine = get_database().engine
     plan = SeedPlan(
         users=users, tasks_per_user=tasks_per_user, heavy_tasks=heavy_tasks, seed=seed_value
     )
-    with engine.begin() as connection:
-        present = existing_user_count(connection)
-        if present and not force:
-            raise click.ClickException(
-                f"The database already has {present} users. Seed an empty database, "
-                "or add --force to add the seeded users to these."
-            )
-        report = seed(connection, plan, bcrypt_rounds=current_app.config["BCRYPT_ROUNDS"])
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        analyze(connection)
+    # Its own engine, without the per-transaction time limits the web app's engine sets
+    # (db.Timeouts): like a migration, building a million rows and their indexes rightly
+    # takes longer than any one request may.
+    engine = build_engine(current_app.config["DATABASE_URL"])
+    try:
+        with engine.begin() as connection:
+            present = existing_user_count(connection)
+            if present and not force:
+                raise click.ClickException(
+                    f"The database already has {present} users. Seed an empty database, "
+                    "or add --force to add the seeded users to these."
+                )
+            report = seed(connection, plan, bcrypt_rounds=current_app.config["BCRYPT_ROUNDS"])
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            analyze(connection)
+    finally:
+        engine.dispose()
     click.echo(
         f"Seeded {report.users} users, {report.tags} tags, {report.tasks} tasks and "
         f"{report.task_tags} task tags in {report.seconds:.1f} s."
