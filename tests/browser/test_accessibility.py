@@ -61,6 +61,7 @@ def logged_in_pages(page: Any, check: Callable[[str], None], arrange: Callable[[
     expect(page.locator("#toasts .toast").first).to_be_visible()
     check("list with a toast")
     page.click(".create-more summary")
+    expect(page.locator("#create-form")).to_be_visible()
     page.click(".filter-details summary")
     page.click(".bulk-details summary")
     check("list with every panel open")
@@ -145,6 +146,7 @@ def test_no_serious_or_critical_violations_on_a_phone(
     log_in(page)
     audit(page, "list with tasks", found)
     page.tap(".create-more summary")
+    expect(page.locator("#create-form")).to_be_visible()
     page.tap(".filter-details summary")
     page.tap(".bulk-details summary")
     audit(page, "list with every panel open", found)
@@ -231,6 +233,7 @@ def test_every_control_has_a_name(logged_in: Any, alice: Any, db_session: Sessio
     page = logged_in()
     found: dict[str, list[str]] = {}
     page.click(".create-more summary")
+    expect(page.locator("#create-form")).to_be_visible()
     page.click(".filter-details summary")
     page.click(".bulk-details summary")
     # An inline editor beside the create form: both have a "Priority", a "Title"...

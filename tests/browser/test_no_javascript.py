@@ -39,8 +39,10 @@ def test_every_action_works_without_javascript(
     add(page, "Write the report #work")
     expect(total(page)).to_have_attribute("data-total-count", "3")
 
-    # The full form too.
+    # The full form too: without JavaScript it is a page of its own, one link away.
     page.click(".create-more summary")
+    page.click(".create-more a[href='/tasks/new']")
+    page.wait_for_url("**/tasks/new")
     page.fill("#create-title", "Renew passport")
     page.select_option("#create-form [name=priority]", "low")
     page.click("#create-form button[type=submit]")

@@ -120,6 +120,47 @@ def test_create_redirects_only_to_local_paths(user_client: FlaskClient) -> None:
         assert response.headers["Location"] == "/tasks"
 
 
+def test_the_form_with_every_field_is_loaded_when_opened(user_client: FlaskClient) -> None:
+    """The list page carries quick add; the full create form comes from /tasks/new: alone
+    for htmx (swapped into the list page), as a page of its own without JavaScript."""
+    page = user_client.get("/tasks").get_data(as_text=True)
+    assert 'id="create-form"' not in page
+    assert 'hx-get="/tasks/new" hx-trigger="toggle once"' in page
+    assert '<a href="/tasks/new">' in page
+
+    fragment = user_client.get(
+        "/tasks/new", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/tasks"}
+    ).get_data(as_text=True)
+    assert "<html" not in fragment
+    assert 'id="create-form"' in fragment and 'hx-post="/tasks"' in fragment
+    for field in ("title", "description", "priority", "status", "due_date", "due_time", "tags"):
+        assert f'name="{field}"' in fragment
+
+    standalone = user_client.get("/tasks/new").get_data(as_text=True)
+    assert "<html" in standalone and 'id="create-form"' in standalone
+    assert "hx-post" not in standalone.split('id="create-form"')[1].split(">")[0]
+    assert 'name="next" value="/tasks"' in standalone
+
+
+def test_the_form_page_creates_and_comes_back_to_the_list(user_client: FlaskClient) -> None:
+    html = user_client.get("/tasks/new").get_data(as_text=True)
+    next_path = html.split('name="next" value="')[1].split('"')[0]
+    response = form_post(
+        user_client,
+        "/tasks",
+        {"title": "From the full form", "priority": "high", "next": next_path},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks"
+    assert "From the full form" in user_client.get("/tasks").get_data(as_text=True)
+
+
+def test_the_form_page_needs_a_login(client: FlaskClient) -> None:
+    response = client.get("/tasks/new")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
 def test_create_time_without_date_is_refused(user_client: FlaskClient, app: Flask) -> None:
     before = snapshot(app)
     response = create_via_form(user_client, title="Lunch", due_time="12:00")

@@ -24,6 +24,7 @@ from .support import (
     total_count,
 )
 
+HX = {"HX-Request": "true"}
 FROM_ALL = {"HX-Current-URL": "http://localhost/tasks?status=all&sort=title"}
 
 
@@ -211,16 +212,22 @@ def test_forms_in_fragments_come_back_to_the_page_they_were_on(
     user_client: FlaskClient,
 ) -> None:
     task_id = create_task(user_client, title="x")
-    html = assert_fragment(
+    # A row has no form of its own: its buttons post the list's `row-actions` form.
+    answer = assert_fragment(
         form_post(user_client, f"/tasks/{task_id}/toggle", htmx=True, headers=FROM_ALL)
     )
-    assert 'name="next" value="/tasks?status=all&amp;sort=title"' in html
+    row = answer.split("</li>")[0]  # then the out-of-band counts and message
+    assert f'form="row-actions" formaction="/tasks/{task_id}/toggle"' in row
+    assert f'formaction="/tasks/{task_id}/delete"' in row
+    assert 'name="next"' not in row
+    # The list answered to htmx carries that form, coming back to the page htmx was on.
+    listed = assert_fragment(user_client.get("/tasks?status=all", headers={**HX, **FROM_ALL}))
+    assert '<form id="row-actions"' in listed
+    assert 'name="next" value="/tasks?status=all&amp;sort=title"' in listed
     # A page that is not a list sends plain posts back to the list.
     elsewhere = {"HX-Current-URL": "http://localhost/settings"}
-    html = assert_fragment(
-        form_post(user_client, f"/tasks/{task_id}/toggle", htmx=True, headers=elsewhere)
-    )
-    assert 'name="next" value="/tasks"' in html
+    listed = assert_fragment(user_client.get("/tasks?status=all", headers={**HX, **elsewhere}))
+    assert 'name="next" value="/tasks"' in listed
 
 
 def test_delete_fragment_offers_undo(user_client: FlaskClient, app: Flask) -> None:

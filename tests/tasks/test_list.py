@@ -219,7 +219,9 @@ def test_empty_list_says_how_to_start(user_client: FlaskClient) -> None:
     page = user_client.get("/tasks").get_data(as_text=True)
     assert total_count(page) == 0
     assert "Add your first task with the box above." in page
-    assert 'id="create-form"' in page
+    assert 'id="quick-form"' in page
+    # The form with every field is one click away (loaded when opened).
+    assert 'hx-get="/tasks/new"' in page
 
 
 def test_empty_filtered_list_offers_the_way_back(

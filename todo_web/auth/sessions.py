@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import Response, current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -75,15 +75,21 @@ def log_out(db: Session) -> None:
     logout_user()
 
 
+# Built once: every request of a logged-in user runs it.
+_USER_AND_LOGIN_SESSION = (
+    select(User, LoginSession)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), LoginSession.id == bindparam("session_id"))
+)
+
+
 def load_user(db: Session, login_id: str, now: datetime | None = None) -> User | None:
     """The user behind a Flask-Login id, if the id is current; None logs the browser out."""
     user_id, token, session_id = [*login_id.split(":"), "", ""][:3]
     if not user_id.isdigit() or not token or not session_id:
         return None
     row = db.execute(
-        select(User, LoginSession)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == int(user_id), LoginSession.id == session_id)
+        _USER_AND_LOGIN_SESSION, {"user_id": int(user_id), "session_id": session_id}
     ).first()
     if row is None:
         return None

@@ -126,16 +126,24 @@ def index() -> Response | str:
         if wants_fragment():
             return _render_list_fragment(ListQuery(), 400, _toast_oob(str(error), "error"))
         flash(str(error), "error")
-        return make_response(
-            render_template("tasks/index.html", form=TaskForm(), **_list_context(ListQuery())),
-            400,
-        )
+        return make_response(render_template("tasks/index.html", **_list_context(ListQuery())), 400)
     if wants_fragment():
         response = _render_list_fragment(query)
         # The URL to push is the tidy one, without the form's empty and default fields.
         response.headers["HX-Push-Url"] = query.url(page=query.page)
         return response
-    return render_template("tasks/index.html", form=TaskForm(), **_list_context(query))
+    # The list page carries quick add; the form with every field comes from `new` when the
+    # user opens it, which keeps its eight fields out of every page view.
+    return render_template("tasks/index.html", **_list_context(query))
+
+
+@bp.get("/tasks/new")
+def new() -> str:
+    """The create form with every field: just the form for htmx (the list page loads it
+    when "Add with all fields" is opened), a page of its own without JavaScript."""
+    if wants_fragment():
+        return render_template("tasks/_create_form.html", form=TaskForm())
+    return render_template("tasks/new.html", form=TaskForm())
 
 
 @bp.post("/tasks")
