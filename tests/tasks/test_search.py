@@ -223,3 +223,20 @@ def test_full_text_search_can_use_the_gin_index(
     plan = "\n".join(db_session.scalars(text(f"EXPLAIN {sql}")))
     assert "ix_tasks_search" in plan
     assert set(db_session.scalars(statement)) == {library["zeppelin"]}
+
+
+@postgres_only
+def test_search_index_takes_new_entries_at_once(
+    db_session: Session, alice: User, library: dict[str, int]
+) -> None:
+    """fastupdate is off: a new or changed task goes straight into ix_tasks_search instead
+    of a pending list that every later search would have to read through."""
+    options = db_session.scalar(
+        text("SELECT reloptions FROM pg_class WHERE relname = 'ix_tasks_search'")
+    )
+    assert options == ["fastupdate=off"]
+    db_session.execute(text("CREATE EXTENSION IF NOT EXISTS pgstattuple"))
+    pending = db_session.execute(
+        text("SELECT pending_pages, pending_tuples FROM pgstatginindex('ix_tasks_search')")
+    ).one()
+    assert library and tuple(pending) == (0, 0)

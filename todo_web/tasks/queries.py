@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from .. import recurrence
 from ..db import utcnow
@@ -151,20 +151,24 @@ def _page_counted_in_one_pass(
     to itself the planner walks the user's tasks in list order, running to_tsvector on
     each, until it has a page.
     """
+    task: type[Task] = Task
     matching = select(Task, func.count().over()).where(Task.user_id == user.id, *conditions)
     if query.q and session.get_bind().dialect.name == "postgresql":
+        # Whole rows, not ids: the index scan has visited them already, and fetching them
+        # again by id costs as much as the sort of a few hundred rows.
         found = (
-            select(Task.id)
+            select(Task)
             .where(Task.user_id == user.id, *conditions)
             .cte("found")
             .prefix_with("MATERIALIZED")
         )
-        matching = select(Task, func.count().over()).join(found, found.c.id == Task.id)
+        task = aliased(Task, found)
+        matching = select(task, func.count().over())
     statement = (
-        matching.order_by(*_ordering(query))
+        matching.order_by(*_ordering(query, task))
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
-        .options(selectinload(Task.tags))
+        .options(selectinload(task.tags))
     )
     rows = session.execute(statement).all()
     total = rows[0][1] if rows else _count(session, user, conditions)  # past the last page
@@ -374,9 +378,10 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _ordering(query: ListQuery) -> list[ColumnElement[object]]:
+def _ordering(query: ListQuery, task: type[Task] = Task) -> list[ColumnElement[object]]:
     """ORDER BY for the list. Undated tasks come last in both directions; ties are broken by
-    id in the same direction, so paging never repeats or skips a task."""
+    id in the same direction, so paging never repeats or skips a task. `task` is Task or an
+    alias of it (the found rows of a search)."""
     descending = query.order == "desc"
 
     def directed(column: ColumnElement[object]) -> ColumnElement[object]:
@@ -384,23 +389,23 @@ def _ordering(query: ListQuery) -> list[ColumnElement[object]]:
 
     if query.sort == "due":
         return [
-            Task.due_date.is_(None).asc(),
-            directed(Task.due_date),
+            task.due_date.is_(None).asc(),
+            directed(task.due_date),
             # On one day, timed tasks before the ones due "some time that day".
-            Task.due_time.is_(None).asc(),
-            directed(Task.due_time),
-            directed(Task.id),
+            task.due_time.is_(None).asc(),
+            directed(task.due_time),
+            directed(task.id),
         ]
     key = {
-        "created": Task.created_at,
-        "updated": Task.updated_at,
-        "title": func.lower(Task.title),
-        "priority": Task.priority,
-        "completed": Task.completed_at,
+        "created": task.created_at,
+        "updated": task.updated_at,
+        "title": func.lower(task.title),
+        "priority": task.priority,
+        "completed": task.completed_at,
     }[query.sort]
     if query.sort == "completed":
-        return [Task.completed_at.is_(None).asc(), directed(key), directed(Task.id)]
-    return [directed(key), directed(Task.id)]
+        return [task.completed_at.is_(None).asc(), directed(key), directed(task.id)]
+    return [directed(key), directed(task.id)]
 
 
 # -- writing -------------------------------------------------------------------------------
