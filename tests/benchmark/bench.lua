@@ -13,6 +13,9 @@
 --   BENCH_EMAIL, BENCH_PASSWORD   the account (empty: no login, for the ceiling app)
 --   BENCH_IDS       file with one task id a line (mode toggle)
 --   BENCH_THREADS   wrk's -t, so that threads toggle different tasks
+--   BENCH_PACE_MS   when set, each connection waits this long after every answer before
+--                   its next request: 32 people using the app, rather than 32 clients
+--                   sending as fast as the server answers
 
 local base = os.getenv("BENCH_BASE")
 local mode = os.getenv("BENCH_MODE") or "get"
@@ -21,6 +24,14 @@ local email = os.getenv("BENCH_EMAIL") or ""
 local password = os.getenv("BENCH_PASSWORD") or ""
 local ids_file = os.getenv("BENCH_IDS") or ""
 local thread_count = tonumber(os.getenv("BENCH_THREADS") or "1")
+local pace_ms = tonumber(os.getenv("BENCH_PACE_MS") or "0")
+
+-- wrk calls delay(), when the script defines it, before each request of a connection.
+if pace_ms > 0 then
+  function delay()
+    return pace_ms
+  end
+end
 
 local function shell_quote(s)
   return "'" .. string.gsub(s, "'", "'\\''") .. "'"

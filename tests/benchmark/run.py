@@ -51,6 +51,9 @@ from todo_web.seed import HEAVY_EMAIL, SEED_PASSWORD  # noqa: E402
 
 LIGHT_EMAIL = "user1@seed.example"
 SEARCH_TERM = "invoice"
+#: The paced scenario: each of the 32 connections waits this long after every answer, as a
+#: person reading the page would: about 120 requests/s offered, below what the app can serve.
+PACE_MS = 250
 BENCH_TITLE_PREFIX = "Benchmark task "
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -61,6 +64,7 @@ class Scenario:
     user: str  # "light" | "heavy"
     mode: str  # get | toggle | create | ceiling
     path: str = "/tasks"
+    pace_ms: int = 0  # > 0: paced connections (bench.lua's BENCH_PACE_MS), c=32 only
     results: dict[str, dict[str, Any]] = field(default_factory=dict)  # by connections
 
 
@@ -375,6 +379,7 @@ def run_wrk(
         "BENCH_PASSWORD": SEED_PASSWORD,
         "BENCH_IDS": str(ids_file),
         "BENCH_THREADS": str(threads),
+        "BENCH_PACE_MS": str(scenario.pace_ms),
     }
     command = [
         "wrk",
@@ -544,8 +549,9 @@ def markdown(report: dict[str, Any]) -> str:
                 ratio = f"{r['rps'] / ceiling[(s['user'], conns)]:.0%}"
                 if cpu:
                     ratio += f" (CPU {ceiling_cpu[(s['user'], conns)] / cpu:.0%})"
+            name = f"{s['name']} ({s['pace_ms']} ms pauses)" if s.get("pace_ms") else s["name"]
             lines.append(
-                f"| {s['name']} | {s['user']} | {conns} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
+                f"| {name} | {s['user']} | {conns} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
                 f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | "
                 f"{r['web_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} | {r['load_before']} |"
             )
@@ -597,6 +603,7 @@ def scenarios(light: dict[str, Any], heavy: dict[str, Any]) -> list[Scenario]:
         )
         result += [
             Scenario("list", label, "get", "/tasks"),
+            Scenario("paced", label, "get", "/tasks", pace_ms=PACE_MS),
             Scenario("ceiling", label, "ceiling", f"/tasks/{label}"),
             Scenario("search", label, "get", f"/tasks?q={SEARCH_TERM}"),
             Scenario("filtered", label, "get", filtered),
@@ -690,7 +697,10 @@ def main() -> None:
             ids_file = BENCH_DIR / "results" / f"toggle-ids-{scenario.user}.txt"
             ids_file.write_text("\n".join(map(str, user["toggle_ids"])) + "\n")
             server = ceiling_server if scenario.mode == "ceiling" else app_server
-            for connections in (int(c) for c in args.connections.split(",")):
+            counts = [int(c) for c in args.connections.split(",")]
+            if scenario.pace_ms:
+                counts = [max(counts)]
+            for connections in counts:
                 workers_before = cpu_seconds(server.worker_pids())
                 database_before = cpu_seconds(backend_pids(db_url))
                 result = run_wrk(
@@ -718,7 +728,14 @@ def main() -> None:
         }
         report["weight"] = page_weight(app_server.base, light["email"])
     report["scenarios"] = [
-        {"name": s.name, "user": s.user, "mode": s.mode, "path": s.path, "results": s.results}
+        {
+            "name": s.name,
+            "user": s.user,
+            "mode": s.mode,
+            "path": s.path,
+            "pace_ms": s.pace_ms,
+            "results": s.results,
+        }
         for s in plan
     ]
     with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:

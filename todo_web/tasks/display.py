@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import g, request, url_for
+from flask import g, has_request_context, request, url_for
 from flask_login import current_user
 
 from .. import recurrence
@@ -63,13 +63,6 @@ def list_url_context() -> dict[str, object]:
             return path if path.startswith("/tasks") else "/tasks"
         return "/tasks"
 
-    def tasks_url() -> str:
-        """The list's address, looked up once per request: each task row builds its links
-        from it (url_for is the most expensive call a row would otherwise make)."""
-        if "tasks_url" not in g:
-            g.tasks_url = url_for("tasks.index")
-        return g.tasks_url
-
     def smart_view_counts() -> dict[str, int]:
         """Counts for the sidebar, computed once per request and only when a page shows it."""
         if "view_counts" not in g:
@@ -78,7 +71,9 @@ def list_url_context() -> dict[str, object]:
 
     return {
         "here": here,
-        "tasks_url": tasks_url,
+        # The list's address, looked up once per page: each task row builds its links from
+        # it (url_for is the most expensive call a row would otherwise make).
+        "tasks_url": url_for("tasks.index") if has_request_context() else "/tasks",
         "smart_view_counts": smart_view_counts,
         "view_url": view_url,
         "view_labels": VIEW_LABELS,

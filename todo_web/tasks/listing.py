@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
@@ -129,6 +130,7 @@ class ListQuery:
         return self.view == "upcoming"
 
 
+@cache  # a handful of fixed URLs, on every page's sidebar
 def view_url(view: str) -> str:
     sort, order = VIEW_ORDER[view]
     return ListQuery(view=view, sort=sort, order=order).url()
