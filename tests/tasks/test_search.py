@@ -217,7 +217,7 @@ def test_full_text_search_can_use_the_gin_index(
     db_session: Session, alice: User, library: dict[str, int]
 ) -> None:
     """The search expression must stay the one ix_tasks_search is built on."""
-    statement = select(Task.id).where(search_condition(db_session, "zepp lake"))
+    statement = select(Task.id).where(search_condition(db_session, alice, "zepp lake"))
     sql = statement.compile(db_session.get_bind(), compile_kwargs={"literal_binds": True})
     db_session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(db_session.scalars(text(f"EXPLAIN {sql}")))
@@ -240,3 +240,45 @@ def test_search_index_takes_new_entries_at_once(
         text("SELECT pending_pages, pending_tuples FROM pgstatginindex('ix_tasks_search')")
     ).one()
     assert library and tuple(pending) == (0, 0)
+
+
+@postgres_only
+def test_the_indexed_words_belong_to_one_user(
+    db_session: Session, alice: User, bob: User, library: dict[str, int]
+) -> None:
+    """The search index holds each user's words apart (task_search_vector prefixes them
+    with the owner's id): the search condition alone, without a user_id condition, finds
+    only that user's tasks, whole words, prefixes and phrases alike."""
+    bobs = {
+        add_task(db_session, bob, "Buy green apples").id,
+        add_task(db_session, bob, "Book the airship", description="A zeppelin ride").id,
+    }
+    for words in ("apples", "zepp", '"green apples"', "buy -red"):
+        found_for_alice = set(
+            db_session.scalars(select(Task.id).where(search_condition(db_session, alice, words)))
+        )
+        found_for_bob = set(
+            db_session.scalars(select(Task.id).where(search_condition(db_session, bob, words)))
+        )
+        assert found_for_alice and found_for_alice <= set(library.values()), words
+        assert found_for_bob and found_for_bob <= bobs, words
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "O'Brien's invoice",
+        "Pay the invoice it'' twice",
+        r"Path C:\invoices\2026 and a \' quote",
+        "Ünïcödé invoice — “quoted” 東京 ✓",
+        "invoice " + "x" * 190,
+        "'leading quote invoice",
+    ],
+)
+def test_any_title_can_be_saved_and_found(
+    user_client: FlaskClient, db_session: Session, alice: User, title: str
+) -> None:
+    """Titles with quotes, backslashes and any letters go through the search vector (on
+    PostgreSQL, its text form is edited: it must read back whatever was written)."""
+    task_id = add_task(db_session, alice, title, description="it's \\ 'x' y''z").id
+    assert search(user_client, "invoice") == {task_id}

@@ -153,17 +153,15 @@ def _page_counted_in_one_pass(
     """
     task: type[Task] = Task
     matching = select(Task, func.count().over()).where(Task.user_id == user.id, *conditions)
-    if query.q and session.get_bind().dialect.name == "postgresql":
+    if query.q and uses_full_text(session, query.q):
         # Whole rows, not ids: the index scan has visited them already, and fetching them
-        # again by id costs as much as the sort of a few hundred rows.
-        found = (
-            select(Task)
-            .where(Task.user_id == user.id, *conditions)
-            .cte("found")
-            .prefix_with("MATERIALIZED")
-        )
+        # again by id costs as much as the sort of a few hundred rows. The search
+        # condition finds the user's tasks only (search_vector); user_id is checked after,
+        # outside: inside, the planner would also read the user's every task id from
+        # another index to intersect with what the search index found.
+        found = select(Task).where(*conditions).cte("found").prefix_with("MATERIALIZED")
         task = aliased(Task, found)
-        matching = select(task, func.count().over())
+        matching = select(task, func.count().over()).where(task.user_id == user.id)
     statement = (
         matching.order_by(*_ordering(query, task))
         .limit(query.per_page)
@@ -211,7 +209,7 @@ def _filter_conditions(
     if query.due:
         conditions.append(_due_condition(query.due, local_now(user.timezone, now)))
     if query.q:
-        conditions.append(search_condition(session, query.q))
+        conditions.append(search_condition(session, user, query.q))
     return conditions
 
 
@@ -334,15 +332,17 @@ def _due_condition(due: str, local: datetime) -> ColumnElement[bool]:
     )
 
 
-def search_condition(session: Session, text: str) -> ColumnElement[bool]:
-    """Match `text` against title and description.
+def search_condition(session: Session, user: User, text: str) -> ColumnElement[bool]:
+    """Match `text` against the title and description of the user's tasks.
 
     PostgreSQL: full-text search over the GIN-indexed expression, in web-search syntax
     ("quoted phrases", or, -not), every word matched as a prefix so that ``zepp`` finds
-    "zeppelin". Text with no word characters, and SQLite, use a LIKE per word instead.
+    "zeppelin". The indexed words carry their owner's id, so this condition alone finds
+    only `user`'s tasks. Text with no word characters, and SQLite, use a LIKE per word
+    instead (and need the caller's user_id condition).
     """
-    if session.get_bind().dialect.name == "postgresql" and _WORD.search(text):
-        return search_vector().op("@@")(prefix_tsquery(text))
+    if uses_full_text(session, text):
+        return search_vector().op("@@")(prefix_tsquery(user, text))
     words = text.split()
     return and_(
         *(
@@ -352,21 +352,26 @@ def search_condition(session: Session, text: str) -> ColumnElement[bool]:
     )
 
 
+def uses_full_text(session: Session, text: str) -> bool:
+    """Whether a search for `text` goes through the full-text index (else: LIKE)."""
+    return session.get_bind().dialect.name == "postgresql" and bool(_WORD.search(text))
+
+
 def search_vector() -> ColumnElement[object]:
-    """The expression the GIN index ix_tasks_search is built on: keep both identical."""
-    return func.to_tsvector(
-        literal_column("'simple'::regconfig"),
-        Task.title + literal_column("' '") + Task.description,
-    )
+    """The expression the GIN index ix_tasks_search is built on: keep both identical. The
+    words of title and description, each prefixed with the owner's id (``'7_invoice'``);
+    the SQL function comes from the migration "search words kept per user"."""
+    return func.task_search_vector(Task.user_id, Task.title, Task.description)
 
 
-def prefix_tsquery(text: str) -> ColumnElement[object]:
-    """websearch_to_tsquery, with every lexeme turned into a prefix match (``'zepp':*``)."""
+def prefix_tsquery(user: User, text: str) -> ColumnElement[object]:
+    """websearch_to_tsquery, with every lexeme turned into a prefix match of the user's own
+    words (``'zepp'`` becomes ``'7_zepp':*``)."""
     parsed = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), text)
     as_prefixes = func.regexp_replace(
         parsed.cast(Text()),
         literal_column(r"'''((?:[^'']|'''')+)'''"),
-        literal_column(r"'''\1'':*'"),
+        f"'{int(user.id)}_\\1':*",
         literal_column("'g'"),
     )
     # A cast, not to_tsquery(): to_tsquery would parse the lexemes again and split a
