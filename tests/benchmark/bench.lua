@@ -13,9 +13,9 @@
 --   BENCH_EMAIL, BENCH_PASSWORD   the account (empty: no login, for the ceiling app)
 --   BENCH_IDS       file with one task id a line (mode toggle)
 --   BENCH_THREADS   wrk's -t, so that threads toggle different tasks
---   BENCH_PACE_MS   when set, each connection waits this long after every answer before
---                   its next request: 32 people using the app, rather than 32 clients
---                   sending as fast as the server answers
+--   BENCH_PACE_MS   when set, each connection waits this long on average after every
+--                   answer before its next request: 32 people using the app, rather than
+--                   32 clients sending as fast as the server answers
 
 local base = os.getenv("BENCH_BASE")
 local mode = os.getenv("BENCH_MODE") or "get"
@@ -27,9 +27,11 @@ local thread_count = tonumber(os.getenv("BENCH_THREADS") or "1")
 local pace_ms = tonumber(os.getenv("BENCH_PACE_MS") or "0")
 
 -- wrk calls delay(), when the script defines it, before each request of a connection.
+-- The pause is drawn anew each time (0 to twice the mean), so the connections do not
+-- march in step: a fixed pause would have all 32 arrive together, every time.
 if pace_ms > 0 then
   function delay()
-    return pace_ms
+    return math.random(0, 2 * pace_ms)
   end
 end
 
@@ -116,6 +118,7 @@ local ids = {}
 local counter = 0
 
 function init(args)
+  math.randomseed(os.time() * 100 + number)
   if mode == "toggle" then
     local position = 0
     for line in io.lines(ids_file) do

@@ -51,7 +51,8 @@ from todo_web.seed import HEAVY_EMAIL, SEED_PASSWORD  # noqa: E402
 
 LIGHT_EMAIL = "user1@seed.example"
 SEARCH_TERM = "invoice"
-#: The paced scenario: each of the 32 connections waits this long after every answer, as a
+#: The paced scenario: each of the 32 connections waits this long on average (0 to twice
+#: that, at random) after every answer, as a
 #: person reading the page would: about 120 requests/s offered, below what the app can serve.
 PACE_MS = 250
 BENCH_TITLE_PREFIX = "Benchmark task "
