@@ -12,10 +12,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from todo_web.models import Task, User
-from todo_web.tasks.queries import search_condition
+from todo_web.tasks.queries import search_condition, search_narrows_by_itself
 
 from ..database import is_postgres
-from .support import add_task, list_ids, task_ids, total_count
+from .support import add_task, create_task, list_ids, task_ids, total_count
 
 postgres_only = pytest.mark.skipif(not is_postgres(), reason="full-text search is PostgreSQL's")
 sqlite_only = pytest.mark.skipif(is_postgres(), reason="the LIKE fallback is SQLite's")
@@ -282,3 +282,39 @@ def test_any_title_can_be_saved_and_found(
     PostgreSQL, its text form is edited: it must read back whatever was written)."""
     task_id = add_task(db_session, alice, title, description="it's \\ 'x' y''z").id
     assert search(user_client, "invoice") == {task_id}
+
+
+@pytest.mark.parametrize(
+    ("text", "narrows"),
+    [
+        ("invoice", True),
+        ("pay invoice", True),
+        ("invoice -draft", True),
+        ('"green apples"', True),
+        ("follow-up", True),
+        ("-draft", False),
+        ("-draft -old", False),
+        ("apples or pears", False),
+        ("apples OR pears", False),
+        ('"this or that"', False),  # unsure, so the safe way
+    ],
+)
+def test_which_searches_the_index_can_answer_alone(text: str, narrows: bool) -> None:
+    assert search_narrows_by_itself(text) is narrows
+
+
+@postgres_only  # web-search syntax; SQLite's LIKE takes the words literally
+def test_searches_that_exclude_or_offer_choices_find_the_users_tasks(
+    user_client: FlaskClient, bob_client: FlaskClient, library: dict[str, int]
+) -> None:
+    """These cannot be answered by the search index alone; they must still find exactly
+    the user's matching tasks, and none of another user's."""
+    bob_task = create_task(bob_client, title="Walk the cat")
+    assert search(user_client, "-apples") == set(library.values()) - {
+        library["green"],
+        library["red"],
+        library["reversed"],
+    }
+    assert search(user_client, "pears or zeppelin") == {library["pears"], library["zeppelin"]}
+    assert bob_task not in search(user_client, "-apples")
+    assert search(bob_client, "-apples") == {bob_task}

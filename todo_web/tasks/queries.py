@@ -148,18 +148,19 @@ def _page_counted_in_one_pass(
 
     On PostgreSQL the matches of a search are collected through the search index first (a
     materialized CTE): they are few and scattered over the user's whole history, and left
-    to itself the planner walks the user's tasks in list order, running to_tsvector on
-    each, until it has a page.
+    to itself the planner walks the user's tasks in list order, computing the search
+    words of each, until it has a page.
     """
     task: type[Task] = Task
     matching = select(Task, func.count().over()).where(Task.user_id == user.id, *conditions)
     if query.q and uses_full_text(session, query.q):
         # Whole rows, not ids: the index scan has visited them already, and fetching them
-        # again by id costs as much as the sort of a few hundred rows. The search
-        # condition finds the user's tasks only (search_vector); user_id is checked after,
-        # outside: inside, the planner would also read the user's every task id from
-        # another index to intersect with what the search index found.
-        found = select(Task).where(*conditions).cte("found").prefix_with("MATERIALIZED")
+        # again by id costs as much as the sort of a few hundred rows. user_id is always
+        # checked on the way out; inside, only when the search cannot find the user's
+        # tasks by itself: given a user_id there, the planner also reads every task id
+        # of the user from another index to intersect with what the search index found.
+        scope = [] if search_narrows_by_itself(query.q) else [Task.user_id == user.id]
+        found = select(Task).where(*scope, *conditions).cte("found").prefix_with("MATERIALIZED")
         task = aliased(Task, found)
         matching = select(task, func.count().over()).where(task.user_id == user.id)
     statement = (
@@ -355,6 +356,16 @@ def search_condition(session: Session, user: User, text: str) -> ColumnElement[b
 def uses_full_text(session: Session, text: str) -> bool:
     """Whether a search for `text` goes through the full-text index (else: LIKE)."""
     return session.get_bind().dialect.name == "postgresql" and bool(_WORD.search(text))
+
+
+def search_narrows_by_itself(text: str) -> bool:
+    """Whether every match of a full-text search for `text` must contain some word of it,
+    so that the search index alone finds the user's matches (the indexed words carry the
+    user's id). Not so for a search of excluded words only ("-draft") or with "or": it
+    matches tasks that contain none of its words, which the index cannot list, and the
+    user's tasks must be read one by one. When unsure (an "or" inside quotes), no."""
+    words = text.lower().split()
+    return "or" not in words and any(not word.startswith("-") for word in words)
 
 
 def search_vector() -> ColumnElement[object]:
