@@ -147,3 +147,17 @@ def test_focus_is_always_visible(pages: Any, busy_alice: Any) -> None:
         ring = style["outline"] not in ("none", "") and style["width"] >= 2
         assert ring or style["shadow"] not in ("none", ""), f"no visible focus on {style}"
     assert seen >= 40
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_the_interval_shows_only_for_a_task_that_repeats(logged_in: Any, device: str) -> None:
+    page = logged_in(device=device)
+    page.click(".create-more summary")
+    form = page.locator("#create-form")
+    expect(form).to_be_visible()
+    interval = form.locator("[name=interval]")
+    expect(interval).to_be_hidden()  # "Does not repeat"
+    form.locator("[name=repeat]").select_option("weekly")
+    expect(interval).to_be_visible()
+    form.locator("[name=repeat]").select_option("none")
+    expect(interval).to_be_hidden()
