@@ -151,8 +151,7 @@ def _page_counted_in_one_pass(
     to itself the planner walks the user's tasks in list order, computing the search
     words of each, until it has a page.
     """
-    task: type[Task] = Task
-    matching = select(Task, func.count().over()).where(Task.user_id == user.id, *conditions)
+    task: type[Task]
     if query.q and uses_full_text(session, query.q):
         # Whole rows, not ids: the index scan has visited them already, and fetching them
         # again by id costs as much as the sort of a few hundred rows. user_id is always
@@ -163,6 +162,9 @@ def _page_counted_in_one_pass(
         found = select(Task).where(*scope, *conditions).cte("found").prefix_with("MATERIALIZED")
         task = aliased(Task, found)
         matching = select(task, func.count().over()).where(task.user_id == user.id)
+    else:
+        task = Task
+        matching = select(Task, func.count().over()).where(Task.user_id == user.id, *conditions)
     statement = (
         matching.order_by(*_ordering(query, task))
         .limit(query.per_page)

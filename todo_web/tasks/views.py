@@ -7,6 +7,7 @@ once, and render. A task that is not the current user's is a 404, like a missing
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -102,9 +103,23 @@ def _counts_oob() -> str:
     return render_template("tasks/_counts.html", counts=counts, oob=True)
 
 
-def _toast_oob(message: str, category: str = "success", undo_task_id: int | None = None) -> str:
+def _toast_oob(
+    message: str,
+    category: str = "success",
+    undo_task_id: int | None = None,
+    *,
+    undo_ids: Sequence[int] | None = None,
+    undo_action: str | None = None,
+) -> str:
+    """A message added to the toasts, out of band. Its Undo restores one deleted task
+    (`undo_task_id`) or applies the bulk `undo_action` (restore by default) to `undo_ids`."""
     return render_template(
-        "_toast_oob.html", message=message, category=category, undo_task_id=undo_task_id
+        "_toast_oob.html",
+        message=message,
+        category=category,
+        undo_task_id=undo_task_id,
+        undo_ids=undo_ids,
+        undo_action=undo_action,
     )
 
 
@@ -286,12 +301,8 @@ def toggle(task_id: int) -> Response:
             return retarget(response, "#task-list")
         extra = _counts_oob()
         if completed_now:
-            extra += render_template(
-                "_toast_oob.html",
-                message=f"Completed “{task.title}”.",
-                category="success",
-                undo_ids=[task.id],
-                undo_action="reopen",
+            extra += _toast_oob(
+                f"Completed “{task.title}”.", undo_ids=[task.id], undo_action="reopen"
             )
         return _render_task(task, extra)
     if completed_now and successor is None:
@@ -350,10 +361,9 @@ def bulk() -> Response:
     message = describe(bulk_request, len(tasks))
     undo_ids = [t.id for t in tasks] if bulk_request.action == "delete" else None
     if wants_fragment():
-        toast = render_template(
-            "_toast_oob.html", message=message, category="success", undo_ids=undo_ids
+        response = _render_list_fragment(
+            _current_list_query(), extra=_toast_oob(message, undo_ids=undo_ids)
         )
-        response = _render_list_fragment(_current_list_query(), extra=toast)
         retarget(response, "#task-list")
         return response
     if undo_ids:
