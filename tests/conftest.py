@@ -8,6 +8,7 @@ in tests/helpers.py read the token from the page like a browser would.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web import create_app
 from todo_web.db import Base, get_database
@@ -22,6 +24,17 @@ from todo_web.db import Base, get_database
 from .database import fresh_database, is_postgres, upgrade
 from .helpers import register
 from .smtp import SmtpServer
+
+#: Where `clock` stands when a test starts: a Friday, 10:00 UTC.
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the browser suite before `-m` selects (hence tryfirst)."""
+    for item in items:
+        if item.nodeid.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
@@ -105,3 +118,13 @@ def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def clock(time_machine: TimeMachineFixture) -> TimeMachineFixture:
+    """The suite's one clock, stopped at NOW. It is Python's clock (time.time, datetime.now,
+    date.today), so the app's "today", its timestamps, signed links and the mail worker all
+    read it, and so does the test: `clock.move_to(instant)`, `clock.shift(timedelta)`.
+    PostgreSQL's own clock stays real; the app never asks it the time."""
+    time_machine.move_to(NOW, tick=False)
+    return time_machine

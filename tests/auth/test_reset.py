@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from itsdangerous.timed import TimestampSigner
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web.models import Outbox
 
@@ -110,16 +110,14 @@ def test_the_link_expires_after_an_hour(
     client: FlaskClient,
     smtp_server: SmtpServer,
     alice: None,
-    monkeypatch: pytest.MonkeyPatch,
+    clock: TimeMachineFixture,
     age: int,
     accepted: bool,
 ) -> None:
-    # The link is signed `age` seconds in the past (the signer's clock, not the test's).
-    signed_at = int(time.time()) - age
-    with monkeypatch.context() as patch:
-        patch.setattr(TimestampSigner, "get_timestamp", lambda self: signed_at)
-        ask_for_reset(client)
+    # The link is signed now and opened `age` seconds later, on the app's one clock.
+    ask_for_reset(client)
     path = urlsplit(mailed_link(app, smtp_server)).path
+    clock.shift(timedelta(seconds=age))
     assert client.get(path).status_code == (200 if accepted else 400)
     assert set_password(client, path).status_code == (302 if accepted else 400)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -43,12 +42,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in item.nodeid.replace(os.sep, "/"):
-            item.add_marker(pytest.mark.browser)
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     in_ci = os.environ.get("CI", "").lower() == "true"
@@ -69,33 +62,43 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-class SlowDown:
-    """WSGI middleware that holds back answers to chosen paths (exact), to see the app
-    waiting."""
+class Gate:
+    """WSGI middleware that holds answers to chosen paths (exact) until the test lets them
+    through, so a test sees the app waiting without guessing how long is long enough."""
+
+    #: A held request gives up waiting after this long, so a failed test cannot hang the run.
+    LIMIT_SECONDS = 60
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.delays: dict[str, float] = {}
+        self.held: dict[str, threading.Event] = {}
         self.lock = threading.Lock()
+
+    def hold(self, path: str) -> threading.Event:
+        """Hold requests to `path` until the returned event is set."""
+        with self.lock:
+            self.held[path] = released = threading.Event()
+        return released
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         with self.lock:
-            delay = self.delays.get(environ["PATH_INFO"], 0.0)
-        if delay:
-            time.sleep(delay)
+            released = self.held.get(environ["PATH_INFO"])
+        if released is not None:
+            released.wait(self.LIMIT_SECONDS)
         return self.app(environ, start_response)
 
 
 @pytest.fixture
-def slow(app: Flask) -> SlowDown:
-    """`slow.delays["/tasks"] = 1.0` makes the server take a second over those requests."""
-    middleware = SlowDown(app.wsgi_app)
+def gate(app: Flask) -> Gate:
+    """`released = gate.hold("/tasks")` keeps the server from answering until
+    `released.set()`."""
+    middleware = Gate(app.wsgi_app)
     app.wsgi_app = middleware  # type: ignore[method-assign]
     return middleware
 
 
 @pytest.fixture
-def app_url(app: Flask, slow: SlowDown) -> Iterator[str]:
+def app_url(app: Flask, gate: Gate) -> Iterator[str]:
     with serve(app) as url:
         yield url
 

@@ -4,13 +4,13 @@ token that stays good on a page left open."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from typing import Any
 
-import itsdangerous.timed
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from ..accounts import PASSWORD, add_task
 from .support import log_in
@@ -33,24 +33,31 @@ def alice_tasks(alice: Any, db_session: Session) -> Any:
 
 
 def test_a_slow_answer_shows_the_loading_bar_and_a_quick_one_does_not(
-    logged_in: Any, alice_tasks: Any, slow: Any
+    logged_in: Any, alice_tasks: Any, gate: Any
 ) -> None:
     page = logged_in()
+    # The page's timers run only when the test says: the bar waits 250 ms of page time.
+    page.clock.install()
     page.evaluate(LOADING_SEEN)
     row(page, "Water the plants").locator("button.toggle").click()
     expect(row(page, "Water the plants")).to_have_class(COMPLETED)
     assert page.evaluate("window.__loadingSeen") is False  # no flicker for a quick answer
 
-    slow.delays["/tasks/quick"] = 1.5
+    released = gate.hold("/tasks/quick")
     page.fill("#quick-text", "Renew the car insurance")
     page.press("#quick-text", "Enter")
+    task_list = page.locator("#task-list")
+    expect(task_list).to_have_attribute("aria-busy", "true")  # the request is out
     html = page.locator("html")
-    expect(html).to_have_class("is-loading", timeout=1400)
+    page.clock.run_for(200)
+    expect(html).not_to_have_class("is-loading")
+    page.clock.run_for(100)
+    expect(html).to_have_class("is-loading")
     expect(page.locator(".loading-bar")).to_have_css("opacity", "1")
-    expect(page.locator("#task-list")).to_have_attribute("aria-busy", "true")
+    released.set()
     expect(row(page, "Renew the car insurance")).to_be_visible()
     expect(html).not_to_have_class("is-loading")
-    expect(page.locator("#task-list")).not_to_have_attribute("aria-busy", "true")
+    expect(task_list).not_to_have_attribute("aria-busy", "true")
 
 
 def test_toasts_report_results_and_go_away(logged_in: Any, alice_tasks: Any) -> None:
@@ -127,17 +134,10 @@ def test_a_refusal_shows_its_reason(logged_in: Any, alice_tasks: Any) -> None:
 
 
 def test_the_csrf_token_does_not_expire_on_an_open_page(
-    logged_in: Any, alice_tasks: Any, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, logged_in: Any, alice_tasks: Any, db_session: Session
 ) -> None:
     page = logged_in()
-    two_days_later = time.time() + 2 * 24 * 3600
-
-    class Later:
-        @staticmethod
-        def time() -> float:
-            return two_days_later
-
-    monkeypatch.setattr(itsdangerous.timed, "time", Later)  # the server's clock, for tokens
+    clock.shift(timedelta(days=2))  # the server's clock, which signs and checks tokens
     row(page, "Water the plants").locator("button.toggle").click()
     expect(row(page, "Water the plants")).to_have_class(COMPLETED)
     assert tasks_by_title(db_session)["Water the plants"].status == "completed"

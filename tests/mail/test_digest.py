@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web.db import get_database, utcnow
 from todo_web.mail.digest import schedule_digests, write_digest
@@ -21,6 +22,13 @@ from ..smtp import SmtpServer, html_body, text_body
 # 2026-11-23 is a Monday; New York is UTC-5 in November, so 08:00 there is 13:00 UTC.
 TODAY = date(2026, 11, 23)
 NY_EIGHT = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _stopped_that_morning(clock: TimeMachineFixture) -> None:
+    """The tasks and the digest mails are written in the small hours of TODAY (UTC); the
+    worker runs later that day."""
+    clock.move_to(datetime.combine(TODAY, time(0, 0), tzinfo=UTC), tick=False)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web.db import get_database
 from todo_web.mail import enqueue, outbox
@@ -25,6 +26,13 @@ from ..database import is_postgres
 from ..smtp import SmtpServer, free_port
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _stopped_at_now(clock: TimeMachineFixture) -> None:
+    """Mail is queued (stamped with the app's clock) at NOW, then the worker runs at NOW or
+    later."""
+    clock.move_to(NOW, tick=False)
 
 
 def queue(session: Session, n: int = 1, recipient: str = "alice@example.com") -> list[int]:
