@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -121,7 +123,9 @@ def test_405_for_get_logout(client: FlaskClient) -> None:
     assert client.get("/auth/logout").status_code == 405
 
 
-def test_500_page_without_details(app: Flask) -> None:
+def test_500_page_without_details(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+
     @app.get("/boom")
     def boom() -> str:
         raise RuntimeError("secret internals")

@@ -29,10 +29,26 @@ DEFAULT_LIMITS = {
 
 
 def init_app(app: Flask) -> None:
+    """Hook the one `limiter` into `app`.
+
+    The limiter is module-level (the views' decorators are applied at import), so every app
+    the process builds shares it, and Flask-Limiter keeps `RATELIMIT_ENABLED` on the
+    limiter, not the app: an app built with throttling off would switch it off for all.
+    So the limiter always hooks in, and `_throttling_off` reads the flag of the app that
+    serves the request.
+    """
     for key, value in DEFAULT_LIMITS.items():
         app.config.setdefault(key, value)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    throttled = app.config.get("RATELIMIT_ENABLED", True)
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
+    app.config["RATELIMIT_ENABLED"] = throttled
+
+
+@limiter.request_filter
+def _throttling_off() -> bool:
+    return not current_app.config["RATELIMIT_ENABLED"]
 
 
 def configured(key: str) -> Callable[[], str]:

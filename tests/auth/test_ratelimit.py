@@ -93,3 +93,22 @@ def test_htmx_gets_the_429_as_a_toast(limited_app: Flask) -> None:
     )
     assert response.status_code == 429
     assert response.headers["HX-Retarget"] == "#toasts"
+
+
+def test_an_app_without_throttling_leaves_another_apps_on(
+    limited_app: Flask, database_url: str
+) -> None:
+    """One limiter serves every app of the process; switching it off in one app (as the
+    tests' own app does) must not switch it off in another."""
+    unlimited = create_app(app_config(database_url))
+    try:
+        register(unlimited.test_client(), email="victim@example.com", password=PASSWORD)
+        attacker = limited_app.test_client()
+        statuses = [login(attacker, "victim@example.com", "guess").status_code for _ in range(4)]
+        assert statuses == [400, 400, 400, 429]
+        relaxed = unlimited.test_client()
+        assert [login(relaxed, "victim@example.com", "guess").status_code for _ in range(5)] == [
+            400
+        ] * 5
+    finally:
+        get_database(unlimited).engine.dispose()

@@ -1,0 +1,166 @@
+"""The test client, and readers of what it gets back.
+
+`Client` behaves like a browser towards CSRF: it remembers the latest token the app gave it
+(the `<meta name="csrf-token">` of a page, or the `X-CSRF-Token` header of an htmx answer)
+and `submit()` sends it, in the form or as htmx's `X-CSRFToken` header. A token lives as
+long as the login session, so no page is fetched just to read one; only a client that has
+seen no page yet asks /auth/login for one. Plain `client.post()` sends no token, for tests
+of CSRF itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from .factories import PASSWORD
+
+_META_TOKEN = re.compile(rb'<meta name="csrf-token" content="([^"]+)"')
+_TASK_ID = re.compile(r'data-task-id="(\d+)"')
+_TOTAL = re.compile(r'data-total-count="(\d+)"')
+_VIEW_COUNT = re.compile(r'data-view="(\w+)" data-count="(\d+)"')
+
+FormData = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
+
+
+class Client(FlaskClient):
+    csrf_token: str | None = None
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        response = super().open(*args, **kwargs)
+        self._remember_token(response)
+        return response
+
+    def _remember_token(self, response: TestResponse) -> None:
+        header = response.headers.get("X-CSRF-Token")
+        if header:
+            self.csrf_token = header
+            return
+        if response.mimetype == "text/html" and not response.is_streamed:
+            match = _META_TOKEN.search(response.get_data())
+            if match:
+                self.csrf_token = match.group(1).decode()
+
+    def token(self) -> str:
+        """The token of this client's session, asked for once if no page showed it yet."""
+        if self.csrf_token is None:
+            self.get("/auth/login", headers={"HX-Request": "true"})
+        assert self.csrf_token, "the app gave this client no CSRF token"
+        return self.csrf_token
+
+    def submit(
+        self,
+        url: str,
+        data: FormData = None,
+        *,
+        htmx: bool = False,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> TestResponse:
+        """POST like a browser's form (token in the body) or like htmx (token in a header).
+        `data` as a list of pairs sends repeated fields (`ids`); values may be files."""
+        headers = dict(headers or {})
+        form = _multi(data)
+        if htmx:
+            headers.setdefault("HX-Request", "true")
+            headers.setdefault("X-CSRFToken", self.token())
+        else:
+            form.setdefault("csrf_token", [self.token()])
+        return self.post(url, data=form, headers=headers, **kwargs)
+
+    def htmx_get(self, url: str, **headers: str) -> TestResponse:
+        return self.get(url, headers={"HX-Request": "true", **headers})
+
+    def log_in(
+        self, email: str, password: str = PASSWORD, *, query: str = "", **fields: Any
+    ) -> TestResponse:
+        """The login form, posted as a browser posts it (no htmx)."""
+        response = self.submit(
+            f"/auth/login{query}", {"email": email, "password": password, **fields}
+        )
+        self._after_new_session(response)
+        return response
+
+    def log_out(self) -> TestResponse:
+        response = self.submit("/auth/logout")
+        self._after_new_session(response)
+        return response
+
+    def _after_new_session(self, response: TestResponse) -> None:
+        """Logging in or out starts a new cookie session, with a token not seen yet."""
+        if response.status_code == 302:
+            self.csrf_token = None
+
+    def register(
+        self,
+        email: str = "alice@example.com",
+        *,
+        name: str = "Alice",
+        password: str = PASSWORD,
+        confirm: str | None = None,
+    ) -> TestResponse:
+        response = self.submit(
+            "/auth/register",
+            {
+                "name": name,
+                "email": email,
+                "password": password,
+                "confirm": password if confirm is None else confirm,
+            },
+        )
+        self._after_new_session(response)
+        return response
+
+
+def _multi(data: FormData) -> dict[str, list[Any]]:
+    pairs = list(data.items()) if isinstance(data, Mapping) else list(data or [])
+    form: dict[str, list[Any]] = {}
+    for name, value in pairs:
+        if isinstance(value, list):
+            form.setdefault(name, []).extend(_field_value(item) for item in value)
+        else:
+            form.setdefault(name, []).append(_field_value(value))
+    return form
+
+
+def _field_value(value: Any) -> Any:
+    """Strings and uploads (a `(stream, filename)` pair) as given; None as an empty field;
+    anything else (an id, a date) as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, str | tuple) or hasattr(value, "read"):
+        return value
+    return str(value)
+
+
+# -- reading pages -------------------------------------------------------------------------
+
+
+def text_of(response: TestResponse) -> str:
+    return response.get_data(as_text=True)
+
+
+def task_ids(html: str | TestResponse) -> list[int]:
+    """The ids of the task elements in a page or fragment, in document order, each once."""
+    if isinstance(html, TestResponse):
+        html = text_of(html)
+    return list(dict.fromkeys(int(found) for found in _TASK_ID.findall(html)))
+
+
+def total_count(html: str | TestResponse) -> int:
+    if isinstance(html, TestResponse):
+        html = text_of(html)
+    match = _TOTAL.search(html)
+    assert match, "no data-total-count in the list"
+    return int(match.group(1))
+
+
+def view_counts(html: str | TestResponse) -> dict[str, int]:
+    """The sidebar's counts: {"today": 2, "upcoming": 1, ...}."""
+    if isinstance(html, TestResponse):
+        html = text_of(html)
+    return {view: int(n) for view, n in _VIEW_COUNT.findall(html)}

@@ -1,0 +1,224 @@
+"""Rows made straight in the database, and read back fresh: the one place tests arrange data.
+
+Users get a password hash computed once per password for the whole run (bcrypt at cost 4),
+so making a user costs one INSERT, not a registration over HTTP. Every factory commits
+unless told `commit=False` (then the caller commits once for a batch), so a request made
+right after sees the rows.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from datetime import date, time
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from todo_web.db import get_database, utcnow
+from todo_web.mail.transport import transport_from_url
+from todo_web.mail.worker import MailWorker
+from todo_web.models import Outbox, Priority, Tag, Task, TaskStatus, User
+from todo_web.passwords import hash_password
+from todo_web.tasks.queries import resolve_tags
+
+PASSWORD = "correct horse"
+ALICE = "alice@example.com"
+BOB = "bob@example.com"
+
+
+@functools.cache
+def password_hash(password: str = PASSWORD) -> str:
+    """A valid hash of `password`, made once per run (cost 4, as the test app uses)."""
+    return hash_password(password, 4)
+
+
+# -- users ---------------------------------------------------------------------------------
+
+
+def make_user(
+    session: Session,
+    email: str = ALICE,
+    *,
+    name: str | None = None,
+    password: str = PASSWORD,
+    timezone: str = "UTC",
+    commit: bool = True,
+    **fields: Any,
+) -> User:
+    """A user who can log in with `password`; the name defaults to the address's local part,
+    capitalised ("alice@example.com" is "Alice")."""
+    user = User(
+        email=email.lower(),
+        name=name or email.split("@")[0].capitalize(),
+        password_hash=password_hash(password),
+        timezone=timezone,
+        **fields,
+    )
+    session.add(user)
+    _finish(session, commit)
+    return user
+
+
+def user_by_email(session: Session, email: str = ALICE) -> User:
+    """The user as the database holds it now."""
+    session.expire_all()
+    user = session.scalar(select(User).where(User.email == email.lower()))
+    assert user is not None, f"no user {email}"
+    return user
+
+
+def set_timezone(session: Session, user: User, zone: str) -> User:
+    user.timezone = zone
+    session.commit()
+    return user
+
+
+# -- tasks and tags ------------------------------------------------------------------------
+
+
+def make_task(
+    session: Session,
+    user: User,
+    title: str = "Task",
+    *,
+    status: TaskStatus | str = TaskStatus.PENDING,
+    priority: Priority | str = Priority.MEDIUM,
+    due_date: date | None = None,
+    due_time: time | None = None,
+    tags: Sequence[str] = (),
+    commit: bool = True,
+    **fields: Any,
+) -> Task:
+    """A task of `user`. `tags` are names, made when new; a completed task gets a
+    completion time (now) unless one is given; `priority` may be a label ("high")."""
+    status = TaskStatus(status)
+    if isinstance(priority, str):
+        priority = Priority.from_label(priority)
+    if status is TaskStatus.COMPLETED:
+        fields.setdefault("completed_at", utcnow())
+    task = Task(
+        user_id=user.id,
+        title=title,
+        status=status.value,
+        priority=priority,
+        due_date=due_date,
+        due_time=due_time,
+        **fields,
+    )
+    if tags:
+        task.tags = resolve_tags(session, user, list(tags))
+    session.add(task)
+    _finish(session, commit)
+    return task
+
+
+def make_tasks(
+    session: Session, user: User, count: int, title: str = "Task", **fields: Any
+) -> list[Task]:
+    """`count` tasks titled "Task 000", "Task 001", …, in one transaction."""
+    tasks = [
+        make_task(session, user, f"{title} {n:03d}", commit=False, **fields) for n in range(count)
+    ]
+    session.commit()
+    return tasks
+
+
+def make_tags(session: Session, user: User, *names: str) -> list[Tag]:
+    tags = resolve_tags(session, user, list(names))
+    session.commit()
+    return tags
+
+
+def get_task(session: Session, task_id: int) -> Task:
+    """The task as the database holds it now, tags loaded."""
+    session.expire_all()
+    task = session.scalar(select(Task).where(Task.id == task_id).options(selectinload(Task.tags)))
+    assert task is not None, f"no task {task_id}"
+    return task
+
+
+def all_tasks(session: Session, user: User | None = None) -> list[Task]:
+    """Every task (deleted ones too), oldest first, tags loaded, read fresh."""
+    session.expire_all()
+    statement = select(Task).order_by(Task.id).options(selectinload(Task.tags))
+    if user is not None:
+        statement = statement.where(Task.user_id == user.id)
+    return list(session.scalars(statement))
+
+
+def task_titled(session: Session, title: str) -> Task:
+    session.expire_all()
+    task = session.scalar(select(Task).where(Task.title == title).options(selectinload(Task.tags)))
+    assert task is not None, f"no task titled {title!r}"
+    return task
+
+
+def successors(session: Session, task_id: int) -> list[Task]:
+    """The occurrences that completing recurring task `task_id` created."""
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.recurs_from_id == task_id)
+            .order_by(Task.id)
+            .options(selectinload(Task.tags))
+        )
+    )
+
+
+def tag_names(session: Session, user: User) -> list[str]:
+    session.expire_all()
+    return list(session.scalars(select(Tag.name).where(Tag.user_id == user.id).order_by(Tag.id)))
+
+
+# -- mail ----------------------------------------------------------------------------------
+
+
+def outbox_rows(session: Session, **where: object) -> list[Outbox]:
+    session.expire_all()
+    statement = select(Outbox).order_by(Outbox.id)
+    for column, value in where.items():
+        statement = statement.where(getattr(Outbox, column) == value)
+    return list(session.scalars(statement))
+
+
+def worker_for(app: Flask, url: str | None, **options: object) -> MailWorker:
+    """A mail worker of `app` sending to `url` (an SMTP server of the tests; None logs)."""
+    return MailWorker(app=app, transport=transport_from_url(url), **options)  # type: ignore[arg-type]
+
+
+# -- whole tables --------------------------------------------------------------------------
+
+
+def count_rows(session: Session, model: type) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+SNAPSHOT_TABLES = ("users", "tasks", "tags", "task_tags", "outbox")
+
+
+def snapshot(app: Flask, tables: Iterable[str] = SNAPSHOT_TABLES) -> dict[str, list[tuple]]:
+    """Every row of `tables`, in key order: equal before and after a request means the
+    request wrote nothing there."""
+    order = {"task_tags": "task_id, tag_id"}
+    with get_database(app).engine.connect() as connection:
+        return {
+            table: [
+                tuple(row)
+                for row in connection.execute(
+                    text(f"SELECT * FROM {table} ORDER BY {order.get(table, 'id')}")
+                )
+            ]
+            for table in tables
+        }
+
+
+def _finish(session: Session, commit: bool) -> None:
+    if commit:
+        session.commit()
+    else:
+        session.flush()
