@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from html import unescape
 
 import pytest
-from flask.testing import FlaskClient
+from flask.testing import Client
 from sqlalchemy.orm import Session
 
 from todo_web.models import TaskStatus, User
@@ -32,7 +32,7 @@ VIEWS = ("today", "upcoming", "overdue", "nodate", "completed")
 
 @pytest.fixture(autouse=True)
 def _frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    freeze_clock(monkeypatch, NOW)
+    clock.move_to(NOW)
 
 
 def day(offset: int) -> date:
@@ -109,28 +109,28 @@ class World:
 
 
 @pytest.fixture
-def world(user_client: FlaskClient, db_session: Session) -> World:
+def world(alice_client: Client, db_session: Session) -> World:
     return World(db_session)
 
 
-def list_ids(client: FlaskClient, url: str) -> list[int]:
+def list_ids(client: Client, url: str) -> list[int]:
     response = client.get(url)
     assert response.status_code == 200, url
-    return task_ids_in(response.get_data(as_text=True))
+    return task_ids(response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_each_view_holds_exactly_its_tasks(
-    user_client: FlaskClient, world: World, view: str
+    alice_client: Client, world: World, view: str
 ) -> None:
-    ids = list_ids(user_client, f"/tasks?view={view}")
+    ids = list_ids(alice_client, f"/tasks?view={view}")
     assert set(ids) == world.expected[view]
     assert len(ids) == len(set(ids))
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_each_view_shows_its_total(user_client: FlaskClient, world: World, view: str) -> None:
-    html = user_client.get(f"/tasks?view={view}").get_data(as_text=True)
+def test_each_view_shows_its_total(alice_client: Client, world: World, view: str) -> None:
+    html = alice_client.get(f"/tasks?view={view}").get_data(as_text=True)
     total = re.search(r'data-total-count="(\d+)"', html)
     assert total and int(total.group(1)) == len(world.expected[view])
     heading = re.search(r'<h1 class="list-title">([^<]*)</h1>', html)
@@ -144,12 +144,12 @@ def test_each_view_shows_its_total(user_client: FlaskClient, world: World, view:
 
 
 def test_today_sorts_by_due_date_through_the_sidebar_link(
-    user_client: FlaskClient, world: World
+    alice_client: Client, world: World
 ) -> None:
-    page = user_client.get("/tasks").get_data(as_text=True)
+    page = alice_client.get("/tasks").get_data(as_text=True)
     link = re.search(r'<a href="([^"]+)"[^>]*data-view="today"', page)
     assert link
-    ids = list_ids(user_client, unescape(link.group(1)))
+    ids = list_ids(alice_client, unescape(link.group(1)))
     assert ids == [
         world.overdue_old,
         world.overdue_yesterday,
@@ -160,8 +160,8 @@ def test_today_sorts_by_due_date_through_the_sidebar_link(
     ]
 
 
-def test_upcoming_is_grouped_by_day_with_headings(user_client: FlaskClient, world: World) -> None:
-    html = user_client.get("/tasks?view=upcoming&sort=due&order=asc").get_data(as_text=True)
+def test_upcoming_is_grouped_by_day_with_headings(alice_client: Client, world: World) -> None:
+    html = alice_client.get("/tasks?view=upcoming&sort=due&order=asc").get_data(as_text=True)
     sections = html.split('<h2 class="day-heading">')[1:]
     headings = [unescape(section.split("</h2>", 1)[0]) for section in sections]
     assert headings == [
@@ -169,7 +169,7 @@ def test_upcoming_is_grouped_by_day_with_headings(user_client: FlaskClient, worl
         "Tomorrow · Saturday 21 November",
         "Thursday 26 November",
     ]
-    groups = [set(task_ids_in(section)) for section in sections]
+    groups = [set(task_ids(section)) for section in sections]
     assert groups == [
         {world.timed_past, world.today_plain, world.timed_later, world.in_progress},
         {world.tomorrow},
@@ -177,28 +177,28 @@ def test_upcoming_is_grouped_by_day_with_headings(user_client: FlaskClient, worl
     ]
 
 
-def test_upcoming_groups_days_whatever_the_sort(user_client: FlaskClient, world: World) -> None:
-    html = user_client.get("/tasks?view=upcoming").get_data(as_text=True)
+def test_upcoming_groups_days_whatever_the_sort(alice_client: Client, world: World) -> None:
+    html = alice_client.get("/tasks?view=upcoming").get_data(as_text=True)
     assert html.count('<h2 class="day-heading">') == 3
 
 
-def test_other_views_are_not_grouped(user_client: FlaskClient, world: World) -> None:
+def test_other_views_are_not_grouped(alice_client: Client, world: World) -> None:
     for view in ("today", "overdue", "nodate", "completed"):
-        html = user_client.get(f"/tasks?view={view}").get_data(as_text=True)
+        html = alice_client.get(f"/tasks?view={view}").get_data(as_text=True)
         assert 'class="day-heading"' not in html, view
 
 
 def test_completed_shows_the_newest_completion_first(
-    user_client: FlaskClient, world: World
+    alice_client: Client, world: World
 ) -> None:
-    ids = list_ids(user_client, "/tasks?view=completed&sort=completed&order=desc")
+    ids = list_ids(alice_client, "/tasks?view=completed&sort=completed&order=desc")
     assert ids == [world.done_recent, world.done_middle, world.done_old]
-    ids = list_ids(user_client, "/tasks?view=completed&sort=completed&order=asc")
+    ids = list_ids(alice_client, "/tasks?view=completed&sort=completed&order=asc")
     assert ids == [world.done_old, world.done_middle, world.done_recent]
     # The sidebar's link asks for that order.
-    page = user_client.get("/tasks").get_data(as_text=True)
+    page = alice_client.get("/tasks").get_data(as_text=True)
     link = re.search(r'<a href="([^"]+)"[^>]*data-view="completed"', page)
-    assert link and list_ids(user_client, unescape(link.group(1))) == [
+    assert link and list_ids(alice_client, unescape(link.group(1))) == [
         world.done_recent,
         world.done_middle,
         world.done_old,
@@ -206,12 +206,12 @@ def test_completed_shows_the_newest_completion_first(
 
 
 def test_a_view_combines_with_other_filters(
-    user_client: FlaskClient, world: World, db_session: Session
+    alice_client: Client, world: World, db_session: Session
 ) -> None:
-    ids = list_ids(user_client, "/tasks?view=today&q=today")
+    ids = list_ids(alice_client, "/tasks?view=today&q=today")
     assert set(ids) == {world.timed_past, world.today_plain, world.timed_later, world.in_progress}
     # status= is ignored while a view decides it
-    assert set(list_ids(user_client, "/tasks?view=nodate&status=completed")) == {
+    assert set(list_ids(alice_client, "/tasks?view=nodate&status=completed")) == {
         world.undated,
         world.undated_started,
     }
@@ -227,21 +227,21 @@ def test_a_view_combines_with_other_filters(
         "/tasks?view=" + "x" * 300,
     ],
 )
-def test_an_unknown_view_is_a_400(user_client: FlaskClient, world: World, url: str) -> None:
-    response = user_client.get(url)
+def test_an_unknown_view_is_a_400(alice_client: Client, world: World, url: str) -> None:
+    response = alice_client.get(url)
     assert response.status_code == 400
     assert "Unknown view" in unescape(response.get_data(as_text=True))
-    fragment = user_client.get(url, headers={"HX-Request": "true"})
+    fragment = alice_client.get(url, headers={"HX-Request": "true"})
     assert fragment.status_code == 400
     assert "Unknown view" in unescape(fragment.get_data(as_text=True))
 
 
-def test_an_empty_view_is_the_inbox(user_client: FlaskClient, world: World) -> None:
-    assert len(list_ids(user_client, "/tasks?view=")) == world.expected_counts["open"]
+def test_an_empty_view_is_the_inbox(alice_client: Client, world: World) -> None:
+    assert len(list_ids(alice_client, "/tasks?view=")) == world.expected_counts["open"]
 
 
-def test_view_names_are_read_without_regard_to_case(user_client: FlaskClient, world: World) -> None:
-    assert set(list_ids(user_client, "/tasks?view=Overdue")) == world.expected["overdue"]
+def test_view_names_are_read_without_regard_to_case(alice_client: Client, world: World) -> None:
+    assert set(list_ids(alice_client, "/tasks?view=Overdue")) == world.expected["overdue"]
 
 
 # -- counts --------------------------------------------------------------------------------
@@ -251,21 +251,20 @@ def test_view_names_are_read_without_regard_to_case(user_client: FlaskClient, wo
     "page", ["/tasks", "/tasks?view=upcoming", "/tasks/{id}", "/tasks/{id}/edit", "/settings"]
 )
 def test_the_counts_are_on_every_logged_in_page(
-    user_client: FlaskClient, world: World, page: str
+    alice_client: Client, world: World, page: str
 ) -> None:
-    response = user_client.get(page.format(id=world.today_plain))
+    response = alice_client.get(page.format(id=world.today_plain))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert view_counts_in(html) == world.expected_counts
+    assert view_counts(html) == world.expected_counts
     assert 'id="task-counts"' in html and 'aria-label="Task views"' in html
 
 
-def test_the_counts_follow_a_change_out_of_band(user_client: FlaskClient, world: World) -> None:
-    response = send(
-        user_client, f"/tasks/{world.overdue_old}/toggle", {"state": "completed"}, htmx=True
+def test_the_counts_follow_a_change_out_of_band(alice_client: Client, world: World) -> None:
+    response = alice_client.submit(f"/tasks/{world.overdue_old}/toggle", {"state": "completed"}, htmx=True
     )
     html = response.get_data(as_text=True)
-    counts = view_counts_in(html)
+    counts = view_counts(html)
     expected = world.expected_counts
     assert counts["today"] == expected["today"] - 1
     assert counts["overdue"] == expected["overdue"] - 1
@@ -273,30 +272,30 @@ def test_the_counts_follow_a_change_out_of_band(user_client: FlaskClient, world:
     assert re.search(r'<div id="task-counts"[^>]*hx-swap-oob="true"', html)
 
 
-def test_an_htmx_list_answer_carries_the_counts(user_client: FlaskClient, world: World) -> None:
-    response = user_client.get("/tasks?view=today", headers={"HX-Request": "true"})
+def test_an_htmx_list_answer_carries_the_counts(alice_client: Client, world: World) -> None:
+    response = alice_client.get("/tasks?view=today", headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert "<html" not in html
-    assert view_counts_in(html) == world.expected_counts
-    assert set(task_ids_in(html)) == world.expected["today"]
+    assert view_counts(html) == world.expected_counts
+    assert set(task_ids(html)) == world.expected["today"]
 
 
-def test_the_current_view_is_marked_in_the_sidebar(user_client: FlaskClient, world: World) -> None:
-    html = user_client.get("/tasks?view=overdue").get_data(as_text=True)
+def test_the_current_view_is_marked_in_the_sidebar(alice_client: Client, world: World) -> None:
+    html = alice_client.get("/tasks?view=overdue").get_data(as_text=True)
     current = re.findall(r'data-view="(\w+)"[^>]*aria-current="page"', html)
     assert current == ["overdue"]
     assert 'class="view-overdue has-overdue"' in html
 
 
-def test_a_new_user_has_zero_everywhere(user_client: FlaskClient) -> None:
-    counts = view_counts_in(user_client.get("/tasks").get_data(as_text=True))
+def test_a_new_user_has_zero_everywhere(alice_client: Client) -> None:
+    counts = view_counts(alice_client.get("/tasks").get_data(as_text=True))
     assert counts == dict.fromkeys((*VIEWS, "open", "all"), 0)
 
 
 # -- the user's clock ----------------------------------------------------------------------
 
 
-def ids_for(client: FlaskClient, view: str) -> set[int]:
+def ids_for(client: Client, view: str) -> set[int]:
     return set(list_ids(client, f"/tasks?view={view}"))
 
 
@@ -308,7 +307,7 @@ def ids_for(client: FlaskClient, view: str) -> set[int]:
     ],
 )
 def test_views_use_the_users_date(
-    user_client: FlaskClient, db_session: Session, zone: str, local_today: date
+    alice_client: Client, db_session: Session, zone: str, local_today: date
 ) -> None:
     user = set_timezone(db_session, zone)
     before = add_task(db_session, user, "Local yesterday", due_date=local_today - timedelta(1))
@@ -317,24 +316,24 @@ def test_views_use_the_users_date(
     last = add_task(db_session, user, "Local +6", due_date=local_today + timedelta(6))
     beyond = add_task(db_session, user, "Local +7", due_date=local_today + timedelta(7))
     db_session.commit()
-    assert ids_for(user_client, "today") == {before.id, on.id}
-    assert ids_for(user_client, "overdue") == {before.id}
-    assert ids_for(user_client, "upcoming") == {on.id, after.id, last.id}
-    assert beyond.id not in ids_for(user_client, "upcoming")
-    counts = view_counts_in(user_client.get("/tasks").get_data(as_text=True))
+    assert ids_for(alice_client, "today") == {before.id, on.id}
+    assert ids_for(alice_client, "overdue") == {before.id}
+    assert ids_for(alice_client, "upcoming") == {on.id, after.id, last.id}
+    assert beyond.id not in ids_for(alice_client, "upcoming")
+    counts = view_counts(alice_client.get("/tasks").get_data(as_text=True))
     assert (counts["today"], counts["overdue"], counts["upcoming"]) == (2, 1, 3)
 
 
 def test_a_timed_task_is_overdue_by_the_users_clock(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     """10:00 UTC is 11:00 in Berlin: 10:30 has passed there, 11:30 has not."""
     user = set_timezone(db_session, "Europe/Berlin")
     passed = add_task(db_session, user, "10:30", due_date=TODAY, due_time=time(10, 30))
     coming = add_task(db_session, user, "11:30", due_date=TODAY, due_time=time(11, 30))
     db_session.commit()
-    assert ids_for(user_client, "overdue") == {passed.id}
-    assert ids_for(user_client, "today") == {passed.id, coming.id}
+    assert ids_for(alice_client, "overdue") == {passed.id}
+    assert ids_for(alice_client, "today") == {passed.id, coming.id}
 
 
 # -- the query functions -------------------------------------------------------------------

@@ -6,14 +6,17 @@ without a date, and the previews of the dates to come (edit page, GET /tasks/rep
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
-from ..accounts import add_task
-from ..task_support import alice, all_tasks, dates_in, freeze_clock, send, set_timezone, task
+from todo_web.models import User
+
+from ..client import Client
+from ..factories import all_tasks, get_task, make_task, set_timezone
 
 # A Friday. Every test of this file runs on this clock unless it says otherwise.
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -34,16 +37,24 @@ FORM = {
 
 
 @pytest.fixture(autouse=True)
-def _frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    freeze_clock(monkeypatch, NOW)
+def _stopped_at_now(clock: TimeMachineFixture) -> None:
+    clock.move_to(NOW, tick=False)
 
 
-def create(client: FlaskClient, **fields: str) -> object:
-    return send(client, "/tasks", {**FORM, **fields})
+def create(client: Client, **fields: str) -> object:
+    return client.submit("/tasks", {**FORM, **fields})
 
 
-def edit(client: FlaskClient, task_id: int, **fields: str) -> object:
-    return send(client, f"/tasks/{task_id}/edit", {**FORM, **fields})
+def edit(client: Client, task_id: int, **fields: str) -> object:
+    return client.submit(f"/tasks/{task_id}/edit", {**FORM, **fields})
+
+
+def dates_in(html: str) -> list[date]:
+    """The dates of a schedule preview (`<time datetime="YYYY-MM-DD">`)."""
+    return [
+        date.fromisoformat(found)
+        for found in re.findall(r'<time datetime="(\d{4}-\d\d-\d\d)">', html)
+    ]
 
 
 def selected_option(html: str, name: str) -> str | None:
@@ -85,10 +96,10 @@ def input_value(html: str, name: str) -> str | None:
     ],
 )
 def test_create_stores_the_repeat_as_an_rrule(
-    user_client: FlaskClient, db_session: Session, repeat: str, interval: str, rule: str | None
+    alice_client: Client, db_session: Session, repeat: str, interval: str, rule: str | None
 ) -> None:
     response = create(
-        user_client, repeat=repeat, interval=interval, due_date="2026-11-23", due_time="09:00"
+        alice_client, repeat=repeat, interval=interval, due_date="2026-11-23", due_time="09:00"
     )
     assert response.status_code == 302
     (created,) = all_tasks(db_session)
@@ -109,55 +120,53 @@ def test_create_stores_the_repeat_as_an_rrule(
     ],
 )
 def test_create_refuses_a_bad_schedule(
-    user_client: FlaskClient, db_session: Session, fields: dict[str, str], message: str
+    alice_client: Client, db_session: Session, fields: dict[str, str], message: str
 ) -> None:
-    response = create(user_client, due_date="2026-11-23", **fields)
+    response = create(alice_client, due_date="2026-11-23", **fields)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert all_tasks(db_session) == []
 
 
 def test_create_refuses_a_bad_schedule_for_htmx_with_the_form(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    response = send(user_client, "/tasks", {**FORM, "repeat": "weekly", "interval": "0"}, htmx=True)
+    response = alice_client.submit(
+        "/tasks", {**FORM, "repeat": "weekly", "interval": "0"}, htmx=True
+    )
     assert response.status_code == 400
     assert response.headers["HX-Retarget"] == "#create-form"
     assert "between 1 and 365" in response.get_data(as_text=True)
     assert all_tasks(db_session) == []
 
 
-def test_a_repeat_without_a_date_starts_today(
-    user_client: FlaskClient, db_session: Session
-) -> None:
-    create(user_client, repeat="weekly")
+def test_a_repeat_without_a_date_starts_today(alice_client: Client, db_session: Session) -> None:
+    create(alice_client, repeat="weekly")
     (created,) = all_tasks(db_session)
     assert (created.recurrence, created.due_date) == ("FREQ=WEEKLY", TODAY)
 
 
 def test_a_weekday_repeat_without_a_date_starts_on_the_next_weekday(
-    user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, alice: User, log_in: Callable[[User], Client], db_session: Session
 ) -> None:
-    freeze_clock(monkeypatch, datetime(2026, 11, 21, 12, 0, tzinfo=UTC))  # a Saturday
-    create(user_client, repeat="weekdays")
+    clock.move_to(datetime(2026, 11, 21, 12, 0, tzinfo=UTC), tick=False)  # a Saturday
+    create(log_in(alice), repeat="weekdays")
     (created,) = all_tasks(db_session)
     assert created.due_date == MONDAY
 
 
 def test_the_first_date_of_a_repeat_is_the_users_today(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
     """At 10:00 UTC on Friday it is already Saturday 00:00 at UTC+14."""
-    set_timezone(db_session, "Pacific/Kiritimati")
-    create(user_client, repeat="daily")
+    set_timezone(db_session, alice, "Pacific/Kiritimati")
+    create(alice_client, repeat="daily")
     (created,) = all_tasks(db_session)
     assert created.due_date == date(2026, 11, 21)
 
 
-def test_no_repeat_without_a_date_stays_undated(
-    user_client: FlaskClient, db_session: Session
-) -> None:
-    create(user_client)
+def test_no_repeat_without_a_date_stays_undated(alice_client: Client, db_session: Session) -> None:
+    create(alice_client)
     (created,) = all_tasks(db_session)
     assert (created.recurrence, created.due_date) == (None, None)
 
@@ -165,13 +174,13 @@ def test_no_repeat_without_a_date_stays_undated(
 # -- edit ----------------------------------------------------------------------------------
 
 
-def test_edit_shows_the_stored_preset(user_client: FlaskClient, db_session: Session) -> None:
-    user = alice(db_session)
-    weekly = add_task(
-        db_session, user, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY;INTERVAL=2"
+def test_edit_shows_the_stored_preset(
+    alice: User, alice_client: Client, db_session: Session
+) -> None:
+    weekly = make_task(
+        db_session, alice, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY;INTERVAL=2"
     )
-    db_session.commit()
-    html = user_client.get(f"/tasks/{weekly.id}/edit").get_data(as_text=True)
+    html = alice_client.get(f"/tasks/{weekly.id}/edit").get_data(as_text=True)
     assert selected_option(html, "repeat") == "weekly"
     assert input_value(html, "interval") == "2"
     assert 'value="custom"' not in html
@@ -187,13 +196,16 @@ def test_edit_shows_the_stored_preset(user_client: FlaskClient, db_session: Sess
     ],
 )
 def test_edit_changes_the_repeat(
-    user_client: FlaskClient, db_session: Session, repeat: str, interval: str, rule: str | None
+    alice: User,
+    alice_client: Client,
+    db_session: Session,
+    repeat: str,
+    interval: str,
+    rule: str | None,
 ) -> None:
-    user = alice(db_session)
-    weekly = add_task(db_session, user, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY")
-    db_session.commit()
+    weekly = make_task(db_session, alice, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY")
     response = edit(
-        user_client,
+        alice_client,
         weekly.id,
         title="Review",
         due_date="2026-11-23",
@@ -201,17 +213,15 @@ def test_edit_changes_the_repeat(
         interval=interval,
     )
     assert response.status_code == 302
-    assert task(db_session, weekly.id).recurrence == rule
+    assert get_task(db_session, weekly.id).recurrence == rule
 
 
 def test_edit_refuses_a_bad_interval_and_keeps_the_rule(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    user = alice(db_session)
-    weekly = add_task(db_session, user, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY")
-    db_session.commit()
+    weekly = make_task(db_session, alice, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY")
     response = edit(
-        user_client,
+        alice_client,
         weekly.id,
         title="Review",
         due_date="2026-11-23",
@@ -220,24 +230,24 @@ def test_edit_refuses_a_bad_interval_and_keeps_the_rule(
     )
     assert response.status_code == 400
     assert "between 1 and 365" in response.get_data(as_text=True)
-    assert task(db_session, weekly.id).recurrence == "FREQ=WEEKLY"
+    assert get_task(db_session, weekly.id).recurrence == "FREQ=WEEKLY"
 
 
 def test_a_quick_add_rule_shows_as_custom_and_survives_an_unchanged_save(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    send(user_client, "/tasks/quick", {"text": "Pay rent every month on the 1st #bills !high"})
+    alice_client.submit("/tasks/quick", {"text": "Pay rent every month on the 1st #bills !high"})
     (rent,) = all_tasks(db_session)
     assert rent.recurrence == "FREQ=MONTHLY;BYMONTHDAY=1"
     assert rent.due_date == date(2026, 12, 1)
 
-    html = user_client.get(f"/tasks/{rent.id}/edit").get_data(as_text=True)
+    html = alice_client.get(f"/tasks/{rent.id}/edit").get_data(as_text=True)
     assert selected_option(html, "repeat") == "custom"
     assert "Custom: every month on the 1st" in html
 
     # Save the form as the page filled it in, changing only the title.
     response = edit(
-        user_client,
+        alice_client,
         rent.id,
         title="Pay the rent",
         priority="high",
@@ -247,91 +257,94 @@ def test_a_quick_add_rule_shows_as_custom_and_survives_an_unchanged_save(
         interval="1",
     )
     assert response.status_code == 302
-    saved = task(db_session, rent.id)
+    saved = get_task(db_session, rent.id)
     assert saved.title == "Pay the rent"
     assert saved.recurrence == "FREQ=MONTHLY;BYMONTHDAY=1"
     assert [t.name for t in saved.tags] == ["bills"]
 
 
 def test_a_custom_rule_is_replaced_when_a_preset_is_chosen(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    user = alice(db_session)
-    rent = add_task(
-        db_session, user, "Rent", due_date=date(2026, 12, 1), recurrence="FREQ=MONTHLY;BYMONTHDAY=1"
+    rent = make_task(
+        db_session,
+        alice,
+        "Rent",
+        due_date=date(2026, 12, 1),
+        recurrence="FREQ=MONTHLY;BYMONTHDAY=1",
     )
-    db_session.commit()
-    edit(user_client, rent.id, title="Rent", due_date="2026-12-01", repeat="yearly")
-    assert task(db_session, rent.id).recurrence == "FREQ=YEARLY"
+    edit(alice_client, rent.id, title="Rent", due_date="2026-12-01", repeat="yearly")
+    assert get_task(db_session, rent.id).recurrence == "FREQ=YEARLY"
     # Now that the rule is a preset, "custom" is no longer a choice.
-    response = edit(user_client, rent.id, title="Rent", due_date="2026-12-01", repeat="custom")
+    response = edit(alice_client, rent.id, title="Rent", due_date="2026-12-01", repeat="custom")
     assert response.status_code == 400
-    assert task(db_session, rent.id).recurrence == "FREQ=YEARLY"
+    assert get_task(db_session, rent.id).recurrence == "FREQ=YEARLY"
 
 
 def test_the_inline_editor_keeps_a_custom_rule_too(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    user = alice(db_session)
-    rent = add_task(
-        db_session, user, "Rent", due_date=date(2026, 12, 1), recurrence="FREQ=MONTHLY;BYMONTHDAY=1"
+    rent = make_task(
+        db_session,
+        alice,
+        "Rent",
+        due_date=date(2026, 12, 1),
+        recurrence="FREQ=MONTHLY;BYMONTHDAY=1",
     )
-    db_session.commit()
-    fragment = user_client.get(f"/tasks/{rent.id}/edit", headers={"HX-Request": "true"})
+    fragment = alice_client.get(f"/tasks/{rent.id}/edit", headers={"HX-Request": "true"})
     html = fragment.get_data(as_text=True)
     assert "<html" not in html and selected_option(html, "repeat") == "custom"
-    response = send(
-        user_client,
+    response = alice_client.submit(
         f"/tasks/{rent.id}/edit",
         {**FORM, "title": "Rent", "due_date": "2026-12-01", "repeat": "custom"},
         htmx=True,
     )
     assert response.status_code == 200
     assert f'data-task-id="{rent.id}"' in response.get_data(as_text=True)
-    assert task(db_session, rent.id).recurrence == "FREQ=MONTHLY;BYMONTHDAY=1"
+    assert get_task(db_session, rent.id).recurrence == "FREQ=MONTHLY;BYMONTHDAY=1"
 
 
 def test_clearing_the_date_of_a_repeating_task_starts_it_today(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    user = alice(db_session)
-    weekly = add_task(
-        db_session, user, "Review", due_date=date(2026, 10, 1), recurrence="FREQ=WEEKLY"
+    weekly = make_task(
+        db_session, alice, "Review", due_date=date(2026, 10, 1), recurrence="FREQ=WEEKLY"
     )
-    db_session.commit()
-    edit(user_client, weekly.id, title="Review", due_date="", repeat="weekly")
-    assert task(db_session, weekly.id).due_date == TODAY
+    edit(alice_client, weekly.id, title="Review", due_date="", repeat="weekly")
+    assert get_task(db_session, weekly.id).due_date == TODAY
 
 
 # -- previews ------------------------------------------------------------------------------
 
 
 def test_the_edit_page_shows_the_next_three_dates(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    user = alice(db_session)
-    weekly = add_task(db_session, user, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY")
-    overdue = add_task(
-        db_session, user, "Report", due_date=date(2026, 11, 2), recurrence="FREQ=MONTHLY"
+    weekly = make_task(db_session, alice, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY")
+    overdue = make_task(
+        db_session, alice, "Report", due_date=date(2026, 11, 2), recurrence="FREQ=MONTHLY"
     )
-    rent = add_task(
-        db_session, user, "Rent", due_date=date(2026, 12, 1), recurrence="FREQ=MONTHLY;BYMONTHDAY=1"
+    rent = make_task(
+        db_session,
+        alice,
+        "Rent",
+        due_date=date(2026, 12, 1),
+        recurrence="FREQ=MONTHLY;BYMONTHDAY=1",
     )
-    plain = add_task(db_session, user, "Once", due_date=MONDAY)
-    db_session.commit()
+    plain = make_task(db_session, alice, "Once", due_date=MONDAY)
 
-    html = user_client.get(f"/tasks/{weekly.id}/edit").get_data(as_text=True)
+    html = alice_client.get(f"/tasks/{weekly.id}/edit").get_data(as_text=True)
     assert dates_in(html) == [MONDAY, date(2026, 11, 30), date(2026, 12, 7)]
     assert "Repeats every Monday" in html
     # An overdue task moves past today: the missed dates are not offered.
-    html = user_client.get(f"/tasks/{overdue.id}/edit").get_data(as_text=True)
+    html = alice_client.get(f"/tasks/{overdue.id}/edit").get_data(as_text=True)
     assert dates_in(html) == [date(2026, 12, 2), date(2027, 1, 2), date(2027, 2, 2)]
-    html = user_client.get(f"/tasks/{rent.id}/edit").get_data(as_text=True)
+    html = alice_client.get(f"/tasks/{rent.id}/edit").get_data(as_text=True)
     assert dates_in(html) == [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]
-    html = user_client.get(f"/tasks/{plain.id}/edit").get_data(as_text=True)
+    html = alice_client.get(f"/tasks/{plain.id}/edit").get_data(as_text=True)
     assert dates_in(html) == []
     # The inline editor shows them as well.
-    fragment = user_client.get(f"/tasks/{weekly.id}/edit", headers={"HX-Request": "true"})
+    fragment = alice_client.get(f"/tasks/{weekly.id}/edit", headers={"HX-Request": "true"})
     assert dates_in(fragment.get_data(as_text=True)) == [
         MONDAY,
         date(2026, 11, 30),
@@ -340,14 +353,12 @@ def test_the_edit_page_shows_the_next_three_dates(
 
 
 def test_the_edit_page_shows_when_a_counted_series_runs_out(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    user = alice(db_session)
-    counted = add_task(
-        db_session, user, "Course", due_date=MONDAY, recurrence="FREQ=WEEKLY;COUNT=2"
+    counted = make_task(
+        db_session, alice, "Course", due_date=MONDAY, recurrence="FREQ=WEEKLY;COUNT=2"
     )
-    db_session.commit()
-    html = user_client.get(f"/tasks/{counted.id}/edit").get_data(as_text=True)
+    html = alice_client.get(f"/tasks/{counted.id}/edit").get_data(as_text=True)
     assert dates_in(html) == [MONDAY, date(2026, 11, 30)]
     assert "2 times" in html
 
@@ -392,9 +403,9 @@ def test_the_edit_page_shows_when_a_counted_series_runs_out(
     ],
 )
 def test_repeat_preview_answers_the_dates_for_the_fields_as_typed(
-    user_client: FlaskClient, params: dict[str, str], expected: list[date]
+    alice_client: Client, params: dict[str, str], expected: list[date]
 ) -> None:
-    response = user_client.get(
+    response = alice_client.get(
         "/tasks/repeat-preview", query_string=params, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
@@ -410,9 +421,9 @@ def test_repeat_preview_answers_the_dates_for_the_fields_as_typed(
     ],
 )
 def test_repeat_preview_is_empty_without_a_preset(
-    user_client: FlaskClient, params: dict[str, str]
+    alice_client: Client, params: dict[str, str]
 ) -> None:
-    response = user_client.get("/tasks/repeat-preview", query_string=params)
+    response = alice_client.get("/tasks/repeat-preview", query_string=params)
     assert response.status_code == 200
     assert response.get_data(as_text=True).strip() == ""
 
@@ -426,9 +437,9 @@ def test_repeat_preview_is_empty_without_a_preset(
     ],
 )
 def test_repeat_preview_explains_a_bad_schedule(
-    user_client: FlaskClient, params: dict[str, str], message: str
+    alice_client: Client, params: dict[str, str], message: str
 ) -> None:
-    response = user_client.get("/tasks/repeat-preview", query_string=params)
+    response = alice_client.get("/tasks/repeat-preview", query_string=params)
     assert response.status_code == 200  # shown in place, under the fields
     html = response.get_data(as_text=True)
     assert message in html and "field-error" in html
@@ -436,20 +447,22 @@ def test_repeat_preview_explains_a_bad_schedule(
 
 @pytest.mark.parametrize("interval", ["two", "1.5", "9" * 40])
 def test_repeat_preview_never_fails_on_a_malformed_interval(
-    user_client: FlaskClient, interval: str
+    alice_client: Client, interval: str
 ) -> None:
-    response = user_client.get(
+    response = alice_client.get(
         "/tasks/repeat-preview", query_string={"repeat": "weekly", "interval": interval}
     )
     assert response.status_code in (200, 400)
 
 
-def test_repeat_preview_uses_the_users_today(user_client: FlaskClient, db_session: Session) -> None:
-    set_timezone(db_session, "Pacific/Kiritimati")  # already Saturday there
-    response = user_client.get("/tasks/repeat-preview", query_string={"repeat": "daily"})
+def test_repeat_preview_uses_the_users_today(
+    alice: User, alice_client: Client, db_session: Session
+) -> None:
+    set_timezone(db_session, alice, "Pacific/Kiritimati")  # already Saturday there
+    response = alice_client.get("/tasks/repeat-preview", query_string={"repeat": "daily"})
     assert dates_in(response.get_data(as_text=True))[0] == date(2026, 11, 21)
 
 
-def test_repeat_preview_needs_a_login(client: FlaskClient) -> None:
+def test_repeat_preview_needs_a_login(client: Client) -> None:
     response = client.get("/tasks/repeat-preview", query_string={"repeat": "daily"})
     assert response.status_code == 302 and "/auth/login" in response.location

@@ -9,7 +9,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask.testing import FlaskClient
+from flask.testing import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -27,8 +27,8 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 EMPTY_MESSAGE = "Type a task to add"
 
 
-def quick(client: FlaskClient, text: str, **kwargs: object):  # type: ignore[no-untyped-def]
-    return send(client, "/tasks/quick", {"text": text}, **kwargs)  # type: ignore[arg-type]
+def quick(client: Client, text: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    return client.submit("/tasks/quick", {"text": text}, **kwargs)  # type: ignore[arg-type]
 
 
 def only_task(db_session: Session) -> Task:
@@ -55,7 +55,7 @@ def only_task(db_session: Session) -> Task:
     ],
 )
 def test_relative_dates_are_the_users_dates(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
     monkeypatch: pytest.MonkeyPatch,
     zone: str,
@@ -64,22 +64,22 @@ def test_relative_dates_are_the_users_dates(
     offset: int,
     due_time: time | None,
 ) -> None:
-    freeze_clock(monkeypatch, NOW)
+    clock.move_to(NOW)
     set_timezone(db_session, zone)
-    assert quick(user_client, text).status_code == 302
+    assert quick(alice_client, text).status_code == 302
     created = only_task(db_session)
     assert created.title == "Call mom"
     assert (created.due_date, created.due_time) == (today + timedelta(days=offset), due_time)
 
 
 def test_today_is_the_users_today_on_the_real_clock(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     """Without a frozen clock: the expected date is computed the same way, in the zone."""
     zone = "Pacific/Kiritimati"
     set_timezone(db_session, zone)
     before = datetime.now(ZoneInfo(zone)).date()
-    quick(user_client, "Stretch tomorrow")
+    quick(alice_client, "Stretch tomorrow")
     after = datetime.now(ZoneInfo(zone)).date()
     assert only_task(db_session).due_date in {
         before + timedelta(days=1),
@@ -88,11 +88,11 @@ def test_today_is_the_users_today_on_the_real_clock(
 
 
 def test_everything_at_once(
-    user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    freeze_clock(monkeypatch, NOW)
+    clock.move_to(NOW)
     set_timezone(db_session, "Pacific/Kiritimati")  # Saturday 2026-11-21 there
-    quick(user_client, "Pay rent every month on the 1st #bills #Home !high")
+    quick(alice_client, "Pay rent every month on the 1st #bills #Home !high")
     created = only_task(db_session)
     assert created.title == "Pay rent"
     assert created.recurrence == "FREQ=MONTHLY;BYMONTHDAY=1"
@@ -103,12 +103,12 @@ def test_everything_at_once(
 
 
 def test_a_repeat_starts_on_its_first_date_in_the_users_week(
-    user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Friday in UTC, already Saturday on Kiritimati: "every saturday" starts today there."""
-    freeze_clock(monkeypatch, NOW)
+    clock.move_to(NOW)
     set_timezone(db_session, "Pacific/Kiritimati")
-    quick(user_client, "Market every saturday at 8am !low")
+    quick(alice_client, "Market every saturday at 8am !low")
     created = only_task(db_session)
     assert created.recurrence == "FREQ=WEEKLY;BYDAY=SA"
     assert (created.due_date, created.due_time) == (date(2026, 11, 21), time(8, 0))
@@ -116,10 +116,10 @@ def test_a_repeat_starts_on_its_first_date_in_the_users_week(
 
 
 def test_quick_add_reuses_existing_tags_whatever_their_case(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    quick(user_client, "One #Work")
-    quick(user_client, "Two #work #WORK")
+    quick(alice_client, "One #Work")
+    quick(alice_client, "Two #work #WORK")
     one, two = all_tasks(db_session)
     assert [t.name for t in two.tags] == ["Work"]
     assert one.tags[0].id == two.tags[0].id
@@ -127,12 +127,12 @@ def test_quick_add_reuses_existing_tags_whatever_their_case(
 
 @pytest.mark.parametrize("text", ["Two #İ", "Two #i #İ", "Two #İ #i", "Two #K #k"])
 def test_tags_the_database_lowers_alike_are_one_tag(
-    user_client: FlaskClient, db_session: Session, text: str
+    alice_client: Client, db_session: Session, text: str
 ) -> None:
     """PostgreSQL lowers "İ" (dotted capital I) to "i", Python casefolds it to "i̇": the
     unique index on lower(name) decides, so the task gets the existing tag, not a 500."""
-    quick(user_client, "One #i")
-    response = quick(user_client, text)
+    quick(alice_client, "One #i")
+    response = quick(alice_client, text)
     assert response.status_code == 302
     _one, two = all_tasks(db_session)
     names = db_session.scalars(select(func.lower(Tag.name))).all()
@@ -141,9 +141,9 @@ def test_tags_the_database_lowers_alike_are_one_tag(
 
 
 def test_no_priority_is_medium_and_plain_text_is_the_title(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    quick(user_client, "  Weekly   report  ")
+    quick(alice_client, "  Weekly   report  ")
     created = only_task(db_session)
     assert (created.title, created.priority, created.due_date, created.recurrence) == (
         "Weekly report",
@@ -153,33 +153,33 @@ def test_no_priority_is_medium_and_plain_text_is_the_title(
     )
 
 
-def test_quoted_text_is_kept_literally(user_client: FlaskClient, db_session: Session) -> None:
-    quick(user_client, '"Meet tomorrow #not-a-tag" tomorrow')
+def test_quoted_text_is_kept_literally(alice_client: Client, db_session: Session) -> None:
+    quick(alice_client, '"Meet tomorrow #not-a-tag" tomorrow')
     created = only_task(db_session)
     assert created.title == "Meet tomorrow #not-a-tag"
     assert created.tags == []
     assert created.due_date is not None
 
 
-def test_a_plain_post_redirects_back(user_client: FlaskClient, db_session: Session) -> None:
-    response = send(user_client, "/tasks/quick", {"text": "Buy milk", "next": "/tasks?view=today"})
+def test_a_plain_post_redirects_back(alice_client: Client, db_session: Session) -> None:
+    response = alice_client.submit("/tasks/quick", {"text": "Buy milk", "next": "/tasks?view=today"})
     assert response.status_code == 302
     assert response.location == "/tasks?view=today"
-    page = user_client.get("/tasks").get_data(as_text=True)
+    page = alice_client.get("/tasks").get_data(as_text=True)
     assert "Added “Buy milk”." in unescape(page)
-    response = send(user_client, "/tasks/quick", {"text": "Buy eggs", "next": "//evil.example"})
+    response = alice_client.submit("/tasks/quick", {"text": "Buy eggs", "next": "//evil.example"})
     assert response.location == "/tasks"
 
 
-def test_htmx_gets_the_list_and_a_fresh_form(user_client: FlaskClient, db_session: Session) -> None:
-    send(user_client, "/tasks/quick", {"text": "First"})
-    response = quick(user_client, "Buy milk tomorrow #errands", htmx=True)
+def test_htmx_gets_the_list_and_a_fresh_form(alice_client: Client, db_session: Session) -> None:
+    alice_client.submit("/tasks/quick", {"text": "First"})
+    response = quick(alice_client, "Buy milk tomorrow #errands", htmx=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" not in html
     new = all_tasks(db_session)[-1]
     assert re.search(r'<section id="task-list"[^>]*data-total-count="2"', html)
-    assert task_ids_in(html)[:2] == [new.id, all_tasks(db_session)[0].id]
+    assert task_ids(html)[:2] == [new.id, all_tasks(db_session)[0].id]
     form = re.search(r'<form id="quick-form"[^>]*>', html)
     assert form and 'hx-swap-oob="true"' in form.group(0)
     quick_input = re.search(r'<input[^>]*id="quick-text"[^>]*>', html)
@@ -189,41 +189,41 @@ def test_htmx_gets_the_list_and_a_fresh_form(user_client: FlaskClient, db_sessio
 
 
 def test_htmx_answers_the_list_the_user_is_looking_at(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    quick(user_client, "Undated")
+    quick(alice_client, "Undated")
     response = quick(
-        user_client,
+        alice_client,
         "Dated today",
         htmx=True,
         headers={"HX-Current-URL": "http://localhost/tasks?view=today&sort=due&order=asc"},
     )
     html = response.get_data(as_text=True)
     dated = all_tasks(db_session)[-1]
-    assert task_ids_in(html) == [dated.id]
+    assert task_ids(html) == [dated.id]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\t\n", "\x00", "\x00 \x01", "\u3000"])
 def test_empty_text_is_refused_and_writes_nothing(
-    user_client: FlaskClient, db_session: Session, text: str
+    alice_client: Client, db_session: Session, text: str
 ) -> None:
-    response = quick(user_client, text)
+    response = quick(alice_client, text)
     assert response.status_code == 400
     assert EMPTY_MESSAGE in response.get_data(as_text=True)
     assert all_tasks(db_session) == []
 
 
-def test_a_missing_text_field_is_refused(user_client: FlaskClient, db_session: Session) -> None:
-    response = send(user_client, "/tasks/quick", {})
+def test_a_missing_text_field_is_refused(alice_client: Client, db_session: Session) -> None:
+    response = alice_client.submit("/tasks/quick", {})
     assert response.status_code == 400
     assert EMPTY_MESSAGE in response.get_data(as_text=True)
     assert all_tasks(db_session) == []
 
 
 def test_empty_text_for_htmx_rerenders_the_quick_form(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    response = quick(user_client, "  ", htmx=True)
+    response = quick(alice_client, "  ", htmx=True)
     assert response.status_code == 400
     assert response.headers["HX-Retarget"] == "#quick-form"
     assert response.headers["HX-Reswap"] == "outerHTML"
@@ -233,29 +233,29 @@ def test_empty_text_for_htmx_rerenders_the_quick_form(
 
 
 def test_text_over_a_thousand_characters_is_refused(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    response = quick(user_client, "x" * 1001)
+    response = quick(alice_client, "x" * 1001)
     assert response.status_code == 400
     assert "1000 characters" in response.get_data(as_text=True)
-    response = quick(user_client, "y" * 1001, htmx=True)
+    response = quick(alice_client, "y" * 1001, htmx=True)
     assert response.status_code == 400
     assert "1000 characters" in response.get_data(as_text=True)
     assert all_tasks(db_session) == []
 
 
 def test_a_thousand_characters_are_fine_and_the_title_is_cut(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    response = quick(user_client, "word " * 199 + "last")  # 999 characters
+    response = quick(alice_client, "word " * 199 + "last")  # 999 characters
     assert response.status_code == 302
     created = only_task(db_session)
     assert len(created.title) <= 200 and created.title.startswith("word word")
-    assert quick(user_client, "z" * 1000).status_code == 302
+    assert quick(alice_client, "z" * 1000).status_code == 302
     assert len(all_tasks(db_session)[-1].title) == 200
 
 
-def test_quick_add_needs_a_login_and_csrf(client: FlaskClient, db_session: Session) -> None:
+def test_quick_add_needs_a_login_and_csrf(client: Client, db_session: Session) -> None:
     response = client.post("/tasks/quick", data={"text": "Sneaky"})
     assert response.status_code in (302, 400)
     add_user(db_session)
@@ -323,13 +323,13 @@ def test_quick_add_needs_a_login_and_csrf(client: FlaskClient, db_session: Sessi
         max_size=12,
     ).map(" ".join)
 )
-def test_nonsense_never_fails(user_client: FlaskClient, db_session: Session, text: str) -> None:
+def test_nonsense_never_fails(alice_client: Client, db_session: Session, text: str) -> None:
     before = len(all_tasks(db_session))
-    response = quick(user_client, text)
+    response = quick(alice_client, text)
     assert response.status_code in (302, 400), (text, response.status_code)
     after = len(all_tasks(db_session))
     assert after == before + (1 if response.status_code == 302 else 0)
-    preview = user_client.get("/tasks/quick/preview", query_string={"text": text, "remove": "0"})
+    preview = alice_client.get("/tasks/quick/preview", query_string={"text": text, "remove": "0"})
     assert preview.status_code == 200
 
 
@@ -347,11 +347,11 @@ def chips(html: str) -> list[tuple[str, str]]:
 
 
 def test_preview_shows_chips_for_what_was_understood(
-    user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    freeze_clock(monkeypatch, NOW)
+    clock.move_to(NOW)
     set_timezone(db_session, "Pacific/Kiritimati")
-    response = user_client.get(
+    response = alice_client.get(
         "/tasks/quick/preview",
         query_string={"text": "Call mom tomorrow 5pm #family !high"},
         headers={"HX-Request": "true"},
@@ -368,19 +368,19 @@ def test_preview_shows_chips_for_what_was_understood(
     assert all_tasks(db_session) == []  # a preview saves nothing
 
 
-def test_preview_of_plain_text_is_empty(user_client: FlaskClient) -> None:
+def test_preview_of_plain_text_is_empty(alice_client: Client) -> None:
     for text in ("Just words", "", "   ", "x" * 1001):
-        response = user_client.get("/tasks/quick/preview", query_string={"text": text})
+        response = alice_client.get("/tasks/quick/preview", query_string={"text": text})
         assert response.status_code == 200
         assert "chip" not in response.get_data(as_text=True)
 
 
 def test_removing_a_chip_sends_back_the_text_without_it(
-    user_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    alice_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    freeze_clock(monkeypatch, NOW)
+    clock.move_to(NOW)
     text = "Call mom tomorrow 5pm #family !high"
-    response = user_client.get("/tasks/quick/preview", query_string={"text": text, "remove": "0"})
+    response = alice_client.get("/tasks/quick/preview", query_string={"text": text, "remove": "0"})
     html = response.get_data(as_text=True)
     quick_input = re.search(r'<input[^>]*id="quick-text"[^>]*>', html)
     assert quick_input, html
@@ -390,7 +390,7 @@ def test_removing_a_chip_sends_back_the_text_without_it(
     # The chips are those of the new text: the date is gone (a time alone means today).
     assert [kind for kind, _ in chips(html)] == ["time", "tag", "priority"]
 
-    response = user_client.get("/tasks/quick/preview", query_string={"text": text, "remove": "2"})
+    response = alice_client.get("/tasks/quick/preview", query_string={"text": text, "remove": "2"})
     value = re.search(r'id="quick-text"[^>]*value="([^"]*)"', response.get_data(as_text=True))
     value = value or re.search(
         r'value="([^"]*)"[^>]*id="quick-text"', response.get_data(as_text=True)
@@ -400,9 +400,9 @@ def test_removing_a_chip_sends_back_the_text_without_it(
 
 @pytest.mark.parametrize("remove", ["9", "-1", "x", "", "99999999999999999999"])
 def test_removing_a_chip_that_is_not_there_changes_nothing(
-    user_client: FlaskClient, remove: str
+    alice_client: Client, remove: str
 ) -> None:
-    response = user_client.get(
+    response = alice_client.get(
         "/tasks/quick/preview", query_string={"text": "Run tomorrow", "remove": remove}
     )
     assert response.status_code == 200
@@ -412,10 +412,10 @@ def test_removing_a_chip_that_is_not_there_changes_nothing(
 
 
 def test_the_chip_buttons_ask_to_remove_their_piece(
-    user_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    alice_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    freeze_clock(monkeypatch, NOW)
-    html = user_client.get(
+    clock.move_to(NOW)
+    html = alice_client.get(
         "/tasks/quick/preview", query_string={"text": "Run tomorrow #fit"}
     ).get_data(as_text=True)
     targets = [unescape(t) for t in re.findall(r'hx-get="([^"]+)"', html)]
@@ -424,7 +424,7 @@ def test_the_chip_buttons_ask_to_remove_their_piece(
     assert "remove=0" in targets[0] and "remove=1" in targets[1]
 
 
-def test_preview_needs_a_login(client: FlaskClient) -> None:
+def test_preview_needs_a_login(client: Client) -> None:
     response = client.get("/tasks/quick/preview", query_string={"text": "Run tomorrow"})
     assert response.status_code == 302 and "/auth/login" in response.location
     response = client.get(
@@ -433,8 +433,8 @@ def test_preview_needs_a_login(client: FlaskClient) -> None:
     assert response.headers.get("HX-Redirect", "").startswith("/auth/login")
 
 
-def test_the_quick_form_is_on_the_list_page(user_client: FlaskClient) -> None:
-    html = user_client.get("/tasks").get_data(as_text=True)
+def test_the_quick_form_is_on_the_list_page(alice_client: Client) -> None:
+    html = alice_client.get("/tasks").get_data(as_text=True)
     form = re.search(r'<form id="quick-form"[^>]*>', html)
     assert form and 'action="/tasks/quick"' in form.group(0)
     assert 'hx-post="/tasks/quick"' in form.group(0)

@@ -10,7 +10,7 @@ from datetime import date
 from html import unescape
 
 import pytest
-from flask.testing import FlaskClient
+from flask.testing import Client
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -24,7 +24,7 @@ from ..task_support import alice, all_tasks, send, snapshot, successors, task, t
 
 
 def bulk(
-    client: FlaskClient,
+    client: Client,
     action: str | None,
     ids: Iterable[object] = (),
     value: str | None = None,
@@ -40,7 +40,7 @@ def bulk(
     if value is not None:
         pairs.append(("value", value))
     pairs.extend(extra)
-    return send(client, "/tasks/bulk", pairs, htmx=htmx, headers=headers)
+    return client.submit("/tasks/bulk", pairs, htmx=htmx, headers=headers)
 
 
 class Tasks:
@@ -71,7 +71,7 @@ class Tasks:
 
 
 @pytest.fixture
-def tasks(user_client: FlaskClient, db_session: Session) -> Tasks:
+def tasks(alice_client: Client, db_session: Session) -> Tasks:
     return Tasks(db_session)
 
 
@@ -83,102 +83,102 @@ def tag_count(session: Session) -> int:
 # -- each action ---------------------------------------------------------------------------
 
 
-def test_complete(user_client: FlaskClient, db_session: Session, tasks: Tasks) -> None:
-    done_at = task(db_session, tasks.done).completed_at
-    response = bulk(user_client, "complete", [tasks.a, tasks.b, tasks.done, tasks.recurring])
+def test_complete(alice_client: Client, db_session: Session, tasks: Tasks) -> None:
+    done_at = get_task(db_session, tasks.done).completed_at
+    response = bulk(alice_client, "complete", [tasks.a, tasks.b, tasks.done, tasks.recurring])
     assert response.status_code == 302
     for task_id in (tasks.a, tasks.b, tasks.recurring):
-        changed = task(db_session, task_id)
+        changed = get_task(db_session, task_id)
         assert changed.status == TaskStatus.COMPLETED and changed.completed_at is not None
-    assert task(db_session, tasks.done).completed_at == done_at  # already done: untouched
-    assert task(db_session, tasks.c).status == TaskStatus.PENDING
+    assert get_task(db_session, tasks.done).completed_at == done_at  # already done: untouched
+    assert get_task(db_session, tasks.c).status == TaskStatus.PENDING
     (following,) = successors(db_session, tasks.recurring)
     assert following.status == TaskStatus.PENDING and following.recurrence == "FREQ=DAILY"
 
 
-def test_reopen(user_client: FlaskClient, db_session: Session, tasks: Tasks) -> None:
-    bulk(user_client, "complete", [tasks.a])
-    response = bulk(user_client, "reopen", [tasks.a, tasks.done, tasks.b])
+def test_reopen(alice_client: Client, db_session: Session, tasks: Tasks) -> None:
+    bulk(alice_client, "complete", [tasks.a])
+    response = bulk(alice_client, "reopen", [tasks.a, tasks.done, tasks.b])
     assert response.status_code == 302
     for task_id in (tasks.a, tasks.done, tasks.b):
-        reopened = task(db_session, task_id)
+        reopened = get_task(db_session, task_id)
         assert reopened.status == TaskStatus.PENDING and reopened.completed_at is None
 
 
-def test_delete_and_undo(user_client: FlaskClient, db_session: Session, tasks: Tasks) -> None:
-    response = bulk(user_client, "delete", [tasks.a, tasks.done])
+def test_delete_and_undo(alice_client: Client, db_session: Session, tasks: Tasks) -> None:
+    response = bulk(alice_client, "delete", [tasks.a, tasks.done])
     assert response.status_code == 302
-    assert task(db_session, tasks.a).deleted_at is not None
-    assert task(db_session, tasks.done).deleted_at is not None
-    assert tasks.a not in task_ids_in(user_client.get("/tasks?status=all").get_data(as_text=True))
-    response = bulk(user_client, "restore", [tasks.a, tasks.done])
+    assert get_task(db_session, tasks.a).deleted_at is not None
+    assert get_task(db_session, tasks.done).deleted_at is not None
+    assert tasks.a not in task_ids(alice_client.get("/tasks?status=all").get_data(as_text=True))
+    response = bulk(alice_client, "restore", [tasks.a, tasks.done])
     assert response.status_code == 302
-    assert task(db_session, tasks.a).deleted_at is None
-    assert task(db_session, tasks.done).deleted_at is None
-    assert task(db_session, tasks.done).status == TaskStatus.COMPLETED
+    assert get_task(db_session, tasks.a).deleted_at is None
+    assert get_task(db_session, tasks.done).deleted_at is None
+    assert get_task(db_session, tasks.done).status == TaskStatus.COMPLETED
 
 
 def test_restore_needs_deleted_tasks(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
     before = snapshot(db_session)
-    assert bulk(user_client, "restore", [tasks.deleted, tasks.a]).status_code == 404
-    assert bulk(user_client, "restore", [tasks.bobs_deleted]).status_code == 404
+    assert bulk(alice_client, "restore", [tasks.deleted, tasks.a]).status_code == 404
+    assert bulk(alice_client, "restore", [tasks.bobs_deleted]).status_code == 404
     assert snapshot(db_session) == before
-    assert bulk(user_client, "restore", [tasks.deleted]).status_code == 302
-    assert task(db_session, tasks.deleted).deleted_at is None
+    assert bulk(alice_client, "restore", [tasks.deleted]).status_code == 302
+    assert get_task(db_session, tasks.deleted).deleted_at is None
 
 
 @pytest.mark.parametrize(("value", "priority"), [("high", 3), ("LOW", 1), (" medium ", 2)])
 def test_set_priority(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks, value: str, priority: int
+    alice_client: Client, db_session: Session, tasks: Tasks, value: str, priority: int
 ) -> None:
-    response = bulk(user_client, "set_priority", [tasks.a, tasks.b, tasks.done], value)
+    response = bulk(alice_client, "set_priority", [tasks.a, tasks.b, tasks.done], value)
     assert response.status_code == 302
     for task_id in (tasks.a, tasks.b, tasks.done):
-        assert task(db_session, task_id).priority == Priority(priority)
-    assert task(db_session, tasks.c).priority == Priority.MEDIUM
+        assert get_task(db_session, task_id).priority == Priority(priority)
+    assert get_task(db_session, tasks.c).priority == Priority.MEDIUM
 
 
-def test_add_tag(user_client: FlaskClient, db_session: Session, tasks: Tasks) -> None:
+def test_add_tag(alice_client: Client, db_session: Session, tasks: Tasks) -> None:
     tags_before = tag_count(db_session)
     # An existing tag, named in another case: reused, and not doubled on a task that has it.
-    assert bulk(user_client, "add_tag", [tasks.a, tasks.b], "WORK").status_code == 302
-    assert [t.name for t in task(db_session, tasks.a).tags] == ["Work"]
-    assert [t.name for t in task(db_session, tasks.b).tags] == ["Work"]
+    assert bulk(alice_client, "add_tag", [tasks.a, tasks.b], "WORK").status_code == 302
+    assert [t.name for t in get_task(db_session, tasks.a).tags] == ["Work"]
+    assert [t.name for t in get_task(db_session, tasks.b).tags] == ["Work"]
     assert tag_count(db_session) == tags_before
     # A new tag is created once.
-    assert bulk(user_client, "add_tag", [tasks.a, tasks.b], "  urgent  ").status_code == 302
-    assert sorted(t.name for t in task(db_session, tasks.a).tags) == ["Work", "urgent"]
-    assert "urgent" in [t.name for t in task(db_session, tasks.b).tags]
+    assert bulk(alice_client, "add_tag", [tasks.a, tasks.b], "  urgent  ").status_code == 302
+    assert sorted(t.name for t in get_task(db_session, tasks.a).tags) == ["Work", "urgent"]
+    assert "urgent" in [t.name for t in get_task(db_session, tasks.b).tags]
     assert tag_count(db_session) == tags_before + 1
 
 
-def test_remove_tag(user_client: FlaskClient, db_session: Session, tasks: Tasks) -> None:
-    response = bulk(user_client, "remove_tag", [tasks.a, tasks.b, tasks.c], "work")
+def test_remove_tag(alice_client: Client, db_session: Session, tasks: Tasks) -> None:
+    response = bulk(alice_client, "remove_tag", [tasks.a, tasks.b, tasks.c], "work")
     assert response.status_code == 302
-    assert task(db_session, tasks.a).tags == []
-    assert task(db_session, tasks.b).tags == []
-    assert [t.name for t in task(db_session, tasks.c).tags] == ["home"]
+    assert get_task(db_session, tasks.a).tags == []
+    assert get_task(db_session, tasks.b).tags == []
+    assert [t.name for t in get_task(db_session, tasks.c).tags] == ["home"]
     # The tag itself stays for the user to reuse.
     assert tag_count(db_session) == 2
 
 
 def test_bulk_changes_mark_tasks_updated(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
-    before = task(db_session, tasks.a).updated_at
-    bulk(user_client, "add_tag", [tasks.a], "fresh")
-    assert task(db_session, tasks.a).updated_at > before
+    before = get_task(db_session, tasks.a).updated_at
+    bulk(alice_client, "add_tag", [tasks.a], "fresh")
+    assert get_task(db_session, tasks.a).updated_at > before
 
 
 def test_repeated_ids_count_once(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
-    response = bulk(user_client, "complete", [tasks.recurring, tasks.recurring, f" {tasks.a} "])
+    response = bulk(alice_client, "complete", [tasks.recurring, tasks.recurring, f" {tasks.a} "])
     assert response.status_code == 302
     assert len(successors(db_session, tasks.recurring)) == 1
-    assert task(db_session, tasks.a).status == TaskStatus.COMPLETED
+    assert get_task(db_session, tasks.a).status == TaskStatus.COMPLETED
 
 
 # -- all or nothing ------------------------------------------------------------------------
@@ -196,7 +196,7 @@ ACTIONS = [
 @pytest.mark.parametrize(("action", "value"), ACTIONS)
 @pytest.mark.parametrize("stranger", ["bobs", "missing", "deleted", "bobs_deleted"])
 def test_a_batch_with_any_foreign_id_is_404_and_changes_nothing(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
     tasks: Tasks,
     action: str,
@@ -207,22 +207,22 @@ def test_a_batch_with_any_foreign_id_is_404_and_changes_nothing(
     before = snapshot(db_session)
     tags_before = tag_count(db_session)
     batch = [tasks.a, tasks.done, foreign, tasks.recurring, tasks.c]
-    response = bulk(user_client, action, batch, value)
+    response = bulk(alice_client, action, batch, value)
     assert response.status_code == 404
     assert snapshot(db_session) == before
     assert tag_count(db_session) == tags_before
-    htmx = bulk(user_client, action, batch, value, htmx=True)
+    htmx = bulk(alice_client, action, batch, value, htmx=True)
     assert htmx.status_code == 404
     assert htmx.headers["HX-Retarget"] == "#toasts"
     assert snapshot(db_session) == before
 
 
 def test_select_all_with_a_foreign_page_id_is_404(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
     before = snapshot(db_session)
     response = bulk(
-        user_client,
+        alice_client,
         "delete",
         [tasks.a],
         extra=[("select_all", "1"), ("page_ids", str(tasks.b)), ("page_ids", str(tasks.bobs))],
@@ -232,7 +232,7 @@ def test_select_all_with_a_foreign_page_id_is_404(
 
 
 def test_a_failure_halfway_rolls_everything_back(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
     tasks: Tasks,
     monkeypatch: pytest.MonkeyPatch,
@@ -250,7 +250,7 @@ def test_a_failure_halfway_rolls_everything_back(
     monkeypatch.setattr(queries, "complete_task", fail_on_the_second)
     before = snapshot(db_session)
     with pytest.raises(RuntimeError):  # TESTING: the 500 reaches the test as an exception
-        bulk(user_client, "complete", [tasks.recurring, tasks.a, tasks.b])
+        bulk(alice_client, "complete", [tasks.recurring, tasks.a, tasks.b])
     assert len(calls) == 2
     assert snapshot(db_session) == before
 
@@ -268,25 +268,25 @@ def many_tasks(session: Session, count: int) -> list[int]:
     return [t.id for t in all_tasks(session, user)]
 
 
-def test_five_hundred_ids_work(user_client: FlaskClient, db_session: Session) -> None:
+def test_five_hundred_ids_work(alice_client: Client, db_session: Session) -> None:
     ids = many_tasks(db_session, 500)
-    response = bulk(user_client, "set_priority", ids, "high")
+    response = bulk(alice_client, "set_priority", ids, "high")
     assert response.status_code == 302
     assert {t.priority for t in all_tasks(db_session)} == {Priority.HIGH}
 
 
 def test_five_hundred_and_one_ids_are_refused(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     ids = many_tasks(db_session, 501)
     before = snapshot(db_session)
-    response = bulk(user_client, "complete", ids)
+    response = bulk(alice_client, "complete", ids)
     assert response.status_code == 400
     assert "at most 500" in response.get_data(as_text=True)
     assert snapshot(db_session) == before
     # select_all adds the page's ids to the count.
     response = bulk(
-        user_client,
+        alice_client,
         "complete",
         ids[:300],
         extra=[("select_all", "1"), *(("page_ids", str(i)) for i in ids[300:])],
@@ -320,7 +320,7 @@ def test_five_hundred_and_one_ids_are_refused(
     ],
 )
 def test_bad_requests_are_400_and_change_nothing(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
     tasks: Tasks,
     action: str | None,
@@ -331,10 +331,10 @@ def test_bad_requests_are_400_and_change_nothing(
     before = snapshot(db_session)
     tags_before = tag_count(db_session)
     real_ids = [str(tasks.a) if i == "A" else i for i in ids]
-    response = bulk(user_client, action, real_ids, value)
+    response = bulk(alice_client, action, real_ids, value)
     assert response.status_code == 400
     assert message in unescape(response.get_data(as_text=True))
-    htmx = bulk(user_client, action, real_ids, value, htmx=True)
+    htmx = bulk(alice_client, action, real_ids, value, htmx=True)
     assert htmx.status_code == 400
     assert message in unescape(htmx.get_data(as_text=True))
     assert htmx.headers["HX-Retarget"] == "#toasts"
@@ -343,30 +343,30 @@ def test_bad_requests_are_400_and_change_nothing(
 
 
 def test_page_ids_count_only_with_select_all(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
-    response = bulk(user_client, "complete", [], extra=[("page_ids", str(tasks.a))])
+    response = bulk(alice_client, "complete", [], extra=[("page_ids", str(tasks.a))])
     assert response.status_code == 400
-    assert task(db_session, tasks.a).status == TaskStatus.PENDING
+    assert get_task(db_session, tasks.a).status == TaskStatus.PENDING
 
 
 def test_select_all_applies_to_the_page(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
     response = bulk(
-        user_client,
+        alice_client,
         "set_priority",
         [],
         "low",
         extra=[("select_all", "1"), *(("page_ids", str(i)) for i in tasks.open)],
     )
     assert response.status_code == 302
-    assert [task(db_session, i).priority for i in tasks.open] == [Priority.LOW] * 3
-    assert task(db_session, tasks.done).priority == Priority.MEDIUM
+    assert [get_task(db_session, i).priority for i in tasks.open] == [Priority.LOW] * 3
+    assert get_task(db_session, tasks.done).priority == Priority.MEDIUM
 
 
-def test_the_page_offers_select_all_with_its_ids(user_client: FlaskClient, tasks: Tasks) -> None:
-    html = user_client.get("/tasks").get_data(as_text=True)
+def test_the_page_offers_select_all_with_its_ids(alice_client: Client, tasks: Tasks) -> None:
+    html = alice_client.get("/tasks").get_data(as_text=True)
     form = html[html.index('<form id="bulk-form"') : html.index("</form>", html.index("bulk-form"))]
     page_ids = [int(i) for i in re.findall(r'name="page_ids" value="(\d+)"', form)]
     assert sorted(page_ids) == sorted([*tasks.open, tasks.recurring])
@@ -377,7 +377,7 @@ def test_the_page_offers_select_all_with_its_ids(user_client: FlaskClient, tasks
     assert sorted(int(i) for i in checkboxes) == sorted(page_ids)
 
 
-def test_bulk_needs_a_login_and_the_csrf_token(client: FlaskClient, db_session: Session) -> None:
+def test_bulk_needs_a_login_and_the_csrf_token(client: Client, db_session: Session) -> None:
     response = client.post("/tasks/bulk", data={"action": "delete", "ids": "1"})
     assert response.status_code in (302, 400)
     user = add_user(db_session)
@@ -388,43 +388,43 @@ def test_bulk_needs_a_login_and_the_csrf_token(client: FlaskClient, db_session: 
     login(client, "alice@example.com", "correct horse")
     response = client.post("/tasks/bulk", data={"action": "delete", "ids": str(mine.id)})
     assert response.status_code == 400
-    assert task(db_session, mine.id).deleted_at is None
+    assert get_task(db_session, mine.id).deleted_at is None
 
 
-def test_get_is_not_allowed(user_client: FlaskClient) -> None:
-    assert user_client.get("/tasks/bulk?action=delete&ids=1").status_code == 405
+def test_get_is_not_allowed(alice_client: Client) -> None:
+    assert alice_client.get("/tasks/bulk?action=delete&ids=1").status_code == 405
 
 
 # -- answers -------------------------------------------------------------------------------
 
 
-def test_a_plain_post_redirects_back_with_a_message(user_client: FlaskClient, tasks: Tasks) -> None:
+def test_a_plain_post_redirects_back_with_a_message(alice_client: Client, tasks: Tasks) -> None:
     response = bulk(
-        user_client,
+        alice_client,
         "set_priority",
         [tasks.a, tasks.c],
         "high",
         extra=[("next", "/tasks?view=nodate")],
     )
     assert response.status_code == 302 and response.location == "/tasks?view=nodate"
-    page = user_client.get(response.location).get_data(as_text=True)
+    page = alice_client.get(response.location).get_data(as_text=True)
     assert "Set 2 tasks to high priority." in page
-    response = bulk(user_client, "complete", [tasks.a], extra=[("next", "https://evil.example/")])
+    response = bulk(alice_client, "complete", [tasks.a], extra=[("next", "https://evil.example/")])
     assert response.location == "/tasks"
 
 
 def test_a_plain_delete_offers_undo_on_the_next_page(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
-    response = bulk(user_client, "delete", [tasks.a, tasks.b])
-    page = user_client.get(response.location).get_data(as_text=True)
+    response = bulk(alice_client, "delete", [tasks.a, tasks.b])
+    page = alice_client.get(response.location).get_data(as_text=True)
     undo = undo_form(page)
     assert undo["action"] == ["restore"]
     assert sorted(map(int, undo["ids"])) == sorted([tasks.a, tasks.b])
-    restored = send(user_client, "/tasks/bulk", [(k, v) for k in undo for v in undo[k]])
+    restored = alice_client.submit("/tasks/bulk", [(k, v) for k in undo for v in undo[k]])
     assert restored.status_code == 302
-    assert task(db_session, tasks.a).deleted_at is None
-    assert task(db_session, tasks.b).deleted_at is None
+    assert get_task(db_session, tasks.a).deleted_at is None
+    assert get_task(db_session, tasks.b).deleted_at is None
 
 
 def undo_form(html: str) -> dict[str, list[str]]:
@@ -451,14 +451,14 @@ def undo_form(html: str) -> dict[str, list[str]]:
     ],
 )
 def test_htmx_gets_the_list_and_a_toast(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
     tasks: Tasks,
     action: str,
     value: str | None,
     message: str,
 ) -> None:
-    response = bulk(user_client, action, [tasks.a, tasks.c], value, htmx=True)
+    response = bulk(alice_client, action, [tasks.a, tasks.c], value, htmx=True)
     assert response.status_code == 200
     assert response.headers["HX-Retarget"] == "#task-list"
     assert response.headers["HX-Reswap"] == "outerHTML"
@@ -471,32 +471,32 @@ def test_htmx_gets_the_list_and_a_toast(
         undo = undo_form(html)
         assert undo["action"] == ["restore"]
         assert sorted(map(int, undo["ids"])) == [tasks.a, tasks.c]
-        assert set(task_ids_in(html)).isdisjoint({tasks.a, tasks.c})
+        assert set(task_ids(html)).isdisjoint({tasks.a, tasks.c})
     else:
         assert 'class="undo-form"' not in html
 
 
 def test_htmx_answers_the_list_the_user_is_looking_at(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
     response = bulk(
-        user_client,
+        alice_client,
         "complete",
         [tasks.a],
         htmx=True,
         headers={"HX-Current-URL": "http://localhost/tasks?view=completed&sort=completed"},
     )
-    ids = task_ids_in(response.get_data(as_text=True))
+    ids = task_ids(response.get_data(as_text=True))
     assert set(ids) == {tasks.a, tasks.done}
 
 
 def test_htmx_undo_restores_the_deleted_tasks(
-    user_client: FlaskClient, db_session: Session, tasks: Tasks
+    alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
-    html = bulk(user_client, "delete", [tasks.a, tasks.c], htmx=True).get_data(as_text=True)
+    html = bulk(alice_client, "delete", [tasks.a, tasks.c], htmx=True).get_data(as_text=True)
     undo = undo_form(html)
-    response = send(user_client, "/tasks/bulk", [(k, v) for k in undo for v in undo[k]], htmx=True)
+    response = alice_client.submit("/tasks/bulk", [(k, v) for k in undo for v in undo[k]], htmx=True)
     assert response.status_code == 200
     assert "Restored 2 tasks." in response.get_data(as_text=True)
-    assert {tasks.a, tasks.c} <= set(task_ids_in(response.get_data(as_text=True)))
-    assert task(db_session, tasks.a).deleted_at is None
+    assert {tasks.a, tasks.c} <= set(task_ids(response.get_data(as_text=True)))
+    assert get_task(db_session, tasks.a).deleted_at is None

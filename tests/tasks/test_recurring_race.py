@@ -19,7 +19,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import Client
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -97,20 +97,20 @@ def alice_from_scratch(session: Session) -> User:
 # -- two requests --------------------------------------------------------------------------
 
 
-def second_client(app: Flask) -> FlaskClient:
+def second_client(app: Flask) -> Client:
     client = app.test_client()
     response = login(client, ALICE, "correct horse")
     assert response.status_code == 302
     return client
 
 
-def complete_at_once(client: FlaskClient, task_id: int, barrier: threading.Barrier) -> int:
+def complete_at_once(client: Client, task_id: int, barrier: threading.Barrier) -> int:
     barrier.wait()
-    return send(client, f"/tasks/{task_id}/toggle", {"state": "completed"}).status_code
+    return client.submit(f"/tasks/{task_id}/toggle", {"state": "completed"}).status_code
 
 
 def test_two_requests_completing_at_once_create_one_occurrence(
-    app: Flask, user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    app: Flask, alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     completions: list[int] = []
     original = queries.complete_task
@@ -120,7 +120,7 @@ def test_two_requests_completing_at_once_create_one_occurrence(
         return original(session, user, current)
 
     monkeypatch.setattr(queries, "complete_task", counted)
-    clients = [user_client, second_client(app)]
+    clients = [alice_client, second_client(app)]
     for client in clients:  # fetch the CSRF tokens before the race starts
         session_csrf_token(client)
     user = alice(db_session)
@@ -135,7 +135,7 @@ def test_two_requests_completing_at_once_create_one_occurrence(
 
         assert set(statuses) <= allowed_statuses(), statuses
         assert 302 in statuses
-        assert task(db_session, current.id).status == TaskStatus.COMPLETED
+        assert get_task(db_session, current.id).status == TaskStatus.COMPLETED
         assert len(successors(db_session, current.id)) == 1
         overlapped += completions.count(current.id) == 2
 
@@ -147,7 +147,7 @@ def test_two_requests_completing_at_once_create_one_occurrence(
 
 @pytest.mark.skipif(not is_postgres(), reason="SQLite's writer lock rules this interleaving out")
 def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500(
-    app: Flask, user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    app: Flask, alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The worst case: another transaction commits the next occurrence after this request
     looked for one and before it inserts its own. The unique constraint refuses the second
@@ -178,9 +178,9 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(queries.recurrence, "next_occurrence", next_occurrence_after_a_rival)
-    response = send(user_client, f"/tasks/{current.id}/toggle", {"state": "completed"})
+    response = alice_client.submit(f"/tasks/{current.id}/toggle", {"state": "completed"})
     assert response.status_code == 302
-    assert task(db_session, current.id).status == TaskStatus.COMPLETED
+    assert get_task(db_session, current.id).status == TaskStatus.COMPLETED
     (only,) = successors(db_session, current.id)
     assert only.title == "Rival"
 
@@ -214,7 +214,7 @@ def complete_in_own_session(
 
 
 def test_two_sessions_completing_at_once_create_one_occurrence(
-    app: Flask, user_client: FlaskClient, db_session: Session
+    app: Flask, alice_client: Client, db_session: Session
 ) -> None:
     user = alice(db_session)
     series = [recurring(db_session, user, f"Task {n}") for n in range(ROUNDS)]
@@ -235,7 +235,7 @@ def test_two_sessions_completing_at_once_create_one_occurrence(
 
 
 def test_the_second_session_waits_for_the_first_and_creates_nothing(
-    app: Flask, user_client: FlaskClient, db_session: Session
+    app: Flask, alice_client: Client, db_session: Session
 ) -> None:
     """Session A completes and has not committed yet when session B completes the same task:
     B waits for A's lock, then sees A's occurrence and adds none of its own."""
@@ -257,4 +257,4 @@ def test_the_second_session_waits_for_the_first_and_creates_nothing(
     finally:
         first.close()
     assert [t.id for t in successors(db_session, current.id)] == [created.id]
-    assert task(db_session, current.id).status == TaskStatus.COMPLETED
+    assert get_task(db_session, current.id).status == TaskStatus.COMPLETED

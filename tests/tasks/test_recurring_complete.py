@@ -8,23 +8,20 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 from werkzeug.test import TestResponse
 
-from todo_web.models import Priority, Tag, Task, TaskStatus
+from todo_web.models import Priority, Task, TaskStatus, User
 
-from ..accounts import add_task, add_user
-from ..helpers import login
-from ..task_support import (
-    alice,
+from ..client import Client, task_ids
+from ..factories import (
     all_tasks,
-    freeze_clock,
-    send,
+    get_task,
+    make_task,
     set_timezone,
     successors,
-    task,
-    task_ids_in,
+    user_by_email,
 )
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # Friday
@@ -32,27 +29,29 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture(autouse=True)
-def _frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    freeze_clock(monkeypatch, NOW)
+def _stopped_at_now(clock: TimeMachineFixture) -> None:
+    """Every test of this file runs on this clock unless it moves it (requested before the
+    users and tasks are made)."""
+    clock.move_to(NOW, tick=False)
 
 
-def toggle_completed(client: FlaskClient, task_id: int) -> TestResponse:
-    return send(client, f"/tasks/{task_id}/toggle", {"state": "completed"})
+def toggle_completed(client: Client, task_id: int) -> TestResponse:
+    return client.submit(f"/tasks/{task_id}/toggle", {"state": "completed"})
 
 
-def toggle_plain(client: FlaskClient, task_id: int) -> TestResponse:
-    return send(client, f"/tasks/{task_id}/toggle")
+def toggle_plain(client: Client, task_id: int) -> TestResponse:
+    return client.submit(f"/tasks/{task_id}/toggle")
 
 
-def toggle_htmx(client: FlaskClient, task_id: int) -> TestResponse:
-    return send(client, f"/tasks/{task_id}/toggle", {"state": "completed"}, htmx=True)
+def toggle_htmx(client: Client, task_id: int) -> TestResponse:
+    return client.submit(f"/tasks/{task_id}/toggle", {"state": "completed"}, htmx=True)
 
 
-def bulk_complete(client: FlaskClient, task_id: int) -> TestResponse:
-    return send(client, "/tasks/bulk", [("action", "complete"), ("ids", str(task_id))])
+def bulk_complete(client: Client, task_id: int) -> TestResponse:
+    return client.submit("/tasks/bulk", [("action", "complete"), ("ids", str(task_id))])
 
 
-COMPLETIONS: dict[str, Callable[[FlaskClient, int], TestResponse]] = {
+COMPLETIONS: dict[str, Callable[[Client, int], TestResponse]] = {
     "toggle state=completed": toggle_completed,
     "toggle without state": toggle_plain,
     "toggle htmx": toggle_htmx,
@@ -61,26 +60,24 @@ COMPLETIONS: dict[str, Callable[[FlaskClient, int], TestResponse]] = {
 
 
 def recurring(session: Session, title: str = "Water the plants", **fields: object) -> Task:
-    user = alice(session)
+    """A task of Alice's, due today and repeating daily unless told otherwise."""
     fields.setdefault("due_date", TODAY)
     fields.setdefault("recurrence", "FREQ=DAILY")
-    created = add_task(session, user, title, **fields)  # type: ignore[arg-type]
-    session.commit()
-    return created
+    return make_task(session, user_by_email(session), title, **fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=list(COMPLETIONS), ids=list(COMPLETIONS))
-def complete(request: pytest.FixtureRequest) -> Callable[[FlaskClient, int], TestResponse]:
+def complete(request: pytest.FixtureRequest) -> Callable[[Client, int], TestResponse]:
     return COMPLETIONS[request.param]
 
 
 def test_completing_keeps_the_occurrence_and_creates_the_next(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
-    complete: Callable[[FlaskClient, int], TestResponse],
+    complete: Callable[[Client, int], TestResponse],
 ) -> None:
-    user = alice(db_session)
-    tags = [Tag(user_id=user.id, name="home"), Tag(user_id=user.id, name="garden")]
+    user = user_by_email(db_session)
+    tags = ("home", "garden")
     first = recurring(
         db_session,
         "Water the plants",
@@ -90,10 +87,10 @@ def test_completing_keeps_the_occurrence_and_creates_the_next(
         recurrence="FREQ=WEEKLY;INTERVAL=2",
         tags=tags,
     )
-    response = complete(user_client, first.id)
+    response = complete(alice_client, first.id)
     assert response.status_code in (200, 302)
 
-    done = task(db_session, first.id)
+    done = get_task(db_session, first.id)
     assert done.status == TaskStatus.COMPLETED and done.completed_at is not None
     assert done.due_date == TODAY  # history keeps its own date
     (following,) = successors(db_session, first.id)
@@ -109,12 +106,12 @@ def test_completing_keeps_the_occurrence_and_creates_the_next(
 
 
 def test_a_task_missed_for_a_week_leaves_one_occurrence_after_today(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
-    complete: Callable[[FlaskClient, int], TestResponse],
+    complete: Callable[[Client, int], TestResponse],
 ) -> None:
     missed = recurring(db_session, due_date=TODAY - timedelta(days=7))
-    complete(user_client, missed.id)
+    complete(alice_client, missed.id)
     (following,) = successors(db_session, missed.id)
     assert following.due_date == TODAY + timedelta(days=1)
     open_tasks = [t for t in all_tasks(db_session) if t.status == TaskStatus.PENDING]
@@ -122,50 +119,53 @@ def test_a_task_missed_for_a_week_leaves_one_occurrence_after_today(
 
 
 def test_completing_early_moves_past_the_due_date(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
-    complete: Callable[[FlaskClient, int], TestResponse],
+    complete: Callable[[Client, int], TestResponse],
 ) -> None:
     early = recurring(db_session, due_date=date(2026, 11, 25), recurrence="FREQ=WEEKLY")
-    complete(user_client, early.id)
+    complete(alice_client, early.id)
     (following,) = successors(db_session, early.id)
     assert following.due_date == date(2026, 12, 2)
 
 
 def test_reopening_and_completing_again_creates_no_more(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     first = recurring(db_session)
-    toggle_completed(user_client, first.id)
-    send(user_client, f"/tasks/{first.id}/toggle", {"state": "pending"})
-    assert task(db_session, first.id).status == TaskStatus.PENDING
-    toggle_plain(user_client, first.id)
-    send(user_client, "/tasks/bulk", [("action", "reopen"), ("ids", str(first.id))])
-    bulk_complete(user_client, first.id)
-    assert task(db_session, first.id).status == TaskStatus.COMPLETED
+    toggle_completed(alice_client, first.id)
+    alice_client.submit(f"/tasks/{first.id}/toggle", {"state": "pending"})
+    assert get_task(db_session, first.id).status == TaskStatus.PENDING
+    toggle_plain(alice_client, first.id)
+    alice_client.submit("/tasks/bulk", [("action", "reopen"), ("ids", str(first.id))])
+    bulk_complete(alice_client, first.id)
+    assert get_task(db_session, first.id).status == TaskStatus.COMPLETED
     assert len(successors(db_session, first.id)) == 1
     assert len(all_tasks(db_session)) == 2
 
 
-def test_completing_twice_is_one_completion(user_client: FlaskClient, db_session: Session) -> None:
+def test_completing_twice_is_one_completion(
+    clock: TimeMachineFixture, alice_client: Client, db_session: Session
+) -> None:
     """A double click sends state=completed twice: the second changes nothing."""
     first = recurring(db_session)
-    toggle_completed(user_client, first.id)
-    completed_at = task(db_session, first.id).completed_at
-    response = toggle_completed(user_client, first.id)
+    toggle_completed(alice_client, first.id)
+    completed_at = get_task(db_session, first.id).completed_at
+    clock.shift(timedelta(seconds=1))  # a second completion would stamp another time
+    response = toggle_completed(alice_client, first.id)
     assert response.status_code == 302
-    again = task(db_session, first.id)
+    again = get_task(db_session, first.id)
     assert again.status == TaskStatus.COMPLETED and again.completed_at == completed_at
     assert len(all_tasks(db_session)) == 2
 
 
 def test_completing_the_next_occurrence_continues_the_series(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     first = recurring(db_session, recurrence="FREQ=WEEKLY", due_date=date(2026, 11, 23))
-    toggle_completed(user_client, first.id)
+    toggle_completed(alice_client, first.id)
     (second,) = successors(db_session, first.id)
-    toggle_completed(user_client, second.id)
+    toggle_completed(alice_client, second.id)
     (third,) = successors(db_session, second.id)
     assert [first.due_date, second.due_date, third.due_date] == [
         date(2026, 11, 23),
@@ -175,27 +175,27 @@ def test_completing_the_next_occurrence_continues_the_series(
 
 
 def test_the_htmx_answer_is_the_list_with_the_next_occurrence(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     first = recurring(db_session)
-    response = toggle_htmx(user_client, first.id)
+    response = toggle_htmx(alice_client, first.id)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert response.headers["HX-Retarget"] == "#task-list"
     # The open list as the user sees it: the completed one gone, the next one in.
     (following,) = successors(db_session, first.id)
-    assert task_ids_in(html) == [following.id]
+    assert task_ids(html) == [following.id]
     assert 'id="task-counts"' in html and 'hx-swap-oob="true"' in html
     assert "Done. Next:" in html
-    assert task_ids_in(user_client.get("/tasks").get_data(as_text=True)) == [following.id]
+    assert task_ids(alice_client.get("/tasks").get_data(as_text=True)) == [following.id]
 
 
 def test_a_task_that_does_not_repeat_just_completes(
-    user_client: FlaskClient, db_session: Session, complete: Callable
+    alice_client: Client, db_session: Session, complete: Callable
 ) -> None:
     once = recurring(db_session, recurrence=None)
-    complete(user_client, once.id)
-    assert task(db_session, once.id).status == TaskStatus.COMPLETED
+    complete(alice_client, once.id)
+    assert get_task(db_session, once.id).status == TaskStatus.COMPLETED
     assert len(all_tasks(db_session)) == 1
 
 
@@ -208,13 +208,13 @@ def test_a_task_that_does_not_repeat_just_completes(
     ],
 )
 def test_a_counted_series_ends_after_its_last_occurrence(
-    user_client: FlaskClient, db_session: Session, rule: str
+    alice_client: Client, db_session: Session, rule: str
 ) -> None:
     """COUNT=3: the task itself and two more; completing the third creates nothing."""
     current = recurring(db_session, recurrence=rule)
     chain = [current.id]
     for _ in range(5):
-        toggle_completed(user_client, chain[-1])
+        toggle_completed(alice_client, chain[-1])
         following = successors(db_session, chain[-1])
         if not following:
             break
@@ -226,97 +226,99 @@ def test_a_counted_series_ends_after_its_last_occurrence(
 
 
 def test_a_counted_series_missed_for_a_while_ends_on_time(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     """Four daily dates from Nov 15: 15, 16, 17, 18. Completed on Nov 20, none is left."""
     late = recurring(db_session, recurrence="FREQ=DAILY;COUNT=4", due_date=date(2026, 11, 15))
-    toggle_completed(user_client, late.id)
+    toggle_completed(alice_client, late.id)
     assert successors(db_session, late.id) == []
 
 
 def test_a_counted_series_skips_missed_dates_but_keeps_the_later_ones(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     """Ten daily dates from Nov 15 (15..24): completed on the 20th, the next is the 21st
     and the series still ends on the 24th."""
     late = recurring(db_session, recurrence="FREQ=DAILY;COUNT=10", due_date=date(2026, 11, 15))
     chain = [late.id]
     for _ in range(10):
-        toggle_completed(user_client, chain[-1])
+        toggle_completed(alice_client, chain[-1])
         following = successors(db_session, chain[-1])
         if not following:
             break
         chain.append(following[0].id)
-    dates = [task(db_session, task_id).due_date for task_id in chain]
+    dates = [get_task(db_session, task_id).due_date for task_id in chain]
     assert dates == [date(2026, 11, 15), *(date(2026, 11, day) for day in range(21, 25))]
 
 
-def test_a_series_with_an_until_ends(user_client: FlaskClient, db_session: Session) -> None:
+def test_a_series_with_an_until_ends(alice_client: Client, db_session: Session) -> None:
     last = recurring(db_session, recurrence="FREQ=DAILY;UNTIL=20261121")
-    toggle_completed(user_client, last.id)
+    toggle_completed(alice_client, last.id)
     (following,) = successors(db_session, last.id)
     assert following.due_date == date(2026, 11, 21)
-    toggle_completed(user_client, following.id)
+    toggle_completed(alice_client, following.id)
     assert successors(db_session, following.id) == []
 
 
 def test_completion_counts_from_the_users_today(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
     """At 10:00 UTC on Friday it is Saturday 00:00 at UTC+14: a daily task missed since
     Nov 1 moves to Sunday, the day after the user's today."""
-    set_timezone(db_session, "Pacific/Kiritimati")
+    set_timezone(db_session, alice, "Pacific/Kiritimati")
     missed = recurring(db_session, due_date=date(2026, 11, 1))
-    toggle_completed(user_client, missed.id)
+    toggle_completed(alice_client, missed.id)
     (following,) = successors(db_session, missed.id)
     assert following.due_date == date(2026, 11, 22)
 
 
 def test_a_weekly_task_stays_at_nine_across_the_clock_change(
-    user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, alice: User, log_in: Callable[[User], Client], db_session: Session
 ) -> None:
     """Berlin leaves summer time on Sunday 2026-10-25: 09:00 on the Thursday before is
     07:00 UTC, 09:00 the Thursday after is 08:00 UTC. The wall clock stays at 09:00."""
-    freeze_clock(monkeypatch, datetime(2026, 10, 22, 7, 30, tzinfo=UTC))
-    set_timezone(db_session, "Europe/Berlin")
+    clock.move_to(datetime(2026, 10, 22, 7, 30, tzinfo=UTC), tick=False)
+    alice_client = log_in(alice)  # after the move: a login is signed with its time
+    set_timezone(db_session, alice, "Europe/Berlin")
     meeting = recurring(
         db_session, due_date=date(2026, 10, 22), due_time=time(9, 0), recurrence="FREQ=WEEKLY"
     )
-    toggle_completed(user_client, meeting.id)
+    toggle_completed(alice_client, meeting.id)
     (following,) = successors(db_session, meeting.id)
     assert (following.due_date, following.due_time) == (date(2026, 10, 29), time(9, 0))
 
 
 def test_a_task_just_after_midnight_keeps_its_weekday_across_the_clock_change(
-    user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, alice: User, log_in: Callable[[User], Client], db_session: Session
 ) -> None:
     """Auckland leaves summer time on Sunday 2026-04-05 (UTC+13 to UTC+12). A Monday 00:30
     task expanded in UTC would slide to Sunday 23:30; in local time it stays on Monday."""
-    freeze_clock(monkeypatch, datetime(2026, 3, 29, 12, 0, tzinfo=UTC))  # Mon 01:00 there
-    set_timezone(db_session, "Pacific/Auckland")
+    clock.move_to(datetime(2026, 3, 29, 12, 0, tzinfo=UTC), tick=False)  # Mon 01:00 there
+    alice_client = log_in(alice)  # after the move: a login is signed with its time
+    set_timezone(db_session, alice, "Pacific/Auckland")
     early = recurring(
         db_session, due_date=date(2026, 3, 30), due_time=time(0, 30), recurrence="FREQ=WEEKLY"
     )
-    toggle_completed(user_client, early.id)
+    toggle_completed(alice_client, early.id)
     (following,) = successors(db_session, early.id)
     assert (following.due_date, following.due_time) == (date(2026, 4, 6), time(0, 30))
 
 
 def test_a_weekday_task_completed_on_friday_comes_back_on_monday(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     weekdays = recurring(db_session, recurrence="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR")
-    toggle_completed(user_client, weekdays.id)
+    toggle_completed(alice_client, weekdays.id)
     (following,) = successors(db_session, weekdays.id)
     assert following.due_date == date(2026, 11, 23)
 
 
 def test_a_quick_add_rule_completes_to_its_next_date(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    send(user_client, "/tasks/quick", {"text": "Pay rent every month on the 1st #bills !high"})
+    alice_client.submit("/tasks/quick", {"text": "Pay rent every month on the 1st #bills !high"})
     (rent,) = all_tasks(db_session)
-    toggle_completed(user_client, rent.id)
+    toggle_completed(alice_client, rent.id)
     (following,) = successors(db_session, rent.id)
     assert following.due_date == date(2027, 1, 1)
     assert following.recurrence == "FREQ=MONTHLY;BYMONTHDAY=1"
@@ -325,12 +327,11 @@ def test_a_quick_add_rule_completes_to_its_next_date(
 
 
 def test_completing_through_the_edit_form_creates_the_next_occurrence(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     """The status select of the edit form is one more way to complete a task."""
     weekly = recurring(db_session, recurrence="FREQ=WEEKLY", due_date=date(2026, 11, 23))
-    response = send(
-        user_client,
+    response = alice_client.submit(
         f"/tasks/{weekly.id}/edit",
         {
             "title": "Water the plants",
@@ -342,12 +343,11 @@ def test_completing_through_the_edit_form_creates_the_next_occurrence(
         },
     )
     assert response.status_code == 302
-    assert task(db_session, weekly.id).status == TaskStatus.COMPLETED
+    assert get_task(db_session, weekly.id).status == TaskStatus.COMPLETED
     (following,) = successors(db_session, weekly.id)
     assert following.due_date == date(2026, 11, 30)
     # Saving the completed task again does not make another.
-    send(
-        user_client,
+    alice_client.submit(
         f"/tasks/{weekly.id}/edit",
         {
             "title": "Water the plants, done",
@@ -363,39 +363,30 @@ def test_completing_through_the_edit_form_creates_the_next_occurrence(
 
 
 def test_a_deleted_next_occurrence_is_not_recreated(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     first = recurring(db_session)
-    toggle_completed(user_client, first.id)
+    toggle_completed(alice_client, first.id)
     (following,) = successors(db_session, first.id)
-    send(user_client, f"/tasks/{following.id}/delete")
-    send(user_client, f"/tasks/{first.id}/toggle", {"state": "pending"})
-    toggle_completed(user_client, first.id)
+    alice_client.submit(f"/tasks/{following.id}/delete")
+    alice_client.submit(f"/tasks/{first.id}/toggle", {"state": "pending"})
+    toggle_completed(alice_client, first.id)
     assert len(all_tasks(db_session)) == 2
 
 
 def test_another_users_recurring_task_is_404_and_unchanged(
-    user_client: FlaskClient, db_session: Session, app: object
+    alice_client: Client, bob: User, db_session: Session
 ) -> None:
-    bob = add_user(db_session, "bob@example.com", name="Bob")
-    theirs = add_task(db_session, bob, "Bob's", due_date=TODAY, recurrence="FREQ=DAILY")
-    db_session.commit()
-    assert toggle_completed(user_client, theirs.id).status_code == 404
-    assert bulk_complete(user_client, theirs.id).status_code == 404
-    assert task(db_session, theirs.id).status == TaskStatus.PENDING
+    theirs = make_task(db_session, bob, "Bob's", due_date=TODAY, recurrence="FREQ=DAILY")
+    assert toggle_completed(alice_client, theirs.id).status_code == 404
+    assert bulk_complete(alice_client, theirs.id).status_code == 404
+    assert get_task(db_session, theirs.id).status == TaskStatus.PENDING
     assert len(all_tasks(db_session)) == 1
 
 
-def test_bob_completes_his_own(app: object, db_session: Session) -> None:
+def test_bob_completes_his_own(bob: User, bob_client: Client, db_session: Session) -> None:
     """The successor belongs to the user who owns the series."""
-    from flask import Flask
-
-    assert isinstance(app, Flask)
-    bob = add_user(db_session, "bob@example.com", name="Bob")
-    theirs = add_task(db_session, bob, "Bob's", due_date=TODAY, recurrence="FREQ=DAILY")
-    db_session.commit()
-    client = app.test_client()
-    login(client, "bob@example.com", "correct horse")
-    toggle_completed(client, theirs.id)
+    theirs = make_task(db_session, bob, "Bob's", due_date=TODAY, recurrence="FREQ=DAILY")
+    toggle_completed(bob_client, theirs.id)
     (following,) = successors(db_session, theirs.id)
     assert following.user_id == bob.id
