@@ -9,17 +9,16 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask.testing import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
-from todo_web.models import Priority, Tag, Task, TaskStatus
+from todo_web.models import Priority, Tag, Task, TaskStatus, User
 
-from ..accounts import add_user
-from ..helpers import login
-from ..task_support import all_tasks, freeze_clock, send, set_timezone, task_ids_in
+from ..client import Client, task_ids
+from ..factories import all_tasks, set_timezone
 
 # 2026-11-20 12:00 UTC is Saturday 02:00 on Kiritimati (UTC+14) and Friday 01:00 in
 # Pago Pago (UTC-11): "today" differs from UTC's in both directions.
@@ -55,17 +54,18 @@ def only_task(db_session: Session) -> Task:
     ],
 )
 def test_relative_dates_are_the_users_dates(
+    clock: TimeMachineFixture,
+    alice: User,
     alice_client: Client,
     db_session: Session,
-    monkeypatch: pytest.MonkeyPatch,
     zone: str,
     today: date,
     text: str,
     offset: int,
     due_time: time | None,
 ) -> None:
-    clock.move_to(NOW)
-    set_timezone(db_session, zone)
+    clock.move_to(NOW, tick=False)
+    set_timezone(db_session, alice, zone)
     assert quick(alice_client, text).status_code == 302
     created = only_task(db_session)
     assert created.title == "Call mom"
@@ -73,11 +73,11 @@ def test_relative_dates_are_the_users_dates(
 
 
 def test_today_is_the_users_today_on_the_real_clock(
-    alice_client: Client, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
     """Without a frozen clock: the expected date is computed the same way, in the zone."""
     zone = "Pacific/Kiritimati"
-    set_timezone(db_session, zone)
+    set_timezone(db_session, alice, zone)
     before = datetime.now(ZoneInfo(zone)).date()
     quick(alice_client, "Stretch tomorrow")
     after = datetime.now(ZoneInfo(zone)).date()
@@ -88,10 +88,10 @@ def test_today_is_the_users_today_on_the_real_clock(
 
 
 def test_everything_at_once(
-    alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    clock.move_to(NOW)
-    set_timezone(db_session, "Pacific/Kiritimati")  # Saturday 2026-11-21 there
+    clock.move_to(NOW, tick=False)
+    set_timezone(db_session, alice, "Pacific/Kiritimati")  # Saturday 2026-11-21 there
     quick(alice_client, "Pay rent every month on the 1st #bills #Home !high")
     created = only_task(db_session)
     assert created.title == "Pay rent"
@@ -103,11 +103,11 @@ def test_everything_at_once(
 
 
 def test_a_repeat_starts_on_its_first_date_in_the_users_week(
-    alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, alice: User, alice_client: Client, db_session: Session
 ) -> None:
     """Friday in UTC, already Saturday on Kiritimati: "every saturday" starts today there."""
-    clock.move_to(NOW)
-    set_timezone(db_session, "Pacific/Kiritimati")
+    clock.move_to(NOW, tick=False)
+    set_timezone(db_session, alice, "Pacific/Kiritimati")
     quick(alice_client, "Market every saturday at 8am !low")
     created = only_task(db_session)
     assert created.recurrence == "FREQ=WEEKLY;BYDAY=SA"
@@ -162,7 +162,9 @@ def test_quoted_text_is_kept_literally(alice_client: Client, db_session: Session
 
 
 def test_a_plain_post_redirects_back(alice_client: Client, db_session: Session) -> None:
-    response = alice_client.submit("/tasks/quick", {"text": "Buy milk", "next": "/tasks?view=today"})
+    response = alice_client.submit(
+        "/tasks/quick", {"text": "Buy milk", "next": "/tasks?view=today"}
+    )
     assert response.status_code == 302
     assert response.location == "/tasks?view=today"
     page = alice_client.get("/tasks").get_data(as_text=True)
@@ -255,12 +257,10 @@ def test_a_thousand_characters_are_fine_and_the_title_is_cut(
     assert len(all_tasks(db_session)[-1].title) == 200
 
 
-def test_quick_add_needs_a_login_and_csrf(client: Client, db_session: Session) -> None:
+def test_quick_add_needs_a_login_and_csrf(client: Client, alice: User, db_session: Session) -> None:
     response = client.post("/tasks/quick", data={"text": "Sneaky"})
     assert response.status_code in (302, 400)
-    add_user(db_session)
-    db_session.commit()
-    login(client, "alice@example.com", "correct horse")
+    client.log_in(alice.email)
     response = client.post("/tasks/quick", data={"text": "No token"})
     assert response.status_code == 400
     assert all_tasks(db_session) == []
@@ -347,10 +347,10 @@ def chips(html: str) -> list[tuple[str, str]]:
 
 
 def test_preview_shows_chips_for_what_was_understood(
-    alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    clock.move_to(NOW)
-    set_timezone(db_session, "Pacific/Kiritimati")
+    clock.move_to(NOW, tick=False)
+    set_timezone(db_session, alice, "Pacific/Kiritimati")
     response = alice_client.get(
         "/tasks/quick/preview",
         query_string={"text": "Call mom tomorrow 5pm #family !high"},
@@ -376,9 +376,9 @@ def test_preview_of_plain_text_is_empty(alice_client: Client) -> None:
 
 
 def test_removing_a_chip_sends_back_the_text_without_it(
-    alice_client: Client, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, alice_client: Client
 ) -> None:
-    clock.move_to(NOW)
+    clock.move_to(NOW, tick=False)
     text = "Call mom tomorrow 5pm #family !high"
     response = alice_client.get("/tasks/quick/preview", query_string={"text": text, "remove": "0"})
     html = response.get_data(as_text=True)
@@ -412,9 +412,9 @@ def test_removing_a_chip_that_is_not_there_changes_nothing(
 
 
 def test_the_chip_buttons_ask_to_remove_their_piece(
-    alice_client: Client, monkeypatch: pytest.MonkeyPatch
+    clock: TimeMachineFixture, alice_client: Client
 ) -> None:
-    clock.move_to(NOW)
+    clock.move_to(NOW, tick=False)
     html = alice_client.get(
         "/tasks/quick/preview", query_string={"text": "Run tomorrow #fit"}
     ).get_data(as_text=True)

@@ -8,22 +8,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from html import unescape
 
 import pytest
-from flask.testing import Client
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web.models import TaskStatus, User
 from todo_web.tasks import queries
 from todo_web.tasks.listing import ListQuery
 
-from ..accounts import add_task, add_user, user_by_email
-from ..task_support import (
-    alice,
-    freeze_clock,
-    send,
-    set_timezone,
-    task_ids_in,
-    view_counts_in,
-)
+from ..client import Client, view_counts
+from ..factories import BOB, make_task, make_user, set_timezone, user_by_email
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # Friday, 10:00 in UTC
 TODAY = date(2026, 11, 20)
@@ -31,8 +24,9 @@ VIEWS = ("today", "upcoming", "overdue", "nodate", "completed")
 
 
 @pytest.fixture(autouse=True)
-def _frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock.move_to(NOW)
+def _stopped_at_now(clock: TimeMachineFixture) -> None:
+    """Every test of this file runs on this clock (requested before users and tasks)."""
+    clock.move_to(NOW, tick=False)
 
 
 def day(offset: int) -> date:
@@ -46,12 +40,11 @@ def completed_at(hours_ago: int) -> dict[str, object]:
 class World:
     """Alice's tasks, one of each kind a view must sort in or out, plus Bob's."""
 
-    def __init__(self, session: Session) -> None:
-        user = alice(session)
+    def __init__(self, session: Session, user: User) -> None:
         self.user = user
 
         def add(title: str, **fields: object) -> int:
-            return add_task(session, user, title, **fields).id  # type: ignore[arg-type]
+            return make_task(session, user, title, commit=False, **fields).id  # type: ignore[arg-type]
 
         self.overdue_old = add("Overdue since last week", due_date=day(-10))
         self.overdue_yesterday = add("Overdue since yesterday", due_date=day(-1))
@@ -71,9 +64,9 @@ class World:
         self.done_middle = add("Done yesterday", **completed_at(20))
         self.deleted = add("Deleted", due_date=TODAY, deleted_at=NOW)
         self.deleted_done = add("Deleted, done", deleted_at=NOW, **completed_at(2))
-        bob = add_user(session, "bob@example.com", name="Bob")
+        bob = make_user(session, BOB, commit=False)
         for fields in ({"due_date": TODAY}, {"due_date": day(-3)}, {}, completed_at(1)):
-            add_task(session, bob, "Bob's", **fields)  # type: ignore[arg-type]
+            make_task(session, bob, "Bob's", commit=False, **fields)  # type: ignore[arg-type]
         session.commit()
 
     @property
@@ -109,8 +102,14 @@ class World:
 
 
 @pytest.fixture
-def world(alice_client: Client, db_session: Session) -> World:
-    return World(db_session)
+def world(alice: User, alice_client: Client, db_session: Session) -> World:
+    return World(db_session, alice)
+
+
+def task_ids(html: str) -> list[int]:
+    """Every task id of a page or fragment in document order, a repeated one repeated
+    (client.task_ids reads each once; these tests check that none is listed twice)."""
+    return [int(found) for found in re.findall(r'data-task-id="(\d+)"', html)]
 
 
 def list_ids(client: Client, url: str) -> list[int]:
@@ -120,9 +119,7 @@ def list_ids(client: Client, url: str) -> list[int]:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_each_view_holds_exactly_its_tasks(
-    alice_client: Client, world: World, view: str
-) -> None:
+def test_each_view_holds_exactly_its_tasks(alice_client: Client, world: World, view: str) -> None:
     ids = list_ids(alice_client, f"/tasks?view={view}")
     assert set(ids) == world.expected[view]
     assert len(ids) == len(set(ids))
@@ -188,9 +185,7 @@ def test_other_views_are_not_grouped(alice_client: Client, world: World) -> None
         assert 'class="day-heading"' not in html, view
 
 
-def test_completed_shows_the_newest_completion_first(
-    alice_client: Client, world: World
-) -> None:
+def test_completed_shows_the_newest_completion_first(alice_client: Client, world: World) -> None:
     ids = list_ids(alice_client, "/tasks?view=completed&sort=completed&order=desc")
     assert ids == [world.done_recent, world.done_middle, world.done_old]
     ids = list_ids(alice_client, "/tasks?view=completed&sort=completed&order=asc")
@@ -261,7 +256,8 @@ def test_the_counts_are_on_every_logged_in_page(
 
 
 def test_the_counts_follow_a_change_out_of_band(alice_client: Client, world: World) -> None:
-    response = alice_client.submit(f"/tasks/{world.overdue_old}/toggle", {"state": "completed"}, htmx=True
+    response = alice_client.submit(
+        f"/tasks/{world.overdue_old}/toggle", {"state": "completed"}, htmx=True
     )
     html = response.get_data(as_text=True)
     counts = view_counts(html)
@@ -307,15 +303,14 @@ def ids_for(client: Client, view: str) -> set[int]:
     ],
 )
 def test_views_use_the_users_date(
-    alice_client: Client, db_session: Session, zone: str, local_today: date
+    alice: User, alice_client: Client, db_session: Session, zone: str, local_today: date
 ) -> None:
-    user = set_timezone(db_session, zone)
-    before = add_task(db_session, user, "Local yesterday", due_date=local_today - timedelta(1))
-    on = add_task(db_session, user, "Local today", due_date=local_today)
-    after = add_task(db_session, user, "Local tomorrow", due_date=local_today + timedelta(1))
-    last = add_task(db_session, user, "Local +6", due_date=local_today + timedelta(6))
-    beyond = add_task(db_session, user, "Local +7", due_date=local_today + timedelta(7))
-    db_session.commit()
+    user = set_timezone(db_session, alice, zone)
+    before = make_task(db_session, user, "Local yesterday", due_date=local_today - timedelta(1))
+    on = make_task(db_session, user, "Local today", due_date=local_today)
+    after = make_task(db_session, user, "Local tomorrow", due_date=local_today + timedelta(1))
+    last = make_task(db_session, user, "Local +6", due_date=local_today + timedelta(6))
+    beyond = make_task(db_session, user, "Local +7", due_date=local_today + timedelta(7))
     assert ids_for(alice_client, "today") == {before.id, on.id}
     assert ids_for(alice_client, "overdue") == {before.id}
     assert ids_for(alice_client, "upcoming") == {on.id, after.id, last.id}
@@ -325,13 +320,12 @@ def test_views_use_the_users_date(
 
 
 def test_a_timed_task_is_overdue_by_the_users_clock(
-    alice_client: Client, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
     """10:00 UTC is 11:00 in Berlin: 10:30 has passed there, 11:30 has not."""
-    user = set_timezone(db_session, "Europe/Berlin")
-    passed = add_task(db_session, user, "10:30", due_date=TODAY, due_time=time(10, 30))
-    coming = add_task(db_session, user, "11:30", due_date=TODAY, due_time=time(11, 30))
-    db_session.commit()
+    user = set_timezone(db_session, alice, "Europe/Berlin")
+    passed = make_task(db_session, user, "10:30", due_date=TODAY, due_time=time(10, 30))
+    coming = make_task(db_session, user, "11:30", due_date=TODAY, due_time=time(11, 30))
     assert ids_for(alice_client, "overdue") == {passed.id}
     assert ids_for(alice_client, "today") == {passed.id, coming.id}
 
@@ -363,8 +357,7 @@ def test_the_query_functions_take_the_instant(world: World, db_session: Session)
 
 
 def test_bobs_counts_are_his_own(world: World, db_session: Session) -> None:
-    bob = user_by_email(db_session, "bob@example.com")
-    assert bob is not None
+    bob = user_by_email(db_session, BOB)
     counts = queries.view_counts(db_session, bob, NOW)
     assert (counts["today"], counts["overdue"], counts["nodate"], counts["completed"]) == (
         2,
