@@ -6,21 +6,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
-from flask.testing import Client
-from sqlalchemy import func, insert, select
+from flask import Flask
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 from werkzeug.test import TestResponse
 
 from todo_web.db import utcnow
-from todo_web.models import Priority, Tag, Task, TaskStatus
+from todo_web.models import Priority, Tag, Task, TaskStatus, User
 from todo_web.tasks import queries
 
-from ..accounts import add_task, add_user
-from ..task_support import alice, all_tasks, send, snapshot, successors, task, task_ids_in
+from ..client import Client, task_ids
+from ..factories import (
+    BOB,
+    all_tasks,
+    count_rows,
+    get_task,
+    make_task,
+    make_user,
+    snapshot,
+    successors,
+)
 
 
 def bulk(
@@ -46,24 +56,20 @@ def bulk(
 class Tasks:
     """Alice's tasks and one of Bob's, set up for each test."""
 
-    def __init__(self, session: Session) -> None:
-        user = alice(session)
-        self.work = Tag(user_id=user.id, name="Work")
-        self.home = Tag(user_id=user.id, name="home")
-        self.a = add_task(session, user, "A", tags=[self.work]).id
-        self.b = add_task(session, user, "B", priority=Priority.HIGH).id
-        self.c = add_task(session, user, "C", tags=[self.work, self.home]).id
-        self.done = add_task(
+    def __init__(self, session: Session, user: User) -> None:
+        self.a = make_task(session, user, "A", tags=["Work"]).id
+        self.b = make_task(session, user, "B", priority=Priority.HIGH).id
+        self.c = make_task(session, user, "C", tags=["Work", "home"]).id
+        self.done = make_task(
             session, user, "Done", status=TaskStatus.COMPLETED, completed_at=utcnow()
         ).id
-        self.deleted = add_task(session, user, "Deleted", deleted_at=utcnow()).id
-        self.recurring = add_task(
+        self.deleted = make_task(session, user, "Deleted", deleted_at=utcnow()).id
+        self.recurring = make_task(
             session, user, "Daily", due_date=date.today(), recurrence="FREQ=DAILY"
         ).id
-        bob = add_user(session, "bob@example.com", name="Bob")
-        self.bobs = add_task(session, bob, "Bob's").id
-        self.bobs_deleted = add_task(session, bob, "Bob's deleted", deleted_at=utcnow()).id
-        session.commit()
+        bob = make_user(session, BOB)
+        self.bobs = make_task(session, bob, "Bob's").id
+        self.bobs_deleted = make_task(session, bob, "Bob's deleted", deleted_at=utcnow()).id
 
     @property
     def open(self) -> list[int]:
@@ -71,13 +77,12 @@ class Tasks:
 
 
 @pytest.fixture
-def tasks(alice_client: Client, db_session: Session) -> Tasks:
-    return Tasks(db_session)
+def tasks(alice: User, alice_client: Client, db_session: Session) -> Tasks:
+    return Tasks(db_session, alice)
 
 
 def tag_count(session: Session) -> int:
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(Tag)) or 0
+    return count_rows(session, Tag)
 
 
 # -- each action ---------------------------------------------------------------------------
@@ -119,12 +124,12 @@ def test_delete_and_undo(alice_client: Client, db_session: Session, tasks: Tasks
 
 
 def test_restore_needs_deleted_tasks(
-    alice_client: Client, db_session: Session, tasks: Tasks
+    app: Flask, alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
-    before = snapshot(db_session)
+    before = snapshot(app)
     assert bulk(alice_client, "restore", [tasks.deleted, tasks.a]).status_code == 404
     assert bulk(alice_client, "restore", [tasks.bobs_deleted]).status_code == 404
-    assert snapshot(db_session) == before
+    assert snapshot(app) == before
     assert bulk(alice_client, "restore", [tasks.deleted]).status_code == 302
     assert get_task(db_session, tasks.deleted).deleted_at is None
 
@@ -165,16 +170,15 @@ def test_remove_tag(alice_client: Client, db_session: Session, tasks: Tasks) -> 
 
 
 def test_bulk_changes_mark_tasks_updated(
-    alice_client: Client, db_session: Session, tasks: Tasks
+    clock: TimeMachineFixture, alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
     before = get_task(db_session, tasks.a).updated_at
+    clock.shift(timedelta(minutes=1))
     bulk(alice_client, "add_tag", [tasks.a], "fresh")
     assert get_task(db_session, tasks.a).updated_at > before
 
 
-def test_repeated_ids_count_once(
-    alice_client: Client, db_session: Session, tasks: Tasks
-) -> None:
+def test_repeated_ids_count_once(alice_client: Client, db_session: Session, tasks: Tasks) -> None:
     response = bulk(alice_client, "complete", [tasks.recurring, tasks.recurring, f" {tasks.a} "])
     assert response.status_code == 302
     assert len(successors(db_session, tasks.recurring)) == 1
@@ -196,6 +200,7 @@ ACTIONS = [
 @pytest.mark.parametrize(("action", "value"), ACTIONS)
 @pytest.mark.parametrize("stranger", ["bobs", "missing", "deleted", "bobs_deleted"])
 def test_a_batch_with_any_foreign_id_is_404_and_changes_nothing(
+    app: Flask,
     alice_client: Client,
     db_session: Session,
     tasks: Tasks,
@@ -204,23 +209,23 @@ def test_a_batch_with_any_foreign_id_is_404_and_changes_nothing(
     stranger: str,
 ) -> None:
     foreign = 987_654 if stranger == "missing" else getattr(tasks, stranger)
-    before = snapshot(db_session)
+    before = snapshot(app)
     tags_before = tag_count(db_session)
     batch = [tasks.a, tasks.done, foreign, tasks.recurring, tasks.c]
     response = bulk(alice_client, action, batch, value)
     assert response.status_code == 404
-    assert snapshot(db_session) == before
+    assert snapshot(app) == before
     assert tag_count(db_session) == tags_before
     htmx = bulk(alice_client, action, batch, value, htmx=True)
     assert htmx.status_code == 404
     assert htmx.headers["HX-Retarget"] == "#toasts"
-    assert snapshot(db_session) == before
+    assert snapshot(app) == before
 
 
 def test_select_all_with_a_foreign_page_id_is_404(
-    alice_client: Client, db_session: Session, tasks: Tasks
+    app: Flask, alice_client: Client, db_session: Session, tasks: Tasks
 ) -> None:
-    before = snapshot(db_session)
+    before = snapshot(app)
     response = bulk(
         alice_client,
         "delete",
@@ -228,10 +233,11 @@ def test_select_all_with_a_foreign_page_id_is_404(
         extra=[("select_all", "1"), ("page_ids", str(tasks.b)), ("page_ids", str(tasks.bobs))],
     )
     assert response.status_code == 404
-    assert snapshot(db_session) == before
+    assert snapshot(app) == before
 
 
 def test_a_failure_halfway_rolls_everything_back(
+    app: Flask,
     alice_client: Client,
     db_session: Session,
     tasks: Tasks,
@@ -248,18 +254,17 @@ def test_a_failure_halfway_rolls_everything_back(
         return original(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(queries, "complete_task", fail_on_the_second)
-    before = snapshot(db_session)
+    before = snapshot(app)
     with pytest.raises(RuntimeError):  # TESTING: the 500 reaches the test as an exception
         bulk(alice_client, "complete", [tasks.recurring, tasks.a, tasks.b])
     assert len(calls) == 2
-    assert snapshot(db_session) == before
+    assert snapshot(app) == before
 
 
 # -- limits and bad requests ---------------------------------------------------------------
 
 
-def many_tasks(session: Session, count: int) -> list[int]:
-    user = alice(session)
+def many_tasks(session: Session, user: User, count: int) -> list[int]:
     session.execute(
         insert(Task),
         [{"user_id": user.id, "title": f"Task {n}"} for n in range(count)],
@@ -268,22 +273,22 @@ def many_tasks(session: Session, count: int) -> list[int]:
     return [t.id for t in all_tasks(session, user)]
 
 
-def test_five_hundred_ids_work(alice_client: Client, db_session: Session) -> None:
-    ids = many_tasks(db_session, 500)
+def test_five_hundred_ids_work(alice: User, alice_client: Client, db_session: Session) -> None:
+    ids = many_tasks(db_session, alice, 500)
     response = bulk(alice_client, "set_priority", ids, "high")
     assert response.status_code == 302
     assert {t.priority for t in all_tasks(db_session)} == {Priority.HIGH}
 
 
 def test_five_hundred_and_one_ids_are_refused(
-    alice_client: Client, db_session: Session
+    app: Flask, alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    ids = many_tasks(db_session, 501)
-    before = snapshot(db_session)
+    ids = many_tasks(db_session, alice, 501)
+    before = snapshot(app)
     response = bulk(alice_client, "complete", ids)
     assert response.status_code == 400
     assert "at most 500" in response.get_data(as_text=True)
-    assert snapshot(db_session) == before
+    assert snapshot(app) == before
     # select_all adds the page's ids to the count.
     response = bulk(
         alice_client,
@@ -292,7 +297,7 @@ def test_five_hundred_and_one_ids_are_refused(
         extra=[("select_all", "1"), *(("page_ids", str(i)) for i in ids[300:])],
     )
     assert response.status_code == 400
-    assert snapshot(db_session) == before
+    assert snapshot(app) == before
 
 
 @pytest.mark.parametrize(
@@ -320,6 +325,7 @@ def test_five_hundred_and_one_ids_are_refused(
     ],
 )
 def test_bad_requests_are_400_and_change_nothing(
+    app: Flask,
     alice_client: Client,
     db_session: Session,
     tasks: Tasks,
@@ -328,7 +334,7 @@ def test_bad_requests_are_400_and_change_nothing(
     value: str | None,
     message: str,
 ) -> None:
-    before = snapshot(db_session)
+    before = snapshot(app)
     tags_before = tag_count(db_session)
     real_ids = [str(tasks.a) if i == "A" else i for i in ids]
     response = bulk(alice_client, action, real_ids, value)
@@ -338,7 +344,7 @@ def test_bad_requests_are_400_and_change_nothing(
     assert htmx.status_code == 400
     assert message in unescape(htmx.get_data(as_text=True))
     assert htmx.headers["HX-Retarget"] == "#toasts"
-    assert snapshot(db_session) == before
+    assert snapshot(app) == before
     assert tag_count(db_session) == tags_before
 
 
@@ -377,15 +383,13 @@ def test_the_page_offers_select_all_with_its_ids(alice_client: Client, tasks: Ta
     assert sorted(int(i) for i in checkboxes) == sorted(page_ids)
 
 
-def test_bulk_needs_a_login_and_the_csrf_token(client: Client, db_session: Session) -> None:
+def test_bulk_needs_a_login_and_the_csrf_token(
+    client: Client, alice: User, db_session: Session
+) -> None:
     response = client.post("/tasks/bulk", data={"action": "delete", "ids": "1"})
     assert response.status_code in (302, 400)
-    user = add_user(db_session)
-    mine = add_task(db_session, user, "Mine")
-    db_session.commit()
-    from ..helpers import login
-
-    login(client, "alice@example.com", "correct horse")
+    mine = make_task(db_session, alice, "Mine")
+    client.log_in(alice.email)
     response = client.post("/tasks/bulk", data={"action": "delete", "ids": str(mine.id)})
     assert response.status_code == 400
     assert get_task(db_session, mine.id).deleted_at is None
@@ -495,7 +499,9 @@ def test_htmx_undo_restores_the_deleted_tasks(
 ) -> None:
     html = bulk(alice_client, "delete", [tasks.a, tasks.c], htmx=True).get_data(as_text=True)
     undo = undo_form(html)
-    response = alice_client.submit("/tasks/bulk", [(k, v) for k in undo for v in undo[k]], htmx=True)
+    response = alice_client.submit(
+        "/tasks/bulk", [(k, v) for k in undo for v in undo[k]], htmx=True
+    )
     assert response.status_code == 200
     assert "Restored 2 tasks." in response.get_data(as_text=True)
     assert {tasks.a, tasks.c} <= set(task_ids(response.get_data(as_text=True)))
