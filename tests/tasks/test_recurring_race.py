@@ -13,14 +13,17 @@ locked", which these tests accept on SQLite only. Either way: one occurrence, ne
 from __future__ import annotations
 
 import threading
-import time as clock
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import Client
-from sqlalchemy import insert
+from sqlalchemy import event, insert, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -30,18 +33,9 @@ from todo_web.models import Task, TaskStatus, User
 from todo_web.tasks import queries
 from todo_web.timezones import local_today
 
-from ..accounts import add_task
+from ..client import Client
 from ..database import is_postgres
-from ..helpers import login
-from ..task_support import (
-    ALICE,
-    alice,
-    all_tasks,
-    send,
-    session_csrf_token,
-    successors,
-    task,
-)
+from ..factories import all_tasks, get_task, make_task, successors
 
 ROUNDS = 5
 
@@ -57,13 +51,11 @@ def today() -> date:
 
 
 def recurring(session: Session, user: User, title: str = "Water the plants") -> Task:
-    created = add_task(session, user, title, due_date=today(), recurrence="FREQ=DAILY")
-    session.commit()
-    return created
+    return make_task(session, user, title, due_date=today(), recurrence="FREQ=DAILY")
 
 
-def test_the_database_refuses_a_second_occurrence(db_session: Session) -> None:
-    user = alice_from_scratch(db_session)
+def test_the_database_refuses_a_second_occurrence(alice: User, db_session: Session) -> None:
+    user = alice
     first = recurring(db_session, user)
     db_session.add(Task(user_id=user.id, title="Next", recurs_from_id=first.id))
     db_session.commit()
@@ -74,9 +66,11 @@ def test_the_database_refuses_a_second_occurrence(db_session: Session) -> None:
     assert len(successors(db_session, first.id)) == 1
 
 
-def test_the_database_refuses_a_second_occurrence_from_raw_sql(db_session: Session) -> None:
+def test_the_database_refuses_a_second_occurrence_from_raw_sql(
+    alice: User, db_session: Session
+) -> None:
     """Not just the ORM: a plain INSERT (a script, another service) is refused as well."""
-    user = alice_from_scratch(db_session)
+    user = alice
     first = recurring(db_session, user)
     row = {"user_id": user.id, "title": "Next", "recurs_from_id": first.id}
     db_session.execute(insert(Task.__table__).values(**row))
@@ -86,22 +80,7 @@ def test_the_database_refuses_a_second_occurrence_from_raw_sql(db_session: Sessi
     db_session.rollback()
 
 
-def alice_from_scratch(session: Session) -> User:
-    from ..accounts import add_user
-
-    user = add_user(session, ALICE)
-    session.commit()
-    return user
-
-
 # -- two requests --------------------------------------------------------------------------
-
-
-def second_client(app: Flask) -> Client:
-    client = app.test_client()
-    response = login(client, ALICE, "correct horse")
-    assert response.status_code == 302
-    return client
 
 
 def complete_at_once(client: Client, task_id: int, barrier: threading.Barrier) -> int:
@@ -110,25 +89,33 @@ def complete_at_once(client: Client, task_id: int, barrier: threading.Barrier) -
 
 
 def test_two_requests_completing_at_once_create_one_occurrence(
-    app: Flask, alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    alice: User,
+    alice_client: Client,
+    log_in: Callable[[User], Client],
+    db_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     completions: list[int] = []
     original = queries.complete_task
+    both_read_it_open = threading.Barrier(2, timeout=10)
 
     def counted(session: Session, user: User, current: Task) -> Task | None:
         completions.append(current.id)
+        # Neither request writes before both have read the task as open and decided to
+        # complete it: the race happens in every round, however the threads are scheduled.
+        both_read_it_open.wait()
         return original(session, user, current)
 
     monkeypatch.setattr(queries, "complete_task", counted)
-    clients = [alice_client, second_client(app)]
-    for client in clients:  # fetch the CSRF tokens before the race starts
-        session_csrf_token(client)
-    user = alice(db_session)
-    series = [recurring(db_session, user, f"Task {n}") for n in range(ROUNDS)]
+    clients = [alice_client, log_in(alice)]
+    for client in clients:  # the CSRF tokens, before the race starts
+        client.token()
+    series = [recurring(db_session, alice, f"Task {n}") for n in range(ROUNDS)]
     overlapped = 0
 
     for current in series:
         completions.clear()
+        both_read_it_open.reset()
         barrier = threading.Barrier(2, timeout=10)
         with ThreadPoolExecutor(max_workers=2) as pool:
             statuses = list(pool.map(complete_at_once, clients, [current.id] * 2, [barrier] * 2))
@@ -140,19 +127,23 @@ def test_two_requests_completing_at_once_create_one_occurrence(
         overlapped += completions.count(current.id) == 2
 
     assert len(all_tasks(db_session)) == 2 * ROUNDS
-    # Both requests read the task as open and completed it in most rounds: the race was real
+    # Both requests read the task as open and completed it in every round: the race was real
     # and the database settled it.
-    assert overlapped >= 1
+    assert overlapped == ROUNDS
 
 
 @pytest.mark.skipif(not is_postgres(), reason="SQLite's writer lock rules this interleaving out")
 def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500(
-    app: Flask, alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    app: Flask,
+    alice: User,
+    alice_client: Client,
+    db_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The worst case: another transaction commits the next occurrence after this request
     looked for one and before it inserts its own. The unique constraint refuses the second
     insert; the request still completes the task and answers normally."""
-    user = alice(db_session)
+    user = alice
     current = recurring(db_session, user)
     original = recurrence.next_occurrence
     engine = get_database(app).engine
@@ -214,9 +205,9 @@ def complete_in_own_session(
 
 
 def test_two_sessions_completing_at_once_create_one_occurrence(
-    app: Flask, alice_client: Client, db_session: Session
+    app: Flask, alice: User, db_session: Session
 ) -> None:
-    user = alice(db_session)
+    user = alice
     series = [recurring(db_session, user, f"Task {n}") for n in range(ROUNDS)]
     for current in series:
         start = threading.Barrier(2, timeout=10)
@@ -235,22 +226,23 @@ def test_two_sessions_completing_at_once_create_one_occurrence(
 
 
 def test_the_second_session_waits_for_the_first_and_creates_nothing(
-    app: Flask, alice_client: Client, db_session: Session
+    app: Flask, alice: User, db_session: Session
 ) -> None:
     """Session A completes and has not committed yet when session B completes the same task:
     B waits for A's lock, then sees A's occurrence and adds none of its own."""
-    user = alice(db_session)
-    current = recurring(db_session, user)
+    current = recurring(db_session, alice)
+    engine = get_database(app).engine
     first = get_database(app).session_factory()
     try:
         first_task = first.get(Task, current.id)
-        first_user = first.get(User, user.id)
+        first_user = first.get(User, alice.id)
         assert first_task is not None and first_user is not None
         created = queries.complete_task(first, first_user, first_task)
         assert created is not None
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        first.flush()  # A's writes are in the database: A holds the task's lock
+        with ThreadPoolExecutor(max_workers=1) as pool, waiting_for_a(first, engine) as b_waits:
             second = pool.submit(complete_in_own_session, app, current.id)
-            clock.sleep(0.5)  # let B reach the lock A holds
+            b_waits(second)
             assert not second.done(), "B should be waiting for A's transaction"
             first.commit()
             assert second.result(timeout=30) == ("ok", None)
@@ -258,3 +250,64 @@ def test_the_second_session_waits_for_the_first_and_creates_nothing(
         first.close()
     assert [t.id for t in successors(db_session, current.id)] == [created.id]
     assert get_task(db_session, current.id).status == TaskStatus.COMPLETED
+
+
+# -- waiting for the other session to reach the lock ---------------------------------------
+
+#: How long a test waits for another thread to reach a lock before failing (a bound, not a
+#: pause: the wait ends as soon as the condition holds).
+DEADLINE_SECONDS = 10
+
+
+@contextmanager
+def waiting_for_a(holder: Session, engine: Engine) -> Iterator[Callable[[Future[Any]], None]]:
+    """`b_waits(future)` returns once another session is stuck behind the lock `holder`
+    holds, and fails if `future` (that other session's work) ends first or the deadline
+    passes. On PostgreSQL: pg_stat_activity shows a backend that `holder`'s backend blocks
+    (pg_blocking_pids). On SQLite, which shows no waiters: a thread other than this one has
+    sent its first write statement, which cannot return before `holder` commits (the
+    writer lock, waited for by busy_timeout)."""
+    if is_postgres():
+        holder_pid = holder.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with engine.connect() as observer:
+
+            def blocked() -> bool:
+                count = observer.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE :holder = ANY(pg_blocking_pids(pid))"
+                    ),
+                    {"holder": holder_pid},
+                ).scalar_one()
+                observer.rollback()  # pg_stat_activity is read once per transaction
+                return bool(count)
+
+            yield lambda future: wait_until(blocked, future, "B blocked by A's lock")
+        return
+
+    this_thread = threading.get_ident()
+    writing = threading.Event()
+
+    def note_a_write(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.get_ident() != this_thread and statement.lstrip().upper().startswith(
+            ("UPDATE", "INSERT", "DELETE")
+        ):
+            writing.set()
+
+    event.listen(engine, "before_cursor_execute", note_a_write)
+    try:
+        yield lambda future: wait_until(writing.is_set, future, "B's first write sent")
+    finally:
+        event.remove(engine, "before_cursor_execute", note_a_write)
+
+
+def wait_until(condition: Callable[[], bool], other: Future[Any], what: str) -> None:
+    """Poll `condition` until it holds; fail if `other` ends first or on the deadline."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    pause = threading.Event()  # never set: wait() is a short pause between polls
+    while not condition():
+        if other.done():
+            pytest.fail(f"the other session finished before {what}: {other.result()!r}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} within {DEADLINE_SECONDS} s")
+        pause.wait(0.01)
