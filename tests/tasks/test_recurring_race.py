@@ -55,11 +55,10 @@ def recurring(session: Session, user: User, title: str = "Water the plants") -> 
 
 
 def test_the_database_refuses_a_second_occurrence(alice: User, db_session: Session) -> None:
-    user = alice
-    first = recurring(db_session, user)
-    db_session.add(Task(user_id=user.id, title="Next", recurs_from_id=first.id))
+    first = recurring(db_session, alice)
+    db_session.add(Task(user_id=alice.id, title="Next", recurs_from_id=first.id))
     db_session.commit()
-    db_session.add(Task(user_id=user.id, title="Next again", recurs_from_id=first.id))
+    db_session.add(Task(user_id=alice.id, title="Next again", recurs_from_id=first.id))
     with pytest.raises(IntegrityError):
         db_session.flush()
     db_session.rollback()
@@ -70,9 +69,8 @@ def test_the_database_refuses_a_second_occurrence_from_raw_sql(
     alice: User, db_session: Session
 ) -> None:
     """Not just the ORM: a plain INSERT (a script, another service) is refused as well."""
-    user = alice
-    first = recurring(db_session, user)
-    row = {"user_id": user.id, "title": "Next", "recurs_from_id": first.id}
+    first = recurring(db_session, alice)
+    row = {"user_id": alice.id, "title": "Next", "recurs_from_id": first.id}
     db_session.execute(insert(Task.__table__).values(**row))
     db_session.commit()
     with pytest.raises(IntegrityError):
@@ -143,8 +141,7 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
     """The worst case: another transaction commits the next occurrence after this request
     looked for one and before it inserts its own. The unique constraint refuses the second
     insert; the request still completes the task and answers normally."""
-    user = alice
-    current = recurring(db_session, user)
+    current = recurring(db_session, alice)
     original = recurrence.next_occurrence
     engine = get_database(app).engine
 
@@ -156,7 +153,7 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
         with engine.begin() as rival:
             rival.execute(
                 insert(Task.__table__).values(
-                    user_id=user.id,
+                    user_id=alice.id,
                     title="Rival",
                     due_date=today(),
                     recurs_from_id=current.id,
@@ -207,8 +204,7 @@ def complete_in_own_session(
 def test_two_sessions_completing_at_once_create_one_occurrence(
     app: Flask, alice: User, db_session: Session
 ) -> None:
-    user = alice
-    series = [recurring(db_session, user, f"Task {n}") for n in range(ROUNDS)]
+    series = [recurring(db_session, alice, f"Task {n}") for n in range(ROUNDS)]
     for current in series:
         start = threading.Barrier(2, timeout=10)
         with ThreadPoolExecutor(max_workers=2) as pool:
