@@ -25,9 +25,7 @@ def age(db_session: Session, task_id: int) -> None:
 # -- create --------------------------------------------------------------------------------
 
 
-def test_create_with_every_field(
-    alice_client: Client, app: Flask, alice: User, db_session: Session
-) -> None:
+def test_create_with_every_field(alice_client: Client, alice: User, db_session: Session) -> None:
     response = submit_task(
         alice_client,
         title="  Write the report  ",
@@ -59,7 +57,7 @@ def test_create_with_every_field(
 
 
 def test_create_with_only_a_title_takes_the_defaults(
-    alice_client: Client, app: Flask, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     task = get_task(db_session, create_task_via_form(alice_client, title="Buy milk"))
     assert task.priority is Priority.MEDIUM
@@ -68,9 +66,7 @@ def test_create_with_only_a_title_takes_the_defaults(
     assert task.description == "" and task.tags == []
 
 
-def test_each_repeat_choice_is_stored_as_a_rule(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_each_repeat_choice_is_stored_as_a_rule(alice_client: Client, db_session: Session) -> None:
     rules = {
         "none": None,
         "daily": "FREQ=DAILY",
@@ -86,9 +82,7 @@ def test_each_repeat_choice_is_stored_as_a_rule(
         assert f'<option selected value="{repeat}">' in page
 
 
-def test_create_as_completed_records_when(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_create_as_completed_records_when(alice_client: Client, db_session: Session) -> None:
     before = datetime.now(UTC)
     task = get_task(
         db_session, create_task_via_form(alice_client, title="Done already", status="completed")
@@ -218,7 +212,7 @@ def test_edit_page_is_filled_in(alice_client: Client) -> None:
 
 
 def test_edit_without_javascript_saves_and_redirects(
-    alice_client: Client, app: Flask, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     task_id = create_task_via_form(alice_client, title="Old title", tags="a")
     age(db_session, task_id)
@@ -257,9 +251,7 @@ def test_edit_page_next_defaults_to_the_detail_page(alice_client: Client) -> Non
     assert f'name="next" value="/tasks/{task_id}"' in page
 
 
-def test_edit_clearing_the_date_clears_the_time(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_edit_clearing_the_date_clears_the_time(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="x", due_date="2026-01-02", due_time="07:05")
     task = get_task(db_session, task_id)
     alice_client.submit(f"/tasks/{task_id}/edit", edit_fields(task, due_date="", due_time=""))
@@ -282,7 +274,7 @@ def test_edit_with_errors_shows_them_and_changes_nothing(
 
 
 def test_status_edits_keep_completed_at_consistent(
-    alice_client: Client, app: Flask, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     task_id = create_task_via_form(alice_client, title="x")
     task = get_task(db_session, task_id)
@@ -302,9 +294,7 @@ def test_status_edits_keep_completed_at_consistent(
         assert task.status == status and task.completed_at is None
 
 
-def test_tags_only_edit_changes_updated_at(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_tags_only_edit_changes_updated_at(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="x", tags="one")
     age(db_session, task_id)
     task = get_task(db_session, task_id)
@@ -319,9 +309,7 @@ def test_tags_only_edit_changes_updated_at(
 # -- toggle --------------------------------------------------------------------------------
 
 
-def test_toggle_completes_and_reopens(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_toggle_completes_and_reopens(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="Water plants")
     age(db_session, task_id)
 
@@ -341,7 +329,7 @@ def test_toggle_completes_and_reopens(
 
 
 def test_toggle_from_in_progress_or_cancelled_completes(
-    alice_client: Client, app: Flask, db_session: Session, alice: User
+    alice_client: Client, db_session: Session, alice: User
 ) -> None:
     for status in ("in_progress", "cancelled"):
         task = make_task(db_session, alice, status=status)
@@ -361,7 +349,7 @@ def test_toggle_moves_the_task_between_open_and_completed(alice_client: Client) 
 # -- delete and undo -----------------------------------------------------------------------
 
 
-def test_delete_then_undo(alice_client: Client, app: Flask, db_session: Session) -> None:
+def test_delete_then_undo(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="Oops", tags="keep")
     age(db_session, task_id)
 
@@ -416,7 +404,7 @@ def test_no_state_change_on_get(alice_client: Client, app: Flask) -> None:
 
 
 def test_editing_keeps_a_rule_the_presets_do_not_cover(
-    alice_client: Client, app: Flask, db_session: Session, alice: User
+    alice_client: Client, db_session: Session, alice: User
 ) -> None:
     rule = "FREQ=MONTHLY;BYMONTHDAY=1"
     task_id = make_task(db_session, alice, "Pay rent", recurrence=rule).id

@@ -88,9 +88,7 @@ def test_bad_list_query_as_page_is_400_with_the_message(alice_client: Client) ->
 # -- create --------------------------------------------------------------------------------
 
 
-def test_create_fragment(
-    alice_client: Client, app: Flask, db_session: Session, alice: User
-) -> None:
+def test_create_fragment(alice_client: Client, db_session: Session, alice: User) -> None:
     done = make_task(db_session, alice, "Already done", status="completed")
     response = alice_client.submit(
         "/tasks",
@@ -134,7 +132,7 @@ def test_detail_fragment_is_the_list_item(alice_client: Client) -> None:
     assert 'href="/tasks?tag=a"' in html
 
 
-def test_edit_inline(alice_client: Client, app: Flask, db_session: Session) -> None:
+def test_edit_inline(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="Inline", tags="a", due_date="2026-03-01")
     html = assert_fragment(alice_client.htmx_get(f"/tasks/{task_id}/edit", **FROM_ALL))
     assert html.startswith('<li class="task task-editing"')
@@ -178,7 +176,7 @@ def test_edit_inline_with_errors_keeps_the_editor(
     assert snapshot(app) == before
 
 
-def test_toggle_fragment(alice_client: Client, app: Flask, db_session: Session) -> None:
+def test_toggle_fragment(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="Tick")
     html = assert_fragment(alice_client.submit(f"/tasks/{task_id}/toggle", htmx=True))
     assert html.startswith("<li")
@@ -215,7 +213,7 @@ def test_forms_in_fragments_come_back_to_the_page_they_were_on(
     assert 'name="next" value="/tasks"' in listed
 
 
-def test_delete_fragment_offers_undo(alice_client: Client, app: Flask, db_session: Session) -> None:
+def test_delete_fragment_offers_undo(alice_client: Client, db_session: Session) -> None:
     create_task_via_form(alice_client, title="Keep")
     task_id = create_task_via_form(alice_client, title="Bin")
     response = alice_client.submit(f"/tasks/{task_id}/delete", htmx=True)
@@ -230,7 +228,7 @@ def test_delete_fragment_offers_undo(alice_client: Client, app: Flask, db_sessio
 
 
 def test_restore_fragment_is_the_list_with_the_task_back(
-    alice_client: Client, app: Flask, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     task_id = create_task_via_form(alice_client, title="Back")
     alice_client.submit(f"/tasks/{task_id}/delete", htmx=True)

@@ -133,7 +133,6 @@ def test_another_users_list_never_shows_the_task(
 def test_tags_with_the_same_name_stay_apart(
     alice_client: Client,
     bob_client: Client,
-    app: Flask,
     db_session: Session,
     alice: User,
     bob: User,
@@ -149,7 +148,7 @@ def test_tags_with_the_same_name_stay_apart(
 
 
 def test_creating_never_writes_to_another_user(
-    alice_client: Client, app: Flask, alice: User, bob: User, db_session: Session
+    alice_client: Client, alice: User, bob: User, db_session: Session
 ) -> None:
     alice_client.submit("/tasks", {"title": "Mine", "user_id": str(bob.id)})
     [task_id] = list_ids(alice_client)

@@ -41,16 +41,14 @@ def test_parse_tag_names(raw: str, names: tuple[str, ...]) -> None:
     assert parse_tag_names(raw) == names
 
 
-def test_tags_are_trimmed_and_blanks_dropped(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_tags_are_trimmed_and_blanks_dropped(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="x", tags=" work ,, home , ,  ")
     assert names_on(db_session, task_id) == ["home", "work"]
     assert sorted(name for _, name in tag_rows(db_session)) == ["home", "work"]
 
 
 def test_same_name_in_another_case_reuses_the_tag(
-    alice_client: Client, app: Flask, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
     first = create_task_via_form(alice_client, title="first", tags="Work")
     second = create_task_via_form(alice_client, title="second", tags="work")
@@ -61,9 +59,7 @@ def test_same_name_in_another_case_reuses_the_tag(
     assert set(list_ids(alice_client, "?tag=work")) == {first, second, third}
 
 
-def test_editing_to_another_case_reuses_the_tag(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_editing_to_another_case_reuses_the_tag(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="x", tags="Errands")
     task = get_task(db_session, task_id)
     assert task is not None
@@ -86,7 +82,7 @@ def test_editing_to_another_case_reuses_the_tag(
     ],
 )
 def test_tag_names_match_whatever_the_alphabet(
-    alice_client: Client, app: Flask, existing: str, typed: str, db_session: Session
+    alice_client: Client, existing: str, typed: str, db_session: Session
 ) -> None:
     first = create_task_via_form(alice_client, title="first", tags=existing)
     response = submit_task(alice_client, title="second", tags=typed)
@@ -101,9 +97,7 @@ def test_tag_names_match_whatever_the_alphabet(
         assert task_id in list_ids(alice_client, f"?tag={quote(name)}")
 
 
-def test_tag_of_fifty_characters_is_fine(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_tag_of_fifty_characters_is_fine(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(alice_client, title="x", tags="t" * 50)
     assert names_on(db_session, task_id) == ["t" * 50]
 
@@ -150,7 +144,7 @@ def test_tags_show_as_chips_linking_to_the_filter(alice_client: Client) -> None:
 
 
 def test_tags_of_one_user_are_not_shared(
-    alice_client: Client, bob_client: Client, app: Flask, db_session: Session
+    alice_client: Client, bob_client: Client, db_session: Session
 ) -> None:
     create_task_via_form(alice_client, title="x", tags="work")
     create_task_via_form(bob_client, title="y", tags="Work")

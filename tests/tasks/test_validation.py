@@ -76,9 +76,7 @@ def test_bad_field_on_edit(
     assert snapshot(app) == before
 
 
-def test_fields_at_their_limits_are_accepted(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_fields_at_their_limits_are_accepted(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(
         alice_client,
         **{
@@ -98,9 +96,7 @@ def test_fields_at_their_limits_are_accepted(
     assert alice_client.get("/tasks?sort=due&status=all").status_code == 200
 
 
-def test_nul_characters_are_dropped_not_fatal(
-    alice_client: Client, app: Flask, db_session: Session
-) -> None:
+def test_nul_characters_are_dropped_not_fatal(alice_client: Client, db_session: Session) -> None:
     task_id = create_task_via_form(
         alice_client, title="Hel\x00lo", description="a\x00b", tags="x\x00y, \x00"
     )
