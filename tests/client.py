@@ -15,7 +15,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
+
+from todo_web.db import get_database
+from todo_web.models import Task
 
 from .factories import PASSWORD
 
@@ -164,3 +168,44 @@ def view_counts(html: str | TestResponse) -> dict[str, int]:
     if isinstance(html, TestResponse):
         html = text_of(html)
     return {view: int(n) for view, n in _VIEW_COUNT.findall(html)}
+
+
+def list_ids(client: Client, query: str = "") -> list[int]:
+    """The ids of the tasks on the list page `/tasks{query}`, in order."""
+    response = client.get(f"/tasks{query}")
+    assert response.status_code == 200, text_of(response)
+    return task_ids(response)
+
+
+# -- tasks through their forms -------------------------------------------------------------
+
+
+def submit_task(client: Client, *, htmx: bool = False, **fields: Any) -> TestResponse:
+    """The create form posted with `fields` on top of a title ("A task")."""
+    return client.submit("/tasks", {"title": "A task", **fields}, htmx=htmx)
+
+
+def create_task_via_form(client: Client, **fields: Any) -> int:
+    """A task made by posting the create form (no htmx); its id."""
+    response = submit_task(client, **fields)
+    assert response.status_code == 302, text_of(response)
+    with get_database(client.application).engine.connect() as connection:
+        task_id = connection.scalar(select(func.max(Task.id)))
+    assert task_id is not None
+    return task_id
+
+
+def edit_fields(task: Task, **changes: Any) -> dict[str, Any]:
+    """The edit form as the page fills it for `task`, with `changes` on top."""
+    fields: dict[str, Any] = {
+        "title": task.title,
+        "description": task.description,
+        "priority": task.priority.label,
+        "status": task.status,
+        "due_date": task.due_date.isoformat() if task.due_date else "",
+        "due_time": task.due_time.strftime("%H:%M") if task.due_time else "",
+        "tags": ", ".join(tag.name for tag in task.tags),
+        "repeat": "none",
+    }
+    fields.update(changes)
+    return fields

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,20 +35,20 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Rule
 
 from todo_web import create_app
 from todo_web.auth.reset import make_reset_token
-from todo_web.db import Base, UTCDateTime, get_database
-from todo_web.models import Task, User
+from todo_web.db import Base, UTCDateTime, get_database, utcnow
+from todo_web.models import User
 
-from .conftest import app_config, empty_all_tables
-from .helpers import csrf_token, post, register
+from . import factories
+from .client import Client
+from .factories import ALICE, BOB, make_task, make_user
 
 #: Examples per route; FUZZ_EXAMPLES=500 for a deeper run by hand.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 25)
@@ -94,7 +94,7 @@ ALL_FIELD_NAMES = tuple(
 )
 
 #: Values a field expects, so that examples also get past validation and change things.
-PASSWORD = "correct horse"
+PASSWORD = factories.PASSWORD
 GOOD_VALUES: dict[str, list[str]] = {
     "title": ["Buy milk", "x" * 200, "x" * 201],
     "priority": ["low", "medium", "high", "HIGH"],
@@ -274,11 +274,23 @@ header_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0
 
 
 def _routes() -> list[Rule]:
+    """Every route, read at collection (before any fixture) from an app that is never
+    started; `test_every_route_of_the_tested_app_is_fuzzed` checks the test app has the
+    same ones."""
     app = create_app({"TESTING": True, "SECRET_KEY": "routes", "DATABASE_URL": "sqlite://"})
     return sorted(app.url_map.iter_rules(), key=lambda rule: (rule.rule, rule.endpoint))
 
 
 ROUTES = _routes()
+
+
+def test_every_route_of_the_tested_app_is_fuzzed(app: Flask) -> None:
+    def signature(rule: Rule) -> tuple[str, str, tuple[str, ...]]:
+        return rule.rule, rule.endpoint, tuple(sorted(rule.methods or ()))
+
+    assert sorted(map(signature, app.url_map.iter_rules())) == sorted(map(signature, ROUTES))
+
+
 _ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
@@ -379,8 +391,9 @@ class World:
     and a logged-out browser; rebuilt when a request may have changed who is logged in."""
 
     app: Flask
-    alice: FlaskClient = field(init=False)
-    anonymous: FlaskClient = field(init=False)
+    log_in: Callable[[User], Client]
+    alice: Client = field(init=False)
+    anonymous: Client = field(init=False)
     tokens: dict[str, str] = field(init=False, default_factory=dict)
     ids: dict[str, int] = field(init=False, default_factory=dict)
     reset_token: str = field(init=False, default="")
@@ -393,46 +406,35 @@ class World:
 
     def _build(self) -> None:
         app = self.app
-        empty_all_tables(app)
-        bob = app.test_client()
-        register(bob, name="Bob", email="bob@example.com", password=PASSWORD)
-        post(bob, "/tasks", {"title": "Bob's task"})
-        self.alice = app.test_client()
-        register(self.alice, name="Alice", email="alice@example.com", password=PASSWORD)
-        for data in (
-            {"title": "Plain"},
-            {"title": "Tagged", "tags": "home, work", "due_date": "2026-03-01"},
-            {"title": "Daily", "repeat": "daily", "due_date": "2026-03-01"},
-            {"title": "Deleted"},
-        ):
-            post(self.alice, "/tasks", data)
         session = get_database(app).session_factory()
         try:
-            tasks = {
-                f"{email}:{title}": task_id
-                for email, title, task_id in session.execute(
-                    select(User.email, Task.title, Task.id).join(Task.user)
-                )
-            }
-            alice = session.scalars(select(User).where(User.email == "alice@example.com")).one()
+            for table in reversed(Base.metadata.sorted_tables):  # a request may have written
+                session.execute(delete(table))
+            session.commit()
+            bob = make_user(session, BOB, name="Bob")
+            alice = make_user(session, ALICE, name="Alice")
+            bobs = make_task(session, bob, "Bob's task")
+            make_task(session, alice, "Plain")
+            tagged = make_task(
+                session, alice, "Tagged", tags=("home", "work"), due_date=date(2026, 3, 1)
+            )
+            make_task(session, alice, "Daily", recurrence="FREQ=DAILY", due_date=date(2026, 3, 1))
+            deleted = make_task(session, alice, "Deleted", deleted_at=utcnow())
             session.execute(update(User).values(notify_task_changes=True))
             session.commit()
             with app.test_request_context():
                 self.reset_token = make_reset_token(alice)
+            self.ids = {
+                "@own": tagged.id,
+                "@deleted": deleted.id,
+                "@other": bobs.id,
+                "@missing": deleted.id + 1000,
+            }
+            self.alice = self.log_in(alice)
         finally:
             session.close()
-        post(self.alice, f"/tasks/{tasks['alice@example.com:Deleted']}/delete")
-        self.ids = {
-            "@own": tasks["alice@example.com:Tagged"],
-            "@deleted": tasks["alice@example.com:Deleted"],
-            "@other": tasks["bob@example.com:Bob's task"],
-            "@missing": max(tasks.values()) + 1000,
-        }
-        self.anonymous = app.test_client()
-        self.tokens = {
-            "alice": csrf_token(self.alice, "/tasks"),
-            "anonymous": csrf_token(self.anonymous),
-        }
+        self.anonymous = app.test_client()  # type: ignore[assignment]
+        self.tokens = {"alice": self.alice.token(), "anonymous": self.anonymous.token()}
 
     def resolve(self, value: str) -> str:
         if value in self.ids:
@@ -479,13 +481,11 @@ def build_request(world: World, rule: Rule, fuzz: FuzzRequest) -> dict[str, Any]
     }
 
 
-@pytest.fixture(scope="module")
-def world(database_url: str) -> Iterator[World]:
-    """One app and one world for every route: building an app (its templates compiled
-    afresh) per route would cost more than the fuzzing."""
-    app = create_app(app_config(database_url))
-    yield World(app)
-    get_database(app).engine.dispose()
+@pytest.fixture
+def world(app: Flask, log_in: Callable[[User], Client]) -> World:
+    """The run's one app, and a world built (from factories) for each route's test and
+    again whenever an example may have spoiled it."""
+    return World(app, log_in)
 
 
 def send_and_check(world: World, rule: Rule, fuzz: FuzzRequest) -> int:

@@ -4,25 +4,20 @@ capitals on SQLite."""
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from todo_web.models import Tag, User
 
-from .helpers import post, register
+from .client import Client
 
 
-def test_nul_characters_are_dropped_from_every_field(
-    client: FlaskClient, db_session: Session
-) -> None:
-    response = register(client, name="Ali\x00ce", email="alice@example.com")
+def test_nul_characters_are_dropped_from_every_field(client: Client, db_session: Session) -> None:
+    response = client.register("alice@example.com", name="Ali\x00ce")
     assert response.status_code == 302
     assert db_session.scalar(select(User.name)) == "Alice"
 
-    response = post(
-        client, "/settings", {"name": "Bo\x00b", "timezone": "UTC"}, token_page="/tasks"
-    )
+    response = client.submit("/settings", {"name": "Bo\x00b", "timezone": "UTC"})
     assert response.status_code == 302
     db_session.expire_all()
     assert db_session.scalar(select(User.name)) == "Bob"
@@ -30,25 +25,21 @@ def test_nul_characters_are_dropped_from_every_field(
     assert client.get("/tasks?q=mi%00lk&tag=a%00b").status_code == 200
 
 
-def test_nul_in_a_login_email_is_an_ordinary_wrong_login(client: FlaskClient) -> None:
-    response = post(client, "/auth/login", {"email": "nobody\x00@example.com", "password": "x"})
+def test_nul_in_a_login_email_is_an_ordinary_wrong_login(client: Client) -> None:
+    response = client.submit("/auth/login", {"email": "nobody\x00@example.com", "password": "x"})
     assert response.status_code == 400
 
 
-def test_ids_beyond_the_database_range_are_not_found(user_client: FlaskClient) -> None:
+def test_ids_beyond_the_database_range_are_not_found(alice_client: Client) -> None:
     for task_id in ("2147483648", "99999999999999999999", "١٢"):
-        assert user_client.get(f"/tasks/{task_id}").status_code == 404
-        assert post(user_client, f"/tasks/{task_id}/toggle", token_page="/tasks").status_code == 404
+        assert alice_client.get(f"/tasks/{task_id}").status_code == 404
+        assert alice_client.submit(f"/tasks/{task_id}/toggle").status_code == 404
 
 
-def test_a_tag_with_non_ascii_capitals_is_reused(
-    user_client: FlaskClient, db_session: Session
-) -> None:
+def test_a_tag_with_non_ascii_capitals_is_reused(alice_client: Client, db_session: Session) -> None:
     for title in ("First", "Second"):
-        response = post(
-            user_client, "/tasks", {"title": title, "tags": "Über, ẞtraße"}, token_page="/tasks"
-        )
+        response = alice_client.submit("/tasks", {"title": title, "tags": "Über, ẞtraße"})
         assert response.status_code == 302
     assert db_session.scalar(select(func.count()).select_from(Tag)) == 2
-    page = user_client.get("/tasks?tag=Über").get_data(as_text=True)
+    page = alice_client.get("/tasks?tag=Über").get_data(as_text=True)
     assert "First" in page and "Second" in page

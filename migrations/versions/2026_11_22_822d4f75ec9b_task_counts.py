@@ -6,7 +6,7 @@ instead (one per status and due date in use). Triggers keep them exact for every
 tasks, whoever makes it; the upgrade fills the table from the tasks already there.
 
 SQLite drops a table's triggers when batch mode rebuilds it: a later migration that
-rebuilds tasks on SQLite must create them again (tests/test_task_counts.py checks they
+rebuilds tasks on SQLite must create them again (tests/tasks/test_task_counts.py checks they
 exist at head).
 
 Revision ID: 822d4f75ec9b

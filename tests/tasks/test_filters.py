@@ -4,20 +4,21 @@ dates judged on the user's own clock."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web.models import Priority, Task, User
 from todo_web.tasks import queries
 from todo_web.tasks.listing import ListQuery
 
-from .support import add_task, freeze_now, list_ids, set_timezone
+from ..client import Client, list_ids
+from ..factories import make_task, set_timezone
 
 
 def local_instant(zone: str, day: date, at: time) -> datetime:
@@ -55,7 +56,7 @@ def test_due_filters_use_the_users_time_zone(
         assert now.date() != TODAY  # the test would pass on UTC dates by accident otherwise
 
     def due(days: int, at: time | None = None, **fields: object) -> int:
-        return add_task(
+        return make_task(
             db_session, alice, due_date=TODAY + timedelta(days=days), due_time=at, **fields
         ).id
 
@@ -67,7 +68,7 @@ def test_due_filters_use_the_users_time_zone(
     in_seven_days = due(7)
     done_yesterday = due(-1, status="completed")
     cancelled_yesterday = due(-1, status="cancelled")
-    undated = add_task(db_session, alice).id
+    undated = make_task(db_session, alice).id
 
     everything = {"status": "all"}
     assert ids(db_session, alice, now, due="overdue") == {yesterday, today_early}
@@ -96,9 +97,9 @@ def test_timed_task_is_overdue_once_its_time_has_passed(
 ) -> None:
     alice.timezone = zone
     db_session.commit()
-    nine = add_task(db_session, alice, due_date=TODAY, due_time=time(9, 0)).id
-    ten = add_task(db_session, alice, due_date=TODAY, due_time=time(10, 0)).id
-    all_day = add_task(db_session, alice, due_date=TODAY).id
+    nine = make_task(db_session, alice, due_date=TODAY, due_time=time(9, 0)).id
+    ten = make_task(db_session, alice, due_date=TODAY, due_time=time(10, 0)).id
+    all_day = make_task(db_session, alice, due_date=TODAY).id
 
     at_ten = local_instant(zone, TODAY, time(10, 0))
     assert ids(db_session, alice, at_ten, due="overdue") == {nine}
@@ -112,24 +113,24 @@ def test_timed_task_is_overdue_once_its_time_has_passed(
 
 
 def test_due_filters_through_the_page_follow_the_users_clock(
-    user_client: FlaskClient,
-    app: Flask,
+    clock: TimeMachineFixture,
     db_session: Session,
     alice: User,
-    monkeypatch: pytest.MonkeyPatch,
+    log_in: Callable[[User], Client],
 ) -> None:
-    set_timezone(app, "alice@example.com", "Pacific/Kiritimati")
-    freeze_now(monkeypatch, local_instant("Pacific/Kiritimati", TODAY, time(10, 0)))
-    nine = add_task(db_session, alice, "Standup", due_date=TODAY, due_time=time(9, 0)).id
-    noon = add_task(db_session, alice, "Lunch", due_date=TODAY, due_time=time(12, 0)).id
-    all_day = add_task(db_session, alice, "Call mum", due_date=TODAY).id
-    yesterday = add_task(db_session, alice, "Taxes", due_date=TODAY - timedelta(days=1)).id
+    clock.move_to(local_instant("Pacific/Kiritimati", TODAY, time(10, 0)), tick=False)
+    set_timezone(db_session, alice, "Pacific/Kiritimati")
+    alice_client = log_in(alice)
+    nine = make_task(db_session, alice, "Standup", due_date=TODAY, due_time=time(9, 0)).id
+    noon = make_task(db_session, alice, "Lunch", due_date=TODAY, due_time=time(12, 0)).id
+    all_day = make_task(db_session, alice, "Call mum", due_date=TODAY).id
+    yesterday = make_task(db_session, alice, "Taxes", due_date=TODAY - timedelta(days=1)).id
 
-    assert set(list_ids(user_client, "?due=overdue")) == {nine, yesterday}
-    assert set(list_ids(user_client, "?due=today")) == {nine, noon, all_day}
-    page = user_client.get("/tasks?due=today").get_data(as_text=True)
+    assert set(list_ids(alice_client, "?due=overdue")) == {nine, yesterday}
+    assert set(list_ids(alice_client, "?due=today")) == {nine, noon, all_day}
+    page = alice_client.get("/tasks?due=today").get_data(as_text=True)
     assert "Today 09:00" in page and "Today 12:00" in page
-    assert "Yesterday" in user_client.get("/tasks?due=overdue").get_data(as_text=True)
+    assert "Yesterday" in alice_client.get("/tasks?due=overdue").get_data(as_text=True)
 
 
 # -- filters together ----------------------------------------------------------------------
@@ -188,7 +189,7 @@ def test_every_combination_of_filters(db_session: Session, alice: User, bob: Use
         itertools.product(statuses, Priority, dues)
     ):
         tags = tag_sets[n % len(tag_sets)]
-        task = add_task(
+        task = make_task(
             db_session,
             alice,
             "Buy milk" if n % 3 == 0 else f"Chore {n}",
@@ -202,7 +203,7 @@ def test_every_combination_of_filters(db_session: Session, alice: User, bob: Use
         )
         tasks.append((task, set(tags)))
     # Bob's matching tasks must never turn up in Alice's list.
-    add_task(db_session, bob, "Buy milk", tags=("home", "work"), commit=False)
+    make_task(db_session, bob, "Buy milk", tags=("home", "work"), commit=False)
     db_session.commit()
     assert len(tasks) == 72
 
@@ -225,20 +226,20 @@ def test_every_combination_of_filters(db_session: Session, alice: User, bob: Use
 
 
 def test_repeated_tag_filter_needs_every_tag(
-    user_client: FlaskClient, db_session: Session, alice: User
+    alice_client: Client, db_session: Session, alice: User
 ) -> None:
-    both = add_task(db_session, alice, "both", tags=("a", "b")).id
-    only_a = add_task(db_session, alice, "only a", tags=("a",)).id
-    add_task(db_session, alice, "only b", tags=("b",))
-    assert set(list_ids(user_client, "?tag=a")) == {both, only_a}
-    assert list_ids(user_client, "?tag=a&tag=b") == [both]
-    assert list_ids(user_client, "?tag=A&tag=b&tag=a") == [both]
-    assert list_ids(user_client, "?tag=a&tag=nope") == []
+    both = make_task(db_session, alice, "both", tags=("a", "b")).id
+    only_a = make_task(db_session, alice, "only a", tags=("a",)).id
+    make_task(db_session, alice, "only b", tags=("b",))
+    assert set(list_ids(alice_client, "?tag=a")) == {both, only_a}
+    assert list_ids(alice_client, "?tag=a&tag=b") == [both]
+    assert list_ids(alice_client, "?tag=A&tag=b&tag=a") == [both]
+    assert list_ids(alice_client, "?tag=a&tag=nope") == []
 
 
-def test_active_filters_are_removable_chips(user_client: FlaskClient) -> None:
+def test_active_filters_are_removable_chips(alice_client: Client) -> None:
     url = "/tasks?q=milk&status=all&priority=high&tag=home&tag=work&due=week&sort=title"
-    page = user_client.get(url).get_data(as_text=True)
+    page = alice_client.get(url).get_data(as_text=True)
     assert 'aria-label="Active filters"' in page
     chips = {
         "q": _chip_href(page, "Remove search milk"),
@@ -263,9 +264,9 @@ def test_active_filters_are_removable_chips(user_client: FlaskClient) -> None:
             assert params == [p for p in full if p != ("tag", removed)]
         else:
             assert params == [p for p in full if p[0] != removed]
-        assert user_client.get(href).status_code == 200
+        assert alice_client.get(href).status_code == 200
     assert 'class="clear-filters" href="/tasks"' in page
-    assert "Active filters" not in user_client.get("/tasks").get_data(as_text=True)
+    assert "Active filters" not in alice_client.get("/tasks").get_data(as_text=True)
 
 
 def _chip_href(page: str, label: str) -> str:
@@ -275,8 +276,8 @@ def _chip_href(page: str, label: str) -> str:
     return page[start : page.index('"', start)].replace("&amp;", "&")
 
 
-def test_filter_form_keeps_the_current_choices(user_client: FlaskClient) -> None:
-    page = user_client.get("/tasks?status=completed&priority=low&due=none&order=asc").get_data(
+def test_filter_form_keeps_the_current_choices(alice_client: Client) -> None:
+    page = alice_client.get("/tasks?status=completed&priority=low&due=none&order=asc").get_data(
         as_text=True
     )
     assert '<option value="completed" selected>' in page
@@ -286,14 +287,14 @@ def test_filter_form_keeps_the_current_choices(user_client: FlaskClient) -> None
 
 
 def test_unknown_time_zone_falls_back_to_utc(
-    user_client: FlaskClient,
-    app: Flask,
+    clock: TimeMachineFixture,
     db_session: Session,
     alice: User,
-    monkeypatch: pytest.MonkeyPatch,
+    log_in: Callable[[User], Client],
 ) -> None:
-    set_timezone(app, "alice@example.com", "Mars/Olympus_Mons")
-    freeze_now(monkeypatch, datetime(2026, 3, 11, 23, 30, tzinfo=UTC))
-    today = add_task(db_session, alice, "UTC today", due_date=date(2026, 3, 11)).id
-    add_task(db_session, alice, "UTC tomorrow", due_date=date(2026, 3, 12))
-    assert list_ids(user_client, "?due=today") == [today]
+    clock.move_to(datetime(2026, 3, 11, 23, 30, tzinfo=UTC), tick=False)
+    set_timezone(db_session, alice, "Mars/Olympus_Mons")
+    alice_client = log_in(alice)
+    today = make_task(db_session, alice, "UTC today", due_date=date(2026, 3, 11)).id
+    make_task(db_session, alice, "UTC tomorrow", due_date=date(2026, 3, 12))
+    assert list_ids(alice_client, "?due=today") == [today]

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web.models import User
 
-from .support import (
-    add_task,
-    create_task,
-    form_post,
-    list_ids,
-    load_task,
-    snapshot,
-    task_ids,
-    token,
-)
+from ..client import Client, create_task_via_form, list_ids, task_ids
+from ..conftest import NOW
+from ..factories import get_task, make_task, snapshot
 
 CSRF_VALUE = re.compile(r'(?<=csrf-token" content=")[^"]+|(?<="X-CSRFToken": ")[^"]+')
 ATTEMPTS = [
@@ -38,33 +30,30 @@ ATTEMPTS = [
 ]
 
 
-def attempt(
-    client: FlaskClient, method: str, url: str, data: dict | None, htmx: bool, csrf: str
-) -> int:
+def attempt(client: Client, method: str, url: str, data: dict | None, htmx: bool) -> int:
     if method == "GET":
         headers = {"HX-Request": "true"} if htmx else {}
         return client.get(url, headers=headers).status_code
-    return form_post(client, url, data, htmx=htmx, csrf=csrf).status_code
+    return client.submit(url, data, htmx=htmx).status_code
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 def test_every_route_is_404_for_another_users_task(
-    user_client: FlaskClient, bob_client: FlaskClient, app: Flask, htmx: bool
+    alice_client: Client, bob_client: Client, app: Flask, htmx: bool, db_session: Session
 ) -> None:
-    task_id = create_task(
-        user_client,
+    task_id = create_task_via_form(
+        alice_client,
         title="Alice's secret",
         description="Diary",
         tags="private",
         due_date="2026-04-01",
     )
     before = snapshot(app)
-    bob_csrf = token(bob_client)
     for method, url, data in ATTEMPTS:
-        status = attempt(bob_client, method, url.format(id=task_id), data, htmx, bob_csrf)
+        status = attempt(bob_client, method, url.format(id=task_id), data, htmx)
         assert status == 404, (method, url)
     assert snapshot(app) == before
-    task = load_task(app, task_id)
+    task = get_task(db_session, task_id)
     assert task is not None
     assert task.title == "Alice's secret" and task.status == "pending"
     assert task.deleted_at is None and [t.name for t in task.tags] == ["private"]
@@ -72,25 +61,24 @@ def test_every_route_is_404_for_another_users_task(
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 def test_another_users_deleted_task_cannot_be_restored(
-    user_client: FlaskClient, bob_client: FlaskClient, app: Flask, htmx: bool
+    alice_client: Client, bob_client: Client, app: Flask, htmx: bool, db_session: Session
 ) -> None:
-    task_id = create_task(user_client, title="Deleted on purpose")
-    assert form_post(user_client, f"/tasks/{task_id}/delete").status_code == 302
+    task_id = create_task_via_form(alice_client, title="Deleted on purpose")
+    assert alice_client.submit(f"/tasks/{task_id}/delete").status_code == 302
     before = snapshot(app)
-    bob_csrf = token(bob_client)
     for method, url, data in ATTEMPTS:
-        status = attempt(bob_client, method, url.format(id=task_id), data, htmx, bob_csrf)
+        status = attempt(bob_client, method, url.format(id=task_id), data, htmx)
         assert status == 404, (method, url)
     assert snapshot(app) == before
-    task = load_task(app, task_id)
+    task = get_task(db_session, task_id)
     assert task is not None and task.deleted_at is not None
 
 
 def test_404_for_another_user_looks_like_404_for_nothing(
-    user_client: FlaskClient, bob_client: FlaskClient
+    alice_client: Client, bob_client: Client
 ) -> None:
-    task_id = create_task(user_client, title="Alice's secret")
-    bob_client.get("/tasks")  # shows (and so clears) the welcome message
+    task_id = create_task_via_form(alice_client, title="Alice's secret")
+    bob_client.get("/tasks")  # shows (and so clears) any message left from logging in
     theirs = bob_client.get(f"/tasks/{task_id}")
     missing = bob_client.get("/tasks/987654")
     assert theirs.status_code == missing.status_code == 404
@@ -103,22 +91,23 @@ def test_404_for_another_user_looks_like_404_for_nothing(
 
 
 def test_another_users_list_never_shows_the_task(
-    user_client: FlaskClient,
-    bob_client: FlaskClient,
+    clock: TimeMachineFixture,
+    alice_client: Client,
+    bob_client: Client,
     db_session: Session,
     alice: User,
     bob: User,
 ) -> None:
-    secret = add_task(
+    secret = make_task(
         db_session,
         alice,
         "Zeppelin secret",
         description="unique words",
         tags=("shared-name",),
-        due_date=datetime.now(UTC).date(),
+        due_date=NOW.date(),
     ).id
-    completed = add_task(db_session, alice, "Zeppelin done", status="completed").id
-    own = add_task(db_session, bob, "Bob's own", tags=("other",)).id
+    completed = make_task(db_session, alice, "Zeppelin done", status="completed").id
+    own = make_task(db_session, bob, "Bob's own", tags=("other",)).id
     for query in (
         "",
         "?status=all",
@@ -138,31 +127,30 @@ def test_another_users_list_never_shows_the_task(
     assert 'data-count-open="1"' in page and 'data-count-completed="0"' in page
     assert "Zeppelin" not in page and "shared-name" not in page
     assert list_ids(bob_client, "?tag=shared-name") == []
-    assert set(list_ids(user_client, "?tag=shared-name")) == {secret}
+    assert set(list_ids(alice_client, "?tag=shared-name")) == {secret}
 
 
 def test_tags_with_the_same_name_stay_apart(
-    user_client: FlaskClient,
-    bob_client: FlaskClient,
-    app: Flask,
+    alice_client: Client,
+    bob_client: Client,
     db_session: Session,
     alice: User,
     bob: User,
 ) -> None:
-    alices = create_task(user_client, title="Alice's", tags="work")
-    bobs = create_task(bob_client, title="Bob's", tags="Work")
-    assert list_ids(user_client, "?tag=work") == [alices]
+    alices = create_task_via_form(alice_client, title="Alice's", tags="work")
+    bobs = create_task_via_form(bob_client, title="Bob's", tags="Work")
+    assert list_ids(alice_client, "?tag=work") == [alices]
     assert list_ids(bob_client, "?tag=work") == [bobs]
-    alice_task, bob_task = load_task(app, alices), load_task(app, bobs)
+    alice_task, bob_task = get_task(db_session, alices), get_task(db_session, bobs)
     assert alice_task is not None and bob_task is not None
     assert alice_task.tags[0].id != bob_task.tags[0].id
     assert alice_task.tags[0].user_id == alice.id and bob_task.tags[0].user_id == bob.id
 
 
 def test_creating_never_writes_to_another_user(
-    user_client: FlaskClient, app: Flask, alice: User, bob: User
+    alice_client: Client, alice: User, bob: User, db_session: Session
 ) -> None:
-    form_post(user_client, "/tasks", {"title": "Mine", "user_id": str(bob.id)})
-    [task_id] = list_ids(user_client)
-    task = load_task(app, task_id)
+    alice_client.submit("/tasks", {"title": "Mine", "user_id": str(bob.id)})
+    [task_id] = list_ids(alice_client)
+    task = get_task(db_session, task_id)
     assert task is not None and task.user_id == alice.id

@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from todo_web.db import get_database
 from todo_web.models import Priority, Task, User
 from todo_web.tasks import queries
 from todo_web.tasks.listing import SORT_KEYS, ListQuery
 
-from .support import add_task, add_tasks, count_statements, list_ids, task_ids, total_count
+from ..client import Client, list_ids, task_ids, total_count
+from ..factories import make_task, make_tasks
+
+
+@contextmanager
+def count_statements(app: Flask) -> Iterator[list[str]]:
+    """Collect every SQL statement the app's engine runs inside the block."""
+    statements: list[str] = []
+    engine = get_database(app).engine
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
 
 SAME_TIME = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -70,7 +92,7 @@ def lumpy_tasks(db_session: Session, alice: User) -> list[Task]:
     for n in range(14):
         due_date, due_time = dues[n % len(dues)]
         tasks.append(
-            add_task(
+            make_task(
                 db_session,
                 alice,
                 titles[n % len(titles)],
@@ -123,12 +145,12 @@ def test_walking_the_pages_shows_every_task_once(
 
 @pytest.mark.parametrize("per_page", [1, 2, 3])
 def test_following_next_links_shows_every_task_once(
-    user_client: FlaskClient, lumpy_tasks: list[Task], per_page: int
+    alice_client: Client, lumpy_tasks: list[Task], per_page: int
 ) -> None:
     url: str | None = f"/tasks?sort=priority&order=asc&per_page={per_page}"
     seen: list[int] = []
     while url:
-        page = user_client.get(url).get_data(as_text=True)
+        page = alice_client.get(url).get_data(as_text=True)
         assert total_count(page) == len(lumpy_tasks)
         seen += task_ids(page)
         match = re.search(r'<a href="([^"]+)"[^>]*rel="next"', page)
@@ -136,19 +158,19 @@ def test_following_next_links_shows_every_task_once(
     assert seen == expected_order(lumpy_tasks, "priority", "asc")
 
 
-def test_sort_through_the_page(user_client: FlaskClient, lumpy_tasks: list[Task]) -> None:
+def test_sort_through_the_page(alice_client: Client, lumpy_tasks: list[Task]) -> None:
     for sort, order in itertools.product(SORT_KEYS, ("asc", "desc")):
-        assert list_ids(user_client, f"?sort={sort}&order={order}&per_page=100") == (
+        assert list_ids(alice_client, f"?sort={sort}&order={order}&per_page=100") == (
             expected_order(lumpy_tasks, sort, order)
         )
 
 
 def test_default_order_is_newest_first(
-    user_client: FlaskClient, db_session: Session, alice: User
+    alice_client: Client, db_session: Session, alice: User
 ) -> None:
-    old = add_task(db_session, alice, "old", created_at=SAME_TIME).id
-    new = add_task(db_session, alice, "new", created_at=SAME_TIME + timedelta(days=1)).id
-    assert list_ids(user_client) == [new, old]
+    old = make_task(db_session, alice, "old", created_at=SAME_TIME).id
+    new = make_task(db_session, alice, "new", created_at=SAME_TIME + timedelta(days=1)).id
+    assert list_ids(alice_client) == [new, old]
 
 
 # -- pages ---------------------------------------------------------------------------------
@@ -159,10 +181,10 @@ def test_default_order_is_newest_first(
     [("1", 1), ("0", 1), ("-5", 1), ("100", 100), ("1000", 100), ("", 20), ("7", 7)],
 )
 def test_per_page_is_clamped(
-    user_client: FlaskClient, db_session: Session, alice: User, per_page: str, shown: int
+    alice_client: Client, db_session: Session, alice: User, per_page: str, shown: int
 ) -> None:
-    add_tasks(db_session, alice, 101)
-    response = user_client.get(f"/tasks?per_page={per_page}")
+    make_tasks(db_session, alice, 101)
+    response = alice_client.get(f"/tasks?per_page={per_page}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert len(task_ids(page)) == shown
@@ -170,53 +192,51 @@ def test_per_page_is_clamped(
 
 
 def test_page_past_the_end_links_back(
-    user_client: FlaskClient, db_session: Session, alice: User
+    alice_client: Client, db_session: Session, alice: User
 ) -> None:
-    add_tasks(db_session, alice, 5)
-    response = user_client.get("/tasks?page=9&per_page=2")
+    make_tasks(db_session, alice, 5)
+    response = alice_client.get("/tasks?page=9&per_page=2")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert task_ids(page) == []
     assert total_count(page) == 5
     assert "This page is past the end of the list." in page
     assert '<a href="/tasks?page=3&amp;per_page=2">Go to the last page (3)</a>' in page
-    assert len(task_ids(user_client.get("/tasks?page=3&per_page=2").get_data(as_text=True))) == 1
+    assert len(task_ids(alice_client.get("/tasks?page=3&per_page=2").get_data(as_text=True))) == 1
 
 
-def test_pages_show_where_you_are(
-    user_client: FlaskClient, db_session: Session, alice: User
-) -> None:
-    add_tasks(db_session, alice, 5)
-    page = user_client.get("/tasks?page=2&per_page=2").get_data(as_text=True)
+def test_pages_show_where_you_are(alice_client: Client, db_session: Session, alice: User) -> None:
+    make_tasks(db_session, alice, 5)
+    page = alice_client.get("/tasks?page=2&per_page=2").get_data(as_text=True)
     assert "3\N{EN DASH}4 of 5 tasks" in page
     assert "Page 2 of 3" in page
     assert 'rel="prev"' in page and 'rel="next"' in page
-    last = user_client.get("/tasks?page=3&per_page=2").get_data(as_text=True)
+    last = alice_client.get("/tasks?page=3&per_page=2").get_data(as_text=True)
     assert 'rel="next"' not in last
 
 
 def test_counts_of_open_and_completed_tasks(
-    user_client: FlaskClient, db_session: Session, alice: User, bob: User
+    alice_client: Client, db_session: Session, alice: User, bob: User
 ) -> None:
-    add_tasks(db_session, alice, 3)
-    add_tasks(db_session, alice, 2, status="in_progress")
-    add_tasks(db_session, alice, 4, status="completed")
-    add_tasks(db_session, alice, 1, status="cancelled")
-    add_task(db_session, alice, "gone", deleted_at=SAME_TIME)
-    add_tasks(db_session, bob, 7)
-    page = user_client.get("/tasks").get_data(as_text=True)
+    make_tasks(db_session, alice, 3)
+    make_tasks(db_session, alice, 2, status="in_progress")
+    make_tasks(db_session, alice, 4, status="completed")
+    make_tasks(db_session, alice, 1, status="cancelled")
+    make_task(db_session, alice, "gone", deleted_at=SAME_TIME)
+    make_tasks(db_session, bob, 7)
+    page = alice_client.get("/tasks").get_data(as_text=True)
     assert 'data-count-open="5"' in page
     assert 'data-count-completed="4"' in page
     assert 'data-view="all" data-count="10"' in page
     assert total_count(page) == 5
-    assert total_count(user_client.get("/tasks?status=all").get_data(as_text=True)) == 10
+    assert total_count(alice_client.get("/tasks?status=all").get_data(as_text=True)) == 10
 
 
 # -- empty states --------------------------------------------------------------------------
 
 
-def test_empty_list_says_how_to_start(user_client: FlaskClient) -> None:
-    page = user_client.get("/tasks").get_data(as_text=True)
+def test_empty_list_says_how_to_start(alice_client: Client) -> None:
+    page = alice_client.get("/tasks").get_data(as_text=True)
     assert total_count(page) == 0
     assert "Add your first task with the box above." in page
     assert 'id="quick-form"' in page
@@ -225,10 +245,10 @@ def test_empty_list_says_how_to_start(user_client: FlaskClient) -> None:
 
 
 def test_empty_filtered_list_offers_the_way_back(
-    user_client: FlaskClient, db_session: Session, alice: User
+    alice_client: Client, db_session: Session, alice: User
 ) -> None:
-    add_task(db_session, alice, "Something")
-    page = user_client.get("/tasks?q=nothing-like-it&priority=high").get_data(as_text=True)
+    make_task(db_session, alice, "Something")
+    page = alice_client.get("/tasks?q=nothing-like-it&priority=high").get_data(as_text=True)
     assert total_count(page) == 0
     assert "No tasks match these filters." in page
     assert '<a href="/tasks">Show all open tasks</a>' in page
@@ -236,10 +256,10 @@ def test_empty_filtered_list_offers_the_way_back(
 
 
 def test_all_done_list_is_not_the_first_run_message(
-    user_client: FlaskClient, db_session: Session, alice: User
+    alice_client: Client, db_session: Session, alice: User
 ) -> None:
-    add_task(db_session, alice, "Finished", status="completed")
-    page = user_client.get("/tasks").get_data(as_text=True)
+    make_task(db_session, alice, "Finished", status="completed")
+    page = alice_client.get("/tasks").get_data(as_text=True)
     assert total_count(page) == 0
     assert "empty-state" in page
     assert 'data-count-completed="1"' in page
@@ -248,7 +268,7 @@ def test_all_done_list_is_not_the_first_run_message(
 # -- queries -------------------------------------------------------------------------------
 
 
-def _statements_for_list(app: Flask, client: FlaskClient, url: str, **headers: str) -> list[str]:
+def _statements_for_list(app: Flask, client: Client, url: str, **headers: str) -> list[str]:
     client.get(url, headers=headers)  # warm up: caches, first connection
     with count_statements(app) as statements:
         response = client.get(url, headers=headers)
@@ -258,17 +278,17 @@ def _statements_for_list(app: Flask, client: FlaskClient, url: str, **headers: s
 
 @pytest.mark.parametrize("htmx", [False, True])
 def test_list_runs_the_same_queries_for_5_or_100_tasks(
-    user_client: FlaskClient, app: Flask, db_session: Session, alice: User, htmx: bool
+    alice_client: Client, app: Flask, db_session: Session, alice: User, htmx: bool
 ) -> None:
     headers = {"HX-Request": "true"} if htmx else {}
     url = "/tasks?per_page=100&status=all"
-    add_tasks(db_session, alice, 5, tags=("home", "work"), due_date=date(2026, 1, 1))
-    few = _statements_for_list(app, user_client, url, **headers)
-    assert total_count(user_client.get(url).get_data(as_text=True)) == 5
+    make_tasks(db_session, alice, 5, tags=("home", "work"), due_date=date(2026, 1, 1))
+    few = _statements_for_list(app, alice_client, url, **headers)
+    assert total_count(alice_client.get(url).get_data(as_text=True)) == 5
 
-    add_tasks(db_session, alice, 95, tags=("home", "errands"), status="completed")
-    many = _statements_for_list(app, user_client, url, **headers)
-    page = user_client.get(url).get_data(as_text=True)
+    make_tasks(db_session, alice, 95, tags=("home", "errands"), status="completed")
+    many = _statements_for_list(app, alice_client, url, **headers)
+    page = alice_client.get(url).get_data(as_text=True)
     assert len(task_ids(page)) == 100
     assert page.count('href="/tasks?tag=home"') == 100
     assert len(many) == len(few), "\n".join(many)

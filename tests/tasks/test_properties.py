@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -27,17 +26,8 @@ from todo_web.tasks.listing import (
     parse_list_query,
 )
 
-from .support import (
-    add_task,
-    create_task,
-    form_post,
-    load_task,
-    open_session,
-    snapshot,
-    task_ids,
-    token,
-    total_count,
-)
+from ..client import Client, create_task_via_form, task_ids, total_count
+from ..factories import get_task, make_task, snapshot
 
 FAST = settings(
     max_examples=40,
@@ -116,16 +106,16 @@ def test_parsed_query_is_always_in_range_or_refused(params: dict[str, Any]) -> N
 @pytest.fixture
 def seeded(db_session: Session, alice: User) -> list[int]:
     return [
-        add_task(db_session, alice, "Buy milk", tags=("home",)).id,
-        add_task(db_session, alice, "Write report", tags=("work", "urgent"), priority=3).id,
-        add_task(db_session, alice, "Done thing", status="completed").id,
+        make_task(db_session, alice, "Buy milk", tags=("home",)).id,
+        make_task(db_session, alice, "Write report", tags=("work", "urgent"), priority=3).id,
+        make_task(db_session, alice, "Done thing", status="completed").id,
     ]
 
 
 @FAST
 @given(params=query_params, htmx=st.booleans())
 def test_any_query_string_answers_a_list_or_a_400(
-    user_client: FlaskClient,
+    alice_client: Client,
     app: Flask,
     seeded: list[int],
     params: dict[str, Any],
@@ -133,7 +123,7 @@ def test_any_query_string_answers_a_list_or_a_400(
 ) -> None:
     before = snapshot(app)
     headers = {"HX-Request": "true"} if htmx else {}
-    response = user_client.get("/tasks", query_string=as_multidict(params), headers=headers)
+    response = alice_client.get("/tasks", query_string=as_multidict(params), headers=headers)
     assert response.status_code in (200, 400), response.status_code
     html = response.get_data(as_text=True)
     assert ("<html" in html) is not htmx
@@ -186,10 +176,9 @@ task_fields = st.fixed_dictionaries(
 )
 
 
-def check_saved_task(app: Flask, client: FlaskClient, task_id: int) -> None:
+def check_saved_task(db_session: Session, client: Client, task_id: int) -> None:
     """A task the form accepted obeys every rule of the data model and shows fine."""
-    task = load_task(app, task_id)
-    assert task is not None
+    task = get_task(db_session, task_id)
     assert 1 <= len(task.title) <= TITLE_MAX and task.title == task.title.strip()
     assert "\x00" not in task.title + task.description
     assert len(task.description) <= DESCRIPTION_MAX
@@ -222,32 +211,35 @@ def check_answer(response: Any, htmx: bool, before: Any, app: Flask) -> bool:
 @FAST
 @given(fields=task_fields, htmx=st.booleans())
 def test_any_create_form_saves_a_valid_task_or_nothing(
-    user_client: FlaskClient, app: Flask, fields: dict[str, str], htmx: bool
+    alice_client: Client, app: Flask, fields: dict[str, str], htmx: bool, db_session: Session
 ) -> None:
-    csrf = token(user_client)
     before = snapshot(app)
-    response = form_post(user_client, "/tasks", fields, htmx=htmx, csrf=csrf)
+    response = alice_client.submit("/tasks", fields, htmx=htmx)
     if check_answer(response, htmx, before, app):
-        with open_session(app) as session:
-            newest = session.scalar(select(func.max(Task.id)))
+        db_session.expire_all()
+        newest = db_session.scalar(select(func.max(Task.id)))
         assert newest is not None
-        assert len(snapshot(app)[0]) == len(before[0]) + 1
-        check_saved_task(app, user_client, newest)
+        assert len(snapshot(app)["tasks"]) == len(before["tasks"]) + 1
+        check_saved_task(db_session, alice_client, newest)
 
 
 @pytest.fixture
-def edited(user_client: FlaskClient) -> int:
-    return create_task(user_client, title="Edit me", tags="start", due_date="2026-01-01")
+def edited(alice_client: Client) -> int:
+    return create_task_via_form(alice_client, title="Edit me", tags="start", due_date="2026-01-01")
 
 
 @FAST
 @given(fields=task_fields, htmx=st.booleans())
 def test_any_edit_form_saves_a_valid_task_or_nothing(
-    user_client: FlaskClient, app: Flask, edited: int, fields: dict[str, str], htmx: bool
+    alice_client: Client,
+    app: Flask,
+    edited: int,
+    fields: dict[str, str],
+    htmx: bool,
+    db_session: Session,
 ) -> None:
-    csrf = token(user_client)
     before = snapshot(app)
-    response = form_post(user_client, f"/tasks/{edited}/edit", fields, htmx=htmx, csrf=csrf)
+    response = alice_client.submit(f"/tasks/{edited}/edit", fields, htmx=htmx)
     if check_answer(response, htmx, before, app):
-        assert len(snapshot(app)[0]) == len(before[0])
-        check_saved_task(app, user_client, edited)
+        assert len(snapshot(app)["tasks"]) == len(before["tasks"])
+        check_saved_task(db_session, alice_client, edited)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
@@ -14,14 +13,15 @@ from sqlalchemy.orm import Session
 from todo_web.models import Task, User
 from todo_web.tasks.queries import search_condition, search_narrows_by_itself
 
+from ..client import Client, create_task_via_form, list_ids, task_ids, total_count
 from ..database import is_postgres
-from .support import add_task, create_task, list_ids, task_ids, total_count
+from ..factories import make_task
 
 postgres_only = pytest.mark.skipif(not is_postgres(), reason="full-text search is PostgreSQL's")
 sqlite_only = pytest.mark.skipif(is_postgres(), reason="the LIKE fallback is SQLite's")
 
 
-def search(client: FlaskClient, q: str, **params: str) -> set[int]:
+def search(client: Client, q: str, **params: str) -> set[int]:
     return set(list_ids(client, "?" + urlencode({"q": q, **params})))
 
 
@@ -39,72 +39,72 @@ def library(db_session: Session, alice: User) -> dict[str, int]:
         "hyphen": ("Send the follow-up mail", ""),
     }
     return {
-        key: add_task(db_session, alice, title, description=description).id
+        key: make_task(db_session, alice, title, description=description).id
         for key, (title, description) in rows.items()
     }
 
 
 def test_words_must_all_match_title_or_description(
-    user_client: FlaskClient, library: dict[str, int]
+    alice_client: Client, library: dict[str, int]
 ) -> None:
-    assert search(user_client, "apples") == {
+    assert search(alice_client, "apples") == {
         library["green"],
         library["red"],
         library["reversed"],
     }
-    assert search(user_client, "buy apples green") == {library["green"], library["reversed"]}
-    assert search(user_client, "zeppelin") == {library["zeppelin"]}  # in the description
-    assert search(user_client, "ZEPPELIN Lake") == {library["zeppelin"]}
-    assert search(user_client, "nothing-like-this") == set()
+    assert search(alice_client, "buy apples green") == {library["green"], library["reversed"]}
+    assert search(alice_client, "zeppelin") == {library["zeppelin"]}  # in the description
+    assert search(alice_client, "ZEPPELIN Lake") == {library["zeppelin"]}
+    assert search(alice_client, "nothing-like-this") == set()
 
 
 def test_search_combines_with_filters(
-    user_client: FlaskClient, db_session: Session, alice: User, library: dict[str, int]
+    alice_client: Client, db_session: Session, alice: User, library: dict[str, int]
 ) -> None:
-    done = add_task(db_session, alice, "Buy apples", status="completed", tags=("shop",)).id
-    assert done not in search(user_client, "apples")
-    assert done in search(user_client, "apples", status="all")
-    assert search(user_client, "apples", status="completed", tag="shop") == {done}
-    assert search(user_client, "apples", tag="nope", status="all") == set()
+    done = make_task(db_session, alice, "Buy apples", status="completed", tags=("shop",)).id
+    assert done not in search(alice_client, "apples")
+    assert done in search(alice_client, "apples", status="all")
+    assert search(alice_client, "apples", status="completed", tag="shop") == {done}
+    assert search(alice_client, "apples", tag="nope", status="all") == set()
 
 
 def test_search_for_punctuation_alone_matches_it_literally(
-    user_client: FlaskClient, library: dict[str, int]
+    alice_client: Client, library: dict[str, int]
 ) -> None:
-    assert search(user_client, "%") == {library["percent"]}
-    assert search(user_client, "_") == {library["underscore"]}
-    assert search(user_client, "%%") == set()
+    assert search(alice_client, "%") == {library["percent"]}
+    assert search(alice_client, "_") == {library["underscore"]}
+    assert search(alice_client, "%%") == set()
 
 
-def test_hyphenated_words_are_found(user_client: FlaskClient, library: dict[str, int]) -> None:
-    assert search(user_client, "follow-up") == {library["hyphen"]}
-    assert search(user_client, "follow-u") == {library["hyphen"]}
-    assert search(user_client, "follow") == {library["hyphen"]}
-
-
-@postgres_only
-def test_prefix_matches(user_client: FlaskClient, library: dict[str, int]) -> None:
-    assert search(user_client, "zepp") == {library["zeppelin"]}
-    assert search(user_client, "app gre") == {library["green"], library["reversed"]}
-    assert search(user_client, "Zep") == {library["zeppelin"]}
+def test_hyphenated_words_are_found(alice_client: Client, library: dict[str, int]) -> None:
+    assert search(alice_client, "follow-up") == {library["hyphen"]}
+    assert search(alice_client, "follow-u") == {library["hyphen"]}
+    assert search(alice_client, "follow") == {library["hyphen"]}
 
 
 @postgres_only
-def test_web_search_syntax(user_client: FlaskClient, library: dict[str, int]) -> None:
-    assert search(user_client, '"buy green"') == {library["green"]}
-    assert search(user_client, '"green apples"') == {library["green"]}
-    assert search(user_client, "apples -green") == {library["red"]}
-    assert search(user_client, "pears or zeppelin") == {library["pears"], library["zeppelin"]}
-    assert search(user_client, '"buy red" or tart') == {library["red"], library["pears"]}
+def test_prefix_matches(alice_client: Client, library: dict[str, int]) -> None:
+    assert search(alice_client, "zepp") == {library["zeppelin"]}
+    assert search(alice_client, "app gre") == {library["green"], library["reversed"]}
+    assert search(alice_client, "Zep") == {library["zeppelin"]}
+
+
+@postgres_only
+def test_web_search_syntax(alice_client: Client, library: dict[str, int]) -> None:
+    assert search(alice_client, '"buy green"') == {library["green"]}
+    assert search(alice_client, '"green apples"') == {library["green"]}
+    assert search(alice_client, "apples -green") == {library["red"]}
+    assert search(alice_client, "pears or zeppelin") == {library["pears"], library["zeppelin"]}
+    assert search(alice_client, '"buy red" or tart') == {library["red"], library["pears"]}
 
 
 @sqlite_only
-def test_like_fallback(user_client: FlaskClient, library: dict[str, int]) -> None:
-    assert search(user_client, "zepp") == {library["zeppelin"]}
-    assert search(user_client, "eppel") == {library["zeppelin"]}  # any part of a word
-    assert search(user_client, "100%") == {library["percent"]}
-    assert search(user_client, "e_c") == {library["underscore"]}  # _ is not a wildcard
-    assert search(user_client, "Walk DOG") == {library["plain"]}
+def test_like_fallback(alice_client: Client, library: dict[str, int]) -> None:
+    assert search(alice_client, "zepp") == {library["zeppelin"]}
+    assert search(alice_client, "eppel") == {library["zeppelin"]}  # any part of a word
+    assert search(alice_client, "100%") == {library["percent"]}
+    assert search(alice_client, "e_c") == {library["underscore"]}  # _ is not a wildcard
+    assert search(alice_client, "Walk DOG") == {library["plain"]}
 
 
 NASTY = [
@@ -163,7 +163,7 @@ NASTY = [
 ]
 
 
-def check_search_page(client: FlaskClient, q: str, all_ids: set[int]) -> None:
+def check_search_page(client: Client, q: str, all_ids: set[int]) -> None:
     response = client.get("/tasks", query_string={"q": q})
     assert response.status_code == 200, q
     page = response.get_data(as_text=True)
@@ -184,9 +184,9 @@ def check_search_page(client: FlaskClient, q: str, all_ids: set[int]) -> None:
 
 @pytest.mark.parametrize("q", NASTY)
 def test_nasty_search_text_never_fails(
-    user_client: FlaskClient, library: dict[str, int], q: str
+    alice_client: Client, library: dict[str, int], q: str
 ) -> None:
-    check_search_page(user_client, q, set(library.values()))
+    check_search_page(alice_client, q, set(library.values()))
 
 
 long_text = st.builds(
@@ -207,9 +207,9 @@ search_text = st.one_of(
 )
 @given(q=search_text)
 def test_any_search_text_answers_a_list(
-    user_client: FlaskClient, library: dict[str, int], q: str
+    alice_client: Client, library: dict[str, int], q: str
 ) -> None:
-    check_search_page(user_client, q, set(library.values()))
+    check_search_page(alice_client, q, set(library.values()))
 
 
 @postgres_only
@@ -250,8 +250,8 @@ def test_the_indexed_words_belong_to_one_user(
     with the owner's id): the search condition alone, without a user_id condition, finds
     only that user's tasks, whole words, prefixes and phrases alike."""
     bobs = {
-        add_task(db_session, bob, "Buy green apples").id,
-        add_task(db_session, bob, "Book the airship", description="A zeppelin ride").id,
+        make_task(db_session, bob, "Buy green apples").id,
+        make_task(db_session, bob, "Book the airship", description="A zeppelin ride").id,
     }
     for words in ("apples", "zepp", '"green apples"', "buy -red"):
         found_for_alice = set(
@@ -276,12 +276,12 @@ def test_the_indexed_words_belong_to_one_user(
     ],
 )
 def test_any_title_can_be_saved_and_found(
-    user_client: FlaskClient, db_session: Session, alice: User, title: str
+    alice_client: Client, db_session: Session, alice: User, title: str
 ) -> None:
     """Titles with quotes, backslashes and any letters go through the search vector (on
     PostgreSQL, its text form is edited: it must read back whatever was written)."""
-    task_id = add_task(db_session, alice, title, description="it's \\ 'x' y''z").id
-    assert search(user_client, "invoice") == {task_id}
+    task_id = make_task(db_session, alice, title, description="it's \\ 'x' y''z").id
+    assert search(alice_client, "invoice") == {task_id}
 
 
 @pytest.mark.parametrize(
@@ -305,16 +305,16 @@ def test_which_searches_the_index_can_answer_alone(text: str, narrows: bool) -> 
 
 @postgres_only  # web-search syntax; SQLite's LIKE takes the words literally
 def test_searches_that_exclude_or_offer_choices_find_the_users_tasks(
-    user_client: FlaskClient, bob_client: FlaskClient, library: dict[str, int]
+    alice_client: Client, bob_client: Client, library: dict[str, int]
 ) -> None:
     """These cannot be answered by the search index alone; they must still find exactly
     the user's matching tasks, and none of another user's."""
-    bob_task = create_task(bob_client, title="Walk the cat")
-    assert search(user_client, "-apples") == set(library.values()) - {
+    bob_task = create_task_via_form(bob_client, title="Walk the cat")
+    assert search(alice_client, "-apples") == set(library.values()) - {
         library["green"],
         library["red"],
         library["reversed"],
     }
-    assert search(user_client, "pears or zeppelin") == {library["pears"], library["zeppelin"]}
-    assert bob_task not in search(user_client, "-apples")
+    assert search(alice_client, "pears or zeppelin") == {library["pears"], library["zeppelin"]}
+    assert bob_task not in search(alice_client, "-apples")
     assert search(bob_client, "-apples") == {bob_task}

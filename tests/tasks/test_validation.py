@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
-from .support import create_task, create_via_form, form_post, load_task, snapshot, total_count
+from ..client import Client, create_task_via_form, submit_task, total_count
+from ..factories import get_task, snapshot
 
 GOOD = {
     "title": "Fine",
@@ -51,10 +52,10 @@ BAD_FIELDS = [
 @pytest.mark.parametrize(("field", "value", "message"), BAD_FIELDS)
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 def test_bad_field_on_create(
-    user_client: FlaskClient, app: Flask, field: str, value: str, message: str, htmx: bool
+    alice_client: Client, app: Flask, field: str, value: str, message: str, htmx: bool
 ) -> None:
     before = snapshot(app)
-    response = create_via_form(user_client, htmx=htmx, **{**GOOD, field: value})
+    response = submit_task(alice_client, htmx=htmx, **{**GOOD, field: value})
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert snapshot(app) == before
@@ -63,11 +64,11 @@ def test_bad_field_on_create(
 @pytest.mark.parametrize(("field", "value", "message"), BAD_FIELDS)
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 def test_bad_field_on_edit(
-    user_client: FlaskClient, app: Flask, field: str, value: str, message: str, htmx: bool
+    alice_client: Client, app: Flask, field: str, value: str, message: str, htmx: bool
 ) -> None:
-    task_id = create_task(user_client, **GOOD)
+    task_id = create_task_via_form(alice_client, **GOOD)
     before = snapshot(app)
-    response = form_post(user_client, f"/tasks/{task_id}/edit", {**GOOD, field: value}, htmx=htmx)
+    response = alice_client.submit(f"/tasks/{task_id}/edit", {**GOOD, field: value}, htmx=htmx)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html
@@ -75,9 +76,9 @@ def test_bad_field_on_edit(
     assert snapshot(app) == before
 
 
-def test_fields_at_their_limits_are_accepted(user_client: FlaskClient, app: Flask) -> None:
-    task_id = create_task(
-        user_client,
+def test_fields_at_their_limits_are_accepted(alice_client: Client, db_session: Session) -> None:
+    task_id = create_task_via_form(
+        alice_client,
         **{
             **GOOD,
             "title": "T" * 200,
@@ -87,32 +88,34 @@ def test_fields_at_their_limits_are_accepted(user_client: FlaskClient, app: Flas
             "due_time": "23:59",
         },
     )
-    task = load_task(app, task_id)
+    task = get_task(db_session, task_id)
     assert task is not None
     assert len(task.title) == 200 and len(task.description) == 10_000
     assert len(task.tags) == 20
-    assert user_client.get(f"/tasks/{task_id}").status_code == 200
-    assert user_client.get("/tasks?sort=due&status=all").status_code == 200
+    assert alice_client.get(f"/tasks/{task_id}").status_code == 200
+    assert alice_client.get("/tasks?sort=due&status=all").status_code == 200
 
 
-def test_nul_characters_are_dropped_not_fatal(user_client: FlaskClient, app: Flask) -> None:
-    task_id = create_task(user_client, title="Hel\x00lo", description="a\x00b", tags="x\x00y, \x00")
-    task = load_task(app, task_id)
+def test_nul_characters_are_dropped_not_fatal(alice_client: Client, db_session: Session) -> None:
+    task_id = create_task_via_form(
+        alice_client, title="Hel\x00lo", description="a\x00b", tags="x\x00y, \x00"
+    )
+    task = get_task(db_session, task_id)
     assert task is not None
     assert (task.title, task.description) == ("Hello", "ab")
     assert [t.name for t in task.tags] == ["xy"]
 
 
-def test_posting_without_a_csrf_token_changes_nothing(user_client: FlaskClient, app: Flask) -> None:
-    task_id = create_task(user_client, title="x")
+def test_posting_without_a_csrf_token_changes_nothing(alice_client: Client, app: Flask) -> None:
+    task_id = create_task_via_form(alice_client, title="x")
     before = snapshot(app)
     for url in ("/tasks", f"/tasks/{task_id}/edit", f"/tasks/{task_id}/toggle"):
-        assert user_client.post(url, data={**GOOD, "csrf_token": "forged"}).status_code == 400
+        assert alice_client.post(url, data={**GOOD, "csrf_token": "forged"}).status_code == 400
     assert snapshot(app) == before
 
 
-def test_create_errors_page_keeps_what_was_typed(user_client: FlaskClient) -> None:
-    response = create_via_form(user_client, title="Keep this", due_time="09:00", tags="mine")
+def test_create_errors_page_keeps_what_was_typed(alice_client: Client) -> None:
+    response = submit_task(alice_client, title="Keep this", due_time="09:00", tags="mine")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'value="Keep this"' in html and 'value="mine"' in html
@@ -145,12 +148,12 @@ BAD_QUERIES = [
 @pytest.mark.parametrize(("query", "message"), BAD_QUERIES)
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_bad_query_parameter_is_400_with_a_message(
-    user_client: FlaskClient, query: str, message: str, htmx: bool
+    alice_client: Client, query: str, message: str, htmx: bool
 ) -> None:
-    create_task(user_client, title="Still listed")
-    user_client.get("/tasks")  # clear the "Added" message
+    create_task_via_form(alice_client, title="Still listed")
+    alice_client.get("/tasks")  # clear the "Added" message
     headers = {"HX-Request": "true"} if htmx else {}
-    response = user_client.get(f"/tasks?{query}", headers=headers)
+    response = alice_client.get(f"/tasks?{query}", headers=headers)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html
@@ -174,6 +177,6 @@ def test_bad_query_parameter_is_400_with_a_message(
         "tag=" + "t" * 500,
     ],
 )
-def test_odd_but_harmless_query_parameters(user_client: FlaskClient, query: str) -> None:
-    response = user_client.get(f"/tasks?{query}")
+def test_odd_but_harmless_query_parameters(alice_client: Client, query: str) -> None:
+    response = alice_client.get(f"/tasks?{query}")
     assert response.status_code == 200

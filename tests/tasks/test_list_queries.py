@@ -10,12 +10,7 @@ from todo_web.models import User
 from todo_web.tasks import queries
 from todo_web.tasks.listing import ListQuery
 
-
-def make_user(session: Session, email: str) -> User:
-    user = User(email=email, name="Searcher", password_hash="x")
-    session.add(user)
-    session.flush()
-    return user
+from ..factories import make_user
 
 
 def add(session: Session, user: User, title: str, tags: tuple[str, ...] = ()) -> None:

@@ -5,21 +5,26 @@ SQL, and account deletion."""
 from __future__ import annotations
 
 import threading
-import time as clock
-from datetime import UTC, date, datetime, time, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 
 import pytest
 from flask import Flask
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web.db import get_database
 from todo_web.models import Task, TaskCount, User
 from todo_web.tasks import queries
 from todo_web.tasks.listing import ListQuery
 
-from .database import is_postgres
+from ..database import is_postgres
+from ..factories import make_user
 
+#: The tests move the suite's clock here first: what the app stamps (completion and
+#: deletion times, next occurrences) and what the counts are judged against agree.
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 TODAY = NOW.date()
 
@@ -36,13 +41,6 @@ def direct_counts(session: Session, user: User) -> dict[str, int]:
     )
     counts["all"] = session.scalar(select(func.count()).where(*live))
     return counts
-
-
-def make_user(session: Session, email: str) -> User:
-    user = User(email=email, name="Counter", password_hash="x")
-    session.add(user)
-    session.flush()
-    return user
 
 
 def add(session: Session, user: User, title: str, **fields: object) -> Task:
@@ -71,15 +69,16 @@ def test_triggers_exist_at_head(app: Flask) -> None:
             )
 
 
-def test_counts_follow_every_kind_of_change(db_session: Session) -> None:
+def test_counts_follow_every_kind_of_change(clock: TimeMachineFixture, db_session: Session) -> None:
+    clock.move_to(NOW, tick=False)
     session = db_session
     user = make_user(session, "counts@example.com")
     other = make_user(session, "other@example.com")
     tasks = [
         add(session, user, "no date"),
         add(session, user, "overdue", due_date=TODAY - timedelta(days=3)),
-        add(session, user, "late today", due_date=TODAY, due_time=time(9, 0)),
-        add(session, user, "later today", due_date=TODAY, due_time=time(18, 0)),
+        add(session, user, "late today", due_date=TODAY, due_time=time_of_day(9, 0)),
+        add(session, user, "later today", due_date=TODAY, due_time=time_of_day(18, 0)),
         add(session, user, "next week", due_date=TODAY + timedelta(days=5)),
         add(session, user, "far", due_date=TODAY + timedelta(days=40)),
         add(session, user, "repeats", due_date=TODAY - timedelta(days=1), recurrence="FREQ=DAILY"),
@@ -120,7 +119,10 @@ def test_counts_follow_every_kind_of_change(db_session: Session) -> None:
     assert queries.view_counts(session, other, NOW)["all"] == 1
 
 
-def test_list_total_from_counts_matches_a_count(db_session: Session) -> None:
+def test_list_total_from_counts_matches_a_count(
+    clock: TimeMachineFixture, db_session: Session
+) -> None:
+    clock.move_to(NOW, tick=False)
     user = make_user(db_session, "total@example.com")
     for day in range(-5, 6):
         add(db_session, user, f"task {day}", due_date=TODAY + timedelta(days=day))
@@ -144,7 +146,10 @@ def test_list_total_from_counts_matches_a_count(db_session: Session) -> None:
         assert fast == slow, query
 
 
-def test_deleting_an_account_deletes_its_counts(db_session: Session) -> None:
+def test_deleting_an_account_deletes_its_counts(
+    clock: TimeMachineFixture, db_session: Session
+) -> None:
+    clock.move_to(NOW, tick=False)
     user = make_user(db_session, "leaving@example.com")
     add(db_session, user, "a", due_date=TODAY)
     add(db_session, user, "b")
@@ -156,13 +161,34 @@ def test_deleting_an_account_deletes_its_counts(db_session: Session) -> None:
     assert db_session.scalar(select(func.count()).select_from(TaskCount)) == 0
 
 
+def wait_for_a_lock_wait(app: Flask, timeout: float = 30.0) -> None:
+    """Return once some backend of this database waits for a lock (PostgreSQL)."""
+    deadline = time.monotonic() + timeout
+    with get_database(app).engine.connect() as watcher:
+        while True:
+            waiting = watcher.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            watcher.rollback()
+            if waiting:
+                return
+            assert time.monotonic() < deadline, "no transaction ever waited for the row lock"
+            time.sleep(0.01)
+
+
 @pytest.mark.skipif(not is_postgres(), reason="row locks and deadlocks need PostgreSQL")
-def test_a_move_locks_the_two_counts_in_a_fixed_order(app: Flask) -> None:
+def test_a_move_locks_the_two_counts_in_a_fixed_order(
+    clock: TimeMachineFixture, app: Flask
+) -> None:
     """Completing a task due on day d changes the rows (pending, d) and (completed, d);
     reopening one changes the same two. If each locked "its old row first", one request
     completing and one reopening would each hold one row and wait for the other: a
     deadlock. Both must lock (completed, d) first: while another transaction holds that
     row, a completion waits without having locked (pending, d)."""
+    clock.move_to(NOW, tick=False)
     factory = get_database(app).session_factory
     day = TODAY + timedelta(days=2)
     with factory() as session:
@@ -192,7 +218,7 @@ def test_a_move_locks_the_two_counts_in_a_fixed_order(app: Flask) -> None:
 
         mover = threading.Thread(target=complete)
         mover.start()
-        clock.sleep(0.5)  # the completion is now waiting for (completed, d)
+        wait_for_a_lock_wait(app)  # the completion is now waiting for (completed, d)
         try:
             other.execute(text("SET lock_timeout = '200ms'"))
             assert other.execute(bucket("pending").with_for_update()).all()  # not locked
