@@ -1,20 +1,7 @@
-// todo-web's only script besides htmx: htmx settings, toasts, and failure messages.
+// todo-web's only script besides htmx: toasts, failure messages, focus, the CSRF token's
+// renewal. htmx's settings are all in base.html's <meta name="htmx-config">.
 (function () {
   "use strict";
-
-  // 4xx answers carry a re-rendered form or a toast: show them. 5xx answers are toasts
-  // too, marked as errors so htmx still fires its error events.
-  htmx.config.responseHandling = [
-    { code: "204", swap: false },
-    { code: "[23]..", swap: true },
-    { code: "4..", swap: true, error: false },
-    { code: "5..", swap: true, error: true },
-    { code: "...", swap: false },
-  ];
-  // No inline styles: app.css carries the indicator styles.
-  htmx.config.includeIndicatorStyles = false;
-  htmx.config.allowEval = false;
-  htmx.config.historyCacheSize = 0;
 
   function toast(message, category) {
     const region = document.getElementById("toasts");
@@ -73,7 +60,6 @@
   document.addEventListener("htmx:sendError", function () {
     toast("Could not reach the server. Check your connection and try again.", "error");
   });
-  htmx.config.timeout = 20000;
   document.addEventListener("htmx:timeout", function () {
     toast("The server took too long to answer. Nothing was lost; try again.", "error");
   });
@@ -93,21 +79,16 @@
     toast("Back online.", "success");
   });
 
-  // The CSRF token: read from the meta tag on every request, and refreshed from the
-  // X-CSRF-Token header of every htmx answer, so a page whose session was renewed (a
-  // password change, a new login in another tab) keeps posting without a reload.
-  function csrfMeta() {
-    return document.querySelector('meta[name="csrf-token"]');
-  }
-  document.addEventListener("htmx:configRequest", function (event) {
-    const meta = csrfMeta();
-    if (meta && meta.content) event.detail.headers["X-CSRFToken"] = meta.content;
-  });
+  // The CSRF token is sent by htmx from hx-headers on <body> (base.html). Every htmx
+  // answer carries the current one in X-CSRF-Token: when it changed (a password change, a
+  // new login in another tab renewed the session), it replaces the old one there, in the
+  // meta tag and in the forms' fields, so the page keeps posting without a reload.
   document.addEventListener("htmx:afterRequest", function (event) {
     const token = event.detail.xhr && event.detail.xhr.getResponseHeader("X-CSRF-Token");
-    const meta = csrfMeta();
+    const meta = document.querySelector('meta[name="csrf-token"]');
     if (!token || !meta || meta.content === token) return;
     meta.content = token;
+    document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": token }));
     document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
       input.value = token;
     });

@@ -67,8 +67,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(data_bp)
     init_mail(app)
     from .seed import seed_command
+    from .tasks.cli import purge_deleted_command
 
     app.cli.add_command(seed_command)
+    app.cli.add_command(purge_deleted_command)
     register_error_handlers(app)
     app.after_request(add_vary_header)
     app.after_request(add_csrf_token_header)

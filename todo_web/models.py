@@ -1,4 +1,5 @@
-"""The data model: users, their tasks, tags, the association between them, and the outbox.
+"""The data model: users, their tasks, tags, the association between them, the outbox, and
+when the worker's periodic jobs last ran.
 
 Constraints live in the database as well as in the forms, so that a bug in a view or a
 hand-written script cannot store a task without a title or a completed task without its
@@ -319,3 +320,15 @@ class Outbox(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JobRun(Base):
+    """When a periodic job of the worker (the purge of old rows) last started, shared by
+    every worker process: a worker runs the job only when it is the one that moves
+    `last_run_at` forward (see todo_web.jobs.claim), so several workers run it once per
+    period between them, never at the same time."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,7 +1,7 @@
 """Security headers on every answer, and the cookie names used over HTTPS.
 
 The Content-Security-Policy allows no inline script or style at all: htmx is configured
-(static/app.js and the htmx-config meta tag) not to inject its indicator styles and not to
+(the htmx-config meta tag in base.html) not to inject its indicator styles and not to
 evaluate code, and every script and stylesheet is a file under /static.
 """
 

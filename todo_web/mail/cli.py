@@ -33,7 +33,8 @@ from .worker import MailWorker
 )
 @with_appcontext
 def mail_worker_command(once: bool, interval: float, batch_size: int) -> None:
-    """Send the mails waiting in the outbox and queue the daily digests."""
+    """Send the mails waiting in the outbox and queue the daily digests; once an hour
+    (among all workers), purge tasks deleted more than 30 days ago and old mails."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("todo_web.mail").setLevel(logging.INFO)
@@ -46,7 +47,8 @@ def mail_worker_command(once: bool, interval: float, batch_size: int) -> None:
         report = worker.run_once()
         click.echo(
             f"digests queued: {report.digests}, sent: {report.sent}, "
-            f"retrying: {report.retried}, given up: {report.failed}"
+            f"retrying: {report.retried}, given up: {report.failed}, "
+            f"deleted tasks purged: {report.purged_tasks}"
         )
         return
     stop = threading.Event()

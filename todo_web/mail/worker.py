@@ -1,4 +1,6 @@
-"""The mail worker: schedule digests, claim due mails, send them, record the outcome.
+"""The mail worker: schedule digests, claim due mails, send them, record the outcome; and
+once an hour, among all workers, purge what is kept only for a while (tasks deleted more
+than 30 days ago, mails sent or given up on more than 30 days ago).
 
 `MailWorker.run_once(now)` is one round and takes the time as an argument, so tests can
 drive it through hours of retries without sleeping. `run_forever()` repeats rounds,
@@ -17,7 +19,9 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from .. import jobs
 from ..db import get_database, utcnow
+from ..tasks.queries import purge_deleted
 from . import outbox
 from .digest import schedule_digests
 from .messages import build_message
@@ -28,7 +32,9 @@ logger = logging.getLogger("todo_web.mail")
 
 #: Sent and given-up mails are kept this long (to look into a problem), then deleted.
 KEEP_DONE = timedelta(days=30)
+#: How often the purge runs, among all the workers together (see todo_web.jobs).
 PURGE_EVERY = timedelta(hours=1)
+PURGE_JOB = "purge"
 
 
 @dataclass
@@ -37,6 +43,8 @@ class RoundReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    #: Deleted tasks removed for good by this round's purge (when it ran one).
+    purged_tasks: int = 0
 
     @property
     def claimed(self) -> int:
@@ -71,7 +79,7 @@ class MailWorker:
             self._settle(session, now)
             report.digests = schedule_digests(session, now)
             session.commit()
-            self._maybe_purge(session, now)
+            report.purged_tasks = self._maybe_purge(session, now)
             batch = outbox.claim(session, now, limit=self.batch_size, policy=self.policy)
             if batch:
                 self._deliver(session, batch, now, report)
@@ -148,13 +156,24 @@ class MailWorker:
         else:
             report.retried += 1
 
-    def _maybe_purge(self, session: Session, now: datetime) -> None:
+    def _maybe_purge(self, session: Session, now: datetime) -> int:
+        """Purge old rows unless some worker did in the last PURGE_EVERY; returns the
+        number of deleted tasks removed. The claim lets one worker through per period, and
+        tells the others when that was, so each asks (a write) only when a run is due."""
         if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
-            return
-        self._last_purge = now
+            return 0
+        claim = jobs.claim(session, PURGE_JOB, now, PURGE_EVERY)
+        self._last_purge = claim.last_run_at
+        if not claim.won:
+            return 0
+        tasks = purge_deleted(session, now)
+        session.commit()
+        if tasks:
+            logger.info("purged %s deleted tasks", tasks)
         removed = outbox.purge(session, now, KEEP_DONE)
         if removed:
             logger.info("removed %s old outbox rows", removed)
+        return tasks
 
     def run_forever(
         self,
