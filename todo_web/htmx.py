@@ -44,3 +44,14 @@ def retarget(response: Response, target: str, swap: str = "outerHTML") -> Respon
     response.headers["HX-Retarget"] = target
     response.headers["HX-Reswap"] = swap
     return response
+
+
+def current_url() -> str:
+    """The address of the page that sent an htmx request (`HX-Current-URL`); empty when
+    the request does not say."""
+    return request.headers.get("HX-Current-URL", "")
+
+
+def trigger() -> str:
+    """The id of the element that triggered an htmx request (`HX-Trigger`), or empty."""
+    return request.headers.get("HX-Trigger", "")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from todo_web import recurrence
 from todo_web.db import get_database, utcnow
 from todo_web.models import Task, TaskStatus, User
-from todo_web.tasks import queries
+from todo_web.tasks import lifecycle
 from todo_web.timezones import local_today
 
 from ..accounts import add_task
@@ -113,13 +113,13 @@ def test_two_requests_completing_at_once_create_one_occurrence(
     app: Flask, user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     completions: list[int] = []
-    original = queries.complete_task
+    original = lifecycle.complete_task
 
     def counted(session: Session, user: User, current: Task) -> Task | None:
         completions.append(current.id)
         return original(session, user, current)
 
-    monkeypatch.setattr(queries, "complete_task", counted)
+    monkeypatch.setattr(lifecycle, "complete_task", counted)
     clients = [user_client, second_client(app)]
     for client in clients:  # fetch the CSRF tokens before the race starts
         session_csrf_token(client)
@@ -177,7 +177,7 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
             )
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(queries.recurrence, "next_occurrence", next_occurrence_after_a_rival)
+    monkeypatch.setattr(lifecycle.recurrence, "next_occurrence", next_occurrence_after_a_rival)
     response = send(user_client, f"/tasks/{current.id}/toggle", {"state": "completed"})
     assert response.status_code == 302
     assert task(db_session, current.id).status == TaskStatus.COMPLETED
@@ -201,7 +201,7 @@ def complete_in_own_session(
         assert user is not None
         if start is not None:
             start.wait()
-        successor = queries.complete_task(session, user, current)
+        successor = lifecycle.complete_task(session, user, current)
         session.commit()
         return "ok", None if successor is None else successor.id
     except OperationalError as error:
@@ -246,7 +246,7 @@ def test_the_second_session_waits_for_the_first_and_creates_nothing(
         first_task = first.get(Task, current.id)
         first_user = first.get(User, user.id)
         assert first_task is not None and first_user is not None
-        created = queries.complete_task(first, first_user, first_task)
+        created = lifecycle.complete_task(first, first_user, first_task)
         assert created is not None
         with ThreadPoolExecutor(max_workers=1) as pool:
             second = pool.submit(complete_in_own_session, app, current.id)

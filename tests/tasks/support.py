@@ -19,7 +19,8 @@ from werkzeug.test import TestResponse
 from todo_web import timezones
 from todo_web.db import get_database
 from todo_web.models import Tag, Task, User
-from todo_web.tasks import queries, views
+from todo_web.tasks import counts, reading, responses, views
+from todo_web.tasks.tags import resolve_tags
 
 from ..helpers import csrf_token
 
@@ -143,7 +144,7 @@ def add_task(
     if fields.get("status") == "completed" and "completed_at" not in fields:
         task.completed_at = datetime.now(UTC)
     if tags:
-        task.tags = queries.resolve_tags(session, user, list(tags))
+        task.tags = resolve_tags(session, user, list(tags))
     session.add(task)
     if commit:
         session.commit()
@@ -213,7 +214,9 @@ def freeze_now(monkeypatch: pytest.MonkeyPatch, instant: datetime) -> None:
     def frozen(tz_name: str | None, now: datetime | None = None) -> datetime:
         return timezones.local_now(tz_name, now or instant)
 
-    monkeypatch.setattr(queries, "local_now", frozen)
+    monkeypatch.setattr(reading, "local_now", frozen)
+    monkeypatch.setattr(counts, "local_now", frozen)
+    monkeypatch.setattr(responses, "local_now", frozen)
     monkeypatch.setattr(views, "local_now", frozen)
 
 

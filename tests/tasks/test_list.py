@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from todo_web.models import Priority, Task, User
-from todo_web.tasks import queries
+from todo_web.tasks import reading
 from todo_web.tasks.listing import SORT_KEYS, ListQuery
 
 from .support import add_task, add_tasks, count_statements, list_ids, task_ids, total_count
@@ -90,7 +90,7 @@ def lumpy_tasks(db_session: Session, alice: User) -> list[Task]:
 def test_sort_orders(
     db_session: Session, alice: User, lumpy_tasks: list[Task], sort: str, order: str
 ) -> None:
-    page = queries.list_tasks(db_session, alice, ListQuery(sort=sort, order=order, per_page=100))
+    page = reading.list_tasks(db_session, alice, ListQuery(sort=sort, order=order, per_page=100))
     assert [t.id for t in page.tasks] == expected_order(lumpy_tasks, sort, order)
 
 
@@ -98,7 +98,7 @@ def test_sort_orders(
 def test_undated_tasks_come_last_either_way(
     db_session: Session, alice: User, lumpy_tasks: list[Task], order: str
 ) -> None:
-    page = queries.list_tasks(db_session, alice, ListQuery(sort="due", order=order, per_page=100))
+    page = reading.list_tasks(db_session, alice, ListQuery(sort="due", order=order, per_page=100))
     dated = [t.due_date is not None for t in page.tasks]
     assert dated == sorted(dated, reverse=True)
     assert dated.count(False) == 4
@@ -113,7 +113,7 @@ def test_walking_the_pages_shows_every_task_once(
         seen: list[int] = []
         for number in itertools.count(1):
             query = ListQuery(sort=sort, order=order, page=number, per_page=per_page)
-            page = queries.list_tasks(db_session, alice, query)
+            page = reading.list_tasks(db_session, alice, query)
             assert page.total == len(whole)
             if not page.tasks:
                 break

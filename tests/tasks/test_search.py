@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from todo_web.models import Task, User
-from todo_web.tasks.queries import search_condition, search_narrows_by_itself
+from todo_web.tasks.search import search_condition, search_narrows_by_itself
 
 from ..database import is_postgres
 from .support import add_task, create_task, list_ids, task_ids, total_count

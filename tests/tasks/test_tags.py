@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from todo_web.tasks.queries import parse_tag_names
+from todo_web.tasks.tags import parse_tag_names
 
 from .support import (
     create_task,

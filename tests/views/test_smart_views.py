@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from todo_web.models import TaskStatus, User
-from todo_web.tasks import queries
+from todo_web.tasks import reading
+from todo_web.tasks.counts import view_counts
 from todo_web.tasks.listing import ListQuery
 
 from ..accounts import add_task, add_user, user_by_email
@@ -341,7 +342,7 @@ def test_a_timed_task_is_overdue_by_the_users_clock(
 
 
 def query_ids(session: Session, user: User, view: str, now: datetime) -> set[int]:
-    page = queries.list_tasks(session, user, ListQuery(view=view, per_page=100), now=now)
+    page = reading.list_tasks(session, user, ListQuery(view=view, per_page=100), now=now)
     return {t.id for t in page.tasks}
 
 
@@ -352,13 +353,13 @@ def test_the_query_functions_take_the_instant(world: World, db_session: Session)
     for view in VIEWS:
         ids = query_ids(db_session, user, view, NOW)
         assert ids == world.expected[view], view
-    assert queries.view_counts(db_session, user, NOW) == world.expected_counts
+    assert view_counts(db_session, user, NOW) == world.expected_counts
     # A day later the old "tomorrow" is today, and today's tasks are overdue.
     later = NOW + timedelta(days=1)
     assert world.tomorrow in query_ids(db_session, user, "today", later)
     assert world.today_plain in query_ids(db_session, user, "overdue", later)
     assert world.seventh in query_ids(db_session, user, "upcoming", later)
-    counts = queries.view_counts(db_session, user, later)
+    counts = view_counts(db_session, user, later)
     for view in VIEWS:
         assert counts[view] == len(query_ids(db_session, user, view, later)), view
 
@@ -366,7 +367,7 @@ def test_the_query_functions_take_the_instant(world: World, db_session: Session)
 def test_bobs_counts_are_his_own(world: World, db_session: Session) -> None:
     bob = user_by_email(db_session, "bob@example.com")
     assert bob is not None
-    counts = queries.view_counts(db_session, bob, NOW)
+    counts = view_counts(db_session, bob, NOW)
     assert (counts["today"], counts["overdue"], counts["nodate"], counts["completed"]) == (
         2,
         1,

@@ -9,9 +9,10 @@ from flask_login import current_user
 
 from .. import recurrence
 from ..db import get_session
-from ..models import Task
+from ..htmx import current_url, is_htmx
+from ..models import OPEN_STATUSES, Task
+from .counts import view_counts
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
-from .queries import OPEN_STATUSES, view_counts
 from .views import bp
 
 
@@ -55,9 +56,9 @@ def is_overdue_on(task: Task, today: date) -> bool:
 def list_url_context() -> dict[str, object]:
     def here() -> str:
         """Where a plain form POST should come back to: the page the form was shown on."""
-        if request.method == "GET" and not request.headers.get("HX-Request"):
+        if request.method == "GET" and not is_htmx():
             return request.full_path.rstrip("?")
-        current = request.headers.get("HX-Current-URL", "")
+        current = current_url()
         if "://" in current:
             path = "/" + current.split("://", 1)[1].split("/", 1)[-1]
             return path if path.startswith("/tasks") else "/tasks"
