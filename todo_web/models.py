@@ -278,8 +278,9 @@ class Tag(Base):
     tasks: Mapped[list[Task]] = relationship(secondary=task_tags, back_populates="tags")
 
 
-# One tag per name per user, whatever the case it was typed in. (SQLite's lower() folds
-# ASCII only; the tag service compares case-folded names in Python as well.)
+# One tag per name per user, whatever the case it was typed in, as the database's lower()
+# folds it (SQLite's folds ASCII letters only). tasks/tags.py resolve_tags has the database
+# fold typed names the same way, so a new tag never collides with this index.
 Index("uq_tags_user_id_lower_name", Tag.user_id, func.lower(Tag.name), unique=True)
 
 

@@ -65,6 +65,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
+from .dates import MONTH_NAMES, WEEKDAY_NAMES
+
 REPEAT_CHOICES: tuple[str, ...] = ("none", "daily", "weekdays", "weekly", "monthly", "yearly")
 INTERVAL_MAX = 365
 RULE_MAX_LENGTH = 500  # the width of tasks.recurrence
@@ -78,21 +80,6 @@ _PRESET_RULES = {
 }
 
 _WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _WORKWEEK = ((0, 0), (0, 1), (0, 2), (0, 3), (0, 4))  # (ordinal, weekday) for MO..FR
 
 _FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
@@ -630,11 +617,11 @@ def _describe_pattern(parsed: _Rule, anchor: date | None) -> str:
         if anchor is None or parsed.freq == "DAILY":
             return every
         if parsed.freq == "WEEKLY":
-            day = _WEEKDAY_NAMES[anchor.weekday()]
+            day = WEEKDAY_NAMES[anchor.weekday()]
             return f"every {day}" if n == 1 else f"{every} on {day}"
         if parsed.freq == "MONTHLY":
             return f"{every} on the {_ordinal(anchor.day)}"
-        return f"{every} on {_MONTH_NAMES[anchor.month - 1]} {anchor.day}"
+        return f"{every} on {MONTH_NAMES[anchor.month - 1]} {anchor.day}"
 
     if others or parsed.wkst != 0:
         return f"{every} (custom rule)"
@@ -646,7 +633,7 @@ def _describe_pattern(parsed: _Rule, anchor: date | None) -> str:
     ):
         if parsed.byday == _WORKWEEK:
             return "every weekday" if n == 1 else f"{every} on weekdays"
-        names = _join([_WEEKDAY_NAMES[day] for day in plain_days])
+        names = _join([WEEKDAY_NAMES[day] for day in plain_days])
         return f"every {names}" if n == 1 else f"{every} on {names}"
     if parsed.freq == "MONTHLY" and not parsed.bymonth:
         if parsed.bymonthday and not parsed.byday:
@@ -654,7 +641,7 @@ def _describe_pattern(parsed: _Rule, anchor: date | None) -> str:
         if numbered and not plain_days and not parsed.bymonthday:
             return f"{every} on the {_join([_numbered_weekday(item) for item in numbered])}"
     if parsed.freq == "YEARLY" and len(parsed.bymonth) == 1:
-        month = _MONTH_NAMES[parsed.bymonth[0] - 1]
+        month = MONTH_NAMES[parsed.bymonth[0] - 1]
         if len(parsed.bymonthday) == 1 and parsed.bymonthday[0] > 0 and not parsed.byday:
             return f"{every} on {month} {parsed.bymonthday[0]}"
         if numbered and not plain_days and not parsed.bymonthday:
@@ -687,7 +674,7 @@ def _numbered_weekday(item: tuple[int, int]) -> str:
         word = f"{_ordinal(-ordinal)}-to-last"
     else:
         word = _ordinal(ordinal)
-    return f"{word} {_WEEKDAY_NAMES[weekday]}"
+    return f"{word} {WEEKDAY_NAMES[weekday]}"
 
 
 def _join(words: list[str]) -> str:

@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
+from ..dates import long_date
 from ..models import OPEN_STATUSES, Outbox, Task, User
 from ..timezones import local_now
 from .messages import absolute_url, render_mail
@@ -125,4 +126,4 @@ def digest_subject(today: date, due_today: int, overdue: int) -> str:
         parts.append(f"{due_today} due today")
     if overdue:
         parts.append(f"{overdue} overdue")
-    return f"Your tasks for {today:%A} {today.day} {today:%B}: {', '.join(parts)}"
+    return f"Your tasks for {long_date(today)}: {', '.join(parts)}"

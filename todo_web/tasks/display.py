@@ -8,6 +8,7 @@ from flask import g, has_request_context, request, url_for
 from flask_login import current_user
 
 from .. import recurrence
+from ..dates import long_date, short_date, weekday_name
 from ..db import get_session
 from ..htmx import current_url, is_htmx
 from ..models import OPEN_STATUSES, Task
@@ -29,13 +30,15 @@ def due_label(task: Task, today: date) -> str:
     elif delta == -1:
         text = "Yesterday"
     elif 1 < delta < 7:
-        text = task.due_date.strftime("%A")
+        text = weekday_name(task.due_date)
     else:
-        fmt = "%a %-d %b" if task.due_date.year == today.year else "%a %-d %b %Y"
-        text = task.due_date.strftime(fmt)
+        text = short_date(task.due_date, year=task.due_date.year != today.year)
     if task.due_time is not None:
         text += task.due_time.strftime(" %H:%M")
     return text
+
+
+bp.add_app_template_filter(short_date, "short_date")
 
 
 @bp.app_template_filter("describe_rule")
@@ -111,5 +114,5 @@ def day_heading(day: date | None, today: date) -> str:
     delta = (day - today).days
     names = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}
     prefix = names.get(delta)
-    label = day.strftime("%A %-d %B")
+    label = long_date(day)
     return f"{prefix} · {label}" if prefix else label

@@ -22,6 +22,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import notifications, recurrence
+from ..dates import short_date
 from ..db import get_session
 from ..errors import render_error
 from ..htmx import retarget, wants_fragment
@@ -205,7 +206,7 @@ def toggle(task_id: int) -> Response:
     if wants_fragment():
         if successor is not None:
             # The next occurrence joins the list: show the list, not just this row.
-            message = f"Done. Next: {successor.due_date:%a %-d %b}."
+            message = f"Done. Next: {short_date(successor.due_date, year=False)}."
             response = render_list_fragment(current_list_query(), extra=toast_oob(message))
             return retarget(response, "#task-list")
         extra = counts_oob()
