@@ -1,8 +1,9 @@
 """Task routes. Each works as a plain form POST answered with a redirect, and as an htmx
 request answered with just the fragment that changed (the same partials build the page).
 
-Views parse the request, call the query functions with the session and the user, commit
-once, and render. A task that is not the current user's is a 404, like a missing one.
+Views parse the request, call the database functions (reading, lifecycle, ...) with the
+session and the user, commit once, and answer through responses.py. A task that is not the
+current user's is a 404, like a missing one.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .. import notifications, recurrence
 from ..dates import short_date
 from ..db import get_session
 from ..errors import render_error
-from ..htmx import retarget, wants_fragment
+from ..htmx import push_url, retarget, wants_fragment
 from ..models import Task
 from ..timezones import local_now
 from ..toasts import Toast, flash_toast, toast_oob
@@ -77,8 +78,7 @@ def index() -> Response | str:
     if wants_fragment():
         response = render_list_fragment(query)
         # The URL to push is the tidy one, without the form's empty and default fields.
-        response.headers["HX-Push-Url"] = query.url(page=query.page)
-        return response
+        return push_url(response, query.url(page=query.page))
     # The list page carries quick add; the form with every field comes from `new` when the
     # user opens it, which keeps its eight fields out of every page view.
     return render_template("tasks/index.html", **list_context(query))
@@ -216,9 +216,7 @@ def toggle(task_id: int) -> Response:
             )
         return render_task(task, extra)
     if completed_now and successor is None:
-        flash_toast(
-            Toast("Task completed.", undo_ids=(task.id,), undo_action="reopen"),
-        )
+        flash_toast(Toast("Task completed.", undo_ids=(task.id,), undo_action="reopen"))
     return back()
 
 
