@@ -1,8 +1,8 @@
 """Alembic environment.
 
 The database URL comes from the same place the app takes it (DATABASE_URL, or the SQLite
-file in instance/). Tests hand in their own connection through
-``config.attributes["connection"]``.
+file in instance/). Tests hand in the URL of their own database through
+``config.attributes["url"]`` (tests/database.py).
 """
 
 from __future__ import annotations
@@ -81,10 +81,6 @@ def _run(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
-    connection = context.config.attributes.get("connection")
-    if connection is not None:
-        run_with_connection(connection)
-        return
     url = context.config.attributes.get("url") or database_url_from_env(PROJECT_ROOT / "instance")
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

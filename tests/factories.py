@@ -22,7 +22,7 @@ from todo_web.mail.transport import transport_from_url
 from todo_web.mail.worker import MailWorker
 from todo_web.models import Outbox, Priority, Tag, Task, TaskStatus, User
 from todo_web.passwords import hash_password
-from todo_web.tasks.queries import resolve_tags
+from todo_web.tasks.tags import resolve_tags
 
 PASSWORD = "correct horse"
 ALICE = "alice@example.com"

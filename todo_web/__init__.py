@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, db, ratelimit, security
+from . import assets, db, ratelimit, security, toasts
 from .config import ConfigError, load_config
 from .errors import register_error_handlers
 from .htmx import add_csrf_token_header, add_vary_header
@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     assets.init_app(app)
     ratelimit.init_app(app)
+    toasts.init_app(app)
 
     from .auth import bp as auth_bp
     from .auth import init_login_manager

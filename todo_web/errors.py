@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .db import rollback_request_session
 from .htmx import is_htmx, retarget
+from .toasts import Toast
 
 MESSAGES = {
     400: "The request could not be understood. Check what you entered and try again.",
@@ -46,7 +47,7 @@ def render_error(status: int, message: str | None = None) -> Response:
     title = TITLES.get(status, "Error")
     if is_htmx():
         response = make_response(
-            render_template("_toast.html", message=message, category="error"), status
+            render_template("_toast.html", toast=Toast(message, "error")), status
         )
         retarget(response, "#toasts", "beforeend")
         return response

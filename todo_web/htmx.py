@@ -1,4 +1,5 @@
-"""What the app needs to know about htmx requests.
+"""What the app needs to know about htmx requests. Every `HX-*` request header is read
+here, nowhere else.
 
 A request gets a fragment only when htmx sent it for a partial swap: `HX-Request` set,
 not a boosted navigation and not a history restore (those want the whole page).
@@ -43,4 +44,27 @@ def retarget(response: Response, target: str, swap: str = "outerHTML") -> Respon
     errors back into the form, a toast into the toast region, a refreshed list."""
     response.headers["HX-Retarget"] = target
     response.headers["HX-Reswap"] = swap
+    return response
+
+
+def current_url() -> str:
+    """The address of the page that sent an htmx request (`HX-Current-URL`); empty when
+    the request does not say."""
+    return request.headers.get("HX-Current-URL", "")
+
+
+def trigger() -> str:
+    """The id of the element that triggered an htmx request (`HX-Trigger`), or empty."""
+    return request.headers.get("HX-Trigger", "")
+
+
+def send_page_to(response: Response, url: str) -> Response:
+    """Have htmx load `url` as a whole page (`HX-Redirect`) instead of swapping the answer."""
+    response.headers["HX-Redirect"] = url
+    return response
+
+
+def push_url(response: Response, url: str) -> Response:
+    """Have htmx put `url` in the address bar and history (`HX-Push-Url`)."""
+    response.headers["HX-Push-Url"] = url
     return response

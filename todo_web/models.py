@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 from .db import Base, UTCDateTime, utcnow
@@ -64,6 +64,10 @@ class TaskStatus(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+#: The statuses of a task still to be done: the Inbox, the smart views, the digest.
+OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
+
+
 class Priority(enum.IntEnum):
     """Stored as 1..3 so that ORDER BY priority DESC means high, medium, low."""
 
@@ -89,6 +93,20 @@ class PriorityType(TypeDecorator[Priority]):
 
     def process_result_value(self, value: int | None, dialect: object) -> Priority | None:
         return None if value is None else Priority(value)
+
+
+class TaskStatusType(TypeDecorator[TaskStatus]):
+    """A TaskStatus stored as its string (VARCHAR(20), checked by the status_valid
+    constraint, not a database enum type)."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: TaskStatus | str | None, dialect: object) -> str | None:
+        return None if value is None else TaskStatus(value).value
+
+    def process_result_value(self, value: str | None, dialect: object) -> TaskStatus | None:
+        return None if value is None else TaskStatus(value)
 
 
 class TimestampMixin:
@@ -185,8 +203,8 @@ class Task(TimestampMixin, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    status: Mapped[str] = mapped_column(
-        String(20), default=TaskStatus.PENDING.value, server_default=TaskStatus.PENDING.value
+    status: Mapped[TaskStatus] = mapped_column(
+        TaskStatusType, default=TaskStatus.PENDING, server_default=TaskStatus.PENDING.value
     )
     priority: Mapped[Priority] = mapped_column(
         PriorityType, default=Priority.MEDIUM, server_default=str(int(Priority.MEDIUM))
@@ -207,9 +225,9 @@ class Task(TimestampMixin, Base):
         secondary=task_tags, back_populates="tasks", order_by="Tag.name"
     )
 
-    @property
-    def status_enum(self) -> TaskStatus:
-        return TaskStatus(self.status)
+    @validates("status")
+    def _status_as_enum(self, key: str, value: TaskStatus | str) -> TaskStatus:
+        return TaskStatus(value)
 
     @property
     def is_completed(self) -> bool:
@@ -239,7 +257,7 @@ class TaskCount(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[TaskStatus] = mapped_column(TaskStatusType)
     due_date: Mapped[date | None] = mapped_column(Date)
     n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -261,8 +279,9 @@ class Tag(Base):
     tasks: Mapped[list[Task]] = relationship(secondary=task_tags, back_populates="tags")
 
 
-# One tag per name per user, whatever the case it was typed in. (SQLite's lower() folds
-# ASCII only; the tag service compares case-folded names in Python as well.)
+# One tag per name per user, whatever the case it was typed in, as the database's lower()
+# folds it (SQLite's folds ASCII letters only). tasks/tags.py resolve_tags has the database
+# fold typed names the same way, so a new tag never collides with this index.
 Index("uq_tags_user_id_lower_name", Tag.user_id, func.lower(Tag.name), unique=True)
 
 

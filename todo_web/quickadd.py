@@ -53,9 +53,8 @@ from datetime import date, time
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
 from . import recurrence
-
-TITLE_MAX = 200
-TAG_MAX = 50
+from .dates import MONTH_NAMES, WEEKDAY_NAMES, short_date
+from .models import TAG_NAME_MAX, TITLE_MAX
 
 KINDS = ("date", "time", "repeat", "tag", "priority")
 _ONE_EACH = ("date", "time", "repeat", "priority")
@@ -162,46 +161,18 @@ def parse_quick_add(text: str, *, today: date, tz: str = "UTC") -> QuickAdd:
 
 # --------------------------------------------------------------------------- patterns
 
+# Every name of a day or month, in full and in three letters, and a few other common short
+# forms.
 _WEEKDAYS = {
-    "monday": MO,
-    "mon": MO,
-    "tuesday": TU,
-    "tues": TU,
-    "tue": TU,
-    "wednesday": WE,
-    "wed": WE,
-    "thursday": TH,
-    "thurs": TH,
-    "thur": TH,
-    "thu": TH,
-    "friday": FR,
-    "fri": FR,
-    "saturday": SA,
-    "sat": SA,
-    "sunday": SU,
-    "sun": SU,
-}
+    name: code
+    for code, full in zip((MO, TU, WE, TH, FR, SA, SU), WEEKDAY_NAMES, strict=True)
+    for name in (full.lower(), full[:3].lower())
+} | {"tues": TU, "thur": TH, "thurs": TH}
 _MONTHS = {
     name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+    for number, full in enumerate(MONTH_NAMES, start=1)
+    for name in (full.lower(), full[:3].lower())
+} | {"sept": 9}
 _PRIORITIES = {"high": "high", "1": "high", "medium": "medium", "2": "medium"}
 _PRIORITIES |= {"low": "low", "3": "low"}
 
@@ -216,9 +187,6 @@ _NTH = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th)"
 _EVERY_N = r"every\s+(?:(?P<other>other)\s+|(?P<n>[0-9]{1,3})\s+)?"
 # A piece ends at whitespace or the end, possibly after punctuation that stays in the title.
 _END = r"(?=[,.;:!?)]*(?:\s|\Z))"
-
-_DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _first_date(rule: str, start: date) -> date | None:
@@ -345,7 +313,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str], Callable[[re.Match[str], date], obje
         ("repeat", r"every\s+(?:weekday|workday)", _repeat_workday),
         ("repeat", rf"every\s+(?P<other>other\s+)?{_WD}", _repeat_weekday),
         ("repeat", rf"{_EVERY_N}months?\s+on\s+the\s+{_NTH}", _repeat_month_day),
-        ("tag", rf"#(?P<tag>[\w-]{{1,{TAG_MAX}}})", lambda m, today: m["tag"]),
+        ("tag", rf"#(?P<tag>[\w-]{{1,{TAG_NAME_MAX}}})", lambda m, today: m["tag"]),
         (
             "priority",
             rf"!(?P<p>{_words(_PRIORITIES)})",
@@ -424,9 +392,7 @@ def _clean(text: str) -> str:
 def _label(kind: str, value: object, due_date: date | None) -> str:
     if kind == "date":
         assert isinstance(value, date)
-        return (
-            f"{_DAY_ABBR[value.weekday()]} {value.day} {_MONTH_ABBR[value.month - 1]} {value.year}"
-        )
+        return short_date(value)
     if kind == "time":
         assert isinstance(value, time)
         return value.strftime("%H:%M")

@@ -8,12 +8,13 @@ date moves its series along and the stored rule still reads as the form's preset
 
 Nothing here touches Flask or the database. How the tasks blueprint uses it:
 
-- Form field ``repeat``: offer ``REPEAT_CHOICES`` (labels in ``REPEAT_LABELS``) and an
-  interval; store ``rule_for_repeat(repeat, interval, anchor=due_date)``. A repeat needs a due
-  date: when the form has none, use ``first_date(rule, today)``. To show a stored rule in the
-  edit form call ``repeat_choice_for_rule(task.recurrence)``; ``None`` means a rule that is no
-  preset (``FREQ=MONTHLY;BYMONTHDAY=1`` from quick add, an imported rule): show it as
-  "custom" with ``describe_rule`` and keep it unchanged unless the user picks a preset.
+- Form field ``repeat``: one of ``REPEAT_CHOICES`` (the form, tasks/forms.py, gives them
+  their labels) and an interval; store ``rule_for_repeat(repeat, interval,
+  anchor=due_date)``. A repeat needs a due date: when the form has none, use
+  ``first_date(rule, today)``. To show a stored rule in the edit form call
+  ``repeat_choice_for_rule(task.recurrence)``; ``None`` means a rule that is no preset
+  (``FREQ=MONTHLY;BYMONTHDAY=1`` from quick add, an imported rule): show it as "custom"
+  with ``describe_rule`` and keep it unchanged unless the user picks a preset.
 - Any rule from outside (import, a hidden form field) goes through ``validate_rule``, which
   returns the normalized text to store or raises ``ValueError`` with a message for the user.
 - Completing a recurring task: ``next_occurrence(task.recurrence, task.due_date,
@@ -22,9 +23,10 @@ Nothing here touches Flask or the database. How the tasks blueprint uses it:
   completed. ``today`` is the user's local date. A task missed for a week gets one next
   date after today, not seven. The next occurrence stores ``rule_for_next(...)``: the same
   rule, with a COUNT reduced by the dates used up.
-- The form's preview of the dates to come: ``next_dates(...)``, whose first item is
-  ``next_occurrence(...)``. The calendar feed and reminders need instants:
-  ``occurrence_utc(day, due_time, tz)``, or the series itself: ``occurrences(...)``.
+- The form's preview of the dates to come: ``schedule_preview(...)``, built on
+  ``next_dates(...)``, whose first item is ``next_occurrence(...)``. The calendar feed and
+  reminders need instants: ``occurrence_utc(day, due_time, tz)``, or the series itself:
+  ``occurrences(...)``.
 
 Semantics worth knowing (dateutil's, kept on purpose and covered by the tests):
 
@@ -63,15 +65,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
+from .dates import MONTH_NAMES, WEEKDAY_NAMES
+
 REPEAT_CHOICES: tuple[str, ...] = ("none", "daily", "weekdays", "weekly", "monthly", "yearly")
-REPEAT_LABELS: dict[str, str] = {
-    "none": "Does not repeat",
-    "daily": "Daily",
-    "weekdays": "Every weekday",
-    "weekly": "Weekly",
-    "monthly": "Monthly",
-    "yearly": "Yearly",
-}
 INTERVAL_MAX = 365
 RULE_MAX_LENGTH = 500  # the width of tasks.recurrence
 
@@ -84,21 +80,6 @@ _PRESET_RULES = {
 }
 
 _WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _WORKWEEK = ((0, 0), (0, 1), (0, 2), (0, 3), (0, 4))  # (ordinal, weekday) for MO..FR
 
 _FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
@@ -320,6 +301,25 @@ def rule_for_next(
         f"COUNT={remaining}" if part.startswith("COUNT=") else part
         for part in parsed.text.split(";")
     )
+
+
+def schedule_preview(
+    rule: str | None, due_date: date | None, due_time: time | None, tz: str, today: date
+) -> dict[str, object]:
+    """What the task form shows under the schedule: the next three dates the task will move
+    to as it is completed (from `today`, the user's local date, when there is no due date
+    yet) and the rule in words; or the rule's error. Keys: ``next_dates``, ``rule_text``,
+    ``rule_error``."""
+    if not rule:
+        return {"next_dates": [], "rule_text": ""}
+    try:
+        start = due_date or first_date(rule, today, tz=tz)
+        dates = next_dates(rule, start, due_time, tz, today, 3) if start else []
+        if start and (due_date is None or start > today):
+            dates = [start, *dates][:3]
+        return {"next_dates": dates, "rule_text": describe_rule(rule, anchor=start)}
+    except ValueError as error:
+        return {"next_dates": [], "rule_error": str(error)}
 
 
 def next_dates(
@@ -617,11 +617,11 @@ def _describe_pattern(parsed: _Rule, anchor: date | None) -> str:
         if anchor is None or parsed.freq == "DAILY":
             return every
         if parsed.freq == "WEEKLY":
-            day = _WEEKDAY_NAMES[anchor.weekday()]
+            day = WEEKDAY_NAMES[anchor.weekday()]
             return f"every {day}" if n == 1 else f"{every} on {day}"
         if parsed.freq == "MONTHLY":
             return f"{every} on the {_ordinal(anchor.day)}"
-        return f"{every} on {_MONTH_NAMES[anchor.month - 1]} {anchor.day}"
+        return f"{every} on {MONTH_NAMES[anchor.month - 1]} {anchor.day}"
 
     if others or parsed.wkst != 0:
         return f"{every} (custom rule)"
@@ -633,7 +633,7 @@ def _describe_pattern(parsed: _Rule, anchor: date | None) -> str:
     ):
         if parsed.byday == _WORKWEEK:
             return "every weekday" if n == 1 else f"{every} on weekdays"
-        names = _join([_WEEKDAY_NAMES[day] for day in plain_days])
+        names = _join([WEEKDAY_NAMES[day] for day in plain_days])
         return f"every {names}" if n == 1 else f"{every} on {names}"
     if parsed.freq == "MONTHLY" and not parsed.bymonth:
         if parsed.bymonthday and not parsed.byday:
@@ -641,7 +641,7 @@ def _describe_pattern(parsed: _Rule, anchor: date | None) -> str:
         if numbered and not plain_days and not parsed.bymonthday:
             return f"{every} on the {_join([_numbered_weekday(item) for item in numbered])}"
     if parsed.freq == "YEARLY" and len(parsed.bymonth) == 1:
-        month = _MONTH_NAMES[parsed.bymonth[0] - 1]
+        month = MONTH_NAMES[parsed.bymonth[0] - 1]
         if len(parsed.bymonthday) == 1 and parsed.bymonthday[0] > 0 and not parsed.byday:
             return f"{every} on {month} {parsed.bymonthday[0]}"
         if numbered and not plain_days and not parsed.bymonthday:
@@ -674,7 +674,7 @@ def _numbered_weekday(item: tuple[int, int]) -> str:
         word = f"{_ordinal(-ordinal)}-to-last"
     else:
         word = _ordinal(ordinal)
-    return f"{word} {_WEEKDAY_NAMES[weekday]}"
+    return f"{word} {WEEKDAY_NAMES[weekday]}"
 
 
 def _join(words: list[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @lru_cache(maxsize=512)
@@ -14,15 +14,6 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-@lru_cache(maxsize=1)
-def all_zone_names() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
-
-
-def is_valid_zone(name: str) -> bool:
-    return name in set(all_zone_names())
 
 
 def local_now(tz_name: str | None, now: datetime | None = None) -> datetime:

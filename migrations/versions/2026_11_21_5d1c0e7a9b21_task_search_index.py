@@ -1,6 +1,6 @@
 """Full-text search index over task title and description (PostgreSQL only).
 
-The expression must stay identical to `todo_web.tasks.queries.search_vector()`, or the
+The expression must stay identical to `todo_web.tasks.search.search_vector()`, or the
 planner will not use the index. SQLite has no equivalent; search there uses LIKE.
 
 Revision ID: 5d1c0e7a9b21

@@ -11,7 +11,7 @@ only theirs (0.3 ms for the same 1,000). Positions are kept, so phrases still ma
 The prefixing edits the tsvector's text form, which PostgreSQL writes so that it reads
 back the same (quotes and backslashes inside words are escaped, and a word never holds
 a space: every word starts right after a space or at the start). The expression must
-stay identical to `todo_web.tasks.queries.search_vector()`.
+stay identical to `todo_web.tasks.search.search_vector()`.
 
 Revision ID: 9d3f6a2b8e14
 Revises: 4b9e2d7c1a53

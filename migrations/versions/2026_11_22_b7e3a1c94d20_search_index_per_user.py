@@ -3,7 +3,7 @@
 Every search names one user. With user_id inside the GIN index (the btree_gin extension,
 shipped with PostgreSQL and trusted since version 13) the index finds that user's matches
 itself, instead of returning every user's matches of a common word for the heap to filter.
-The expression must stay identical to `todo_web.tasks.queries.search_vector()`.
+The expression must stay identical to `todo_web.tasks.search.search_vector()`.
 
 Revision ID: b7e3a1c94d20
 Revises: 822d4f75ec9b

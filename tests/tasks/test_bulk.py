@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 
 from todo_web.db import utcnow
 from todo_web.models import Priority, Tag, Task, TaskStatus, User
-from todo_web.tasks import queries
+from todo_web.tasks import lifecycle
 
 from ..client import Client, task_ids
 from ..factories import (
@@ -244,7 +244,7 @@ def test_a_failure_halfway_rolls_everything_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One transaction: when the second completion fails, the first is not kept either."""
-    original = queries.complete_task
+    original = lifecycle.complete_task
     calls = []
 
     def fail_on_the_second(*args: object) -> object:
@@ -253,7 +253,7 @@ def test_a_failure_halfway_rolls_everything_back(
             raise RuntimeError("the database went away")
         return original(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(queries, "complete_task", fail_on_the_second)
+    monkeypatch.setattr(lifecycle, "complete_task", fail_on_the_second)
     before = snapshot(app)
     with pytest.raises(RuntimeError):  # TESTING: the 500 reaches the test as an exception
         bulk(alice_client, "complete", [tasks.recurring, tasks.a, tasks.b])

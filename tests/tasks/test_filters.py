@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 
 from todo_web.models import Priority, Task, User
-from todo_web.tasks import queries
+from todo_web.tasks import reading
 from todo_web.tasks.listing import ListQuery
 
 from ..client import Client, list_ids
@@ -27,7 +27,7 @@ def local_instant(zone: str, day: date, at: time) -> datetime:
 
 
 def ids(session: Session, user: User, now: datetime | None = None, **query: object) -> set[int]:
-    page = queries.list_tasks(session, user, ListQuery(per_page=100, **query), now=now)  # type: ignore[arg-type]
+    page = reading.list_tasks(session, user, ListQuery(per_page=100, **query), now=now)  # type: ignore[arg-type]
     return {task.id for task in page.tasks}
 
 
@@ -217,7 +217,7 @@ def test_every_combination_of_filters(db_session: Session, alice: User, bob: Use
     ):
         query = ListQuery(q=q, status=status, priority=priority, tags=tags, due=due, per_page=100)
         expected = {task.id for task, names in tasks if matches(task, names, query)}
-        page = queries.list_tasks(db_session, alice, query, now=NOW)
+        page = reading.list_tasks(db_session, alice, query, now=NOW)
         assert page.total == len(expected), query
         got = {task.id for task in page.tasks}
         assert got == expected, query

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from todo_web.db import get_database
 from todo_web.models import Priority, Task, User
-from todo_web.tasks import queries
+from todo_web.tasks import reading
 from todo_web.tasks.listing import SORT_KEYS, ListQuery
 
 from ..client import Client, list_ids, task_ids, total_count
@@ -112,7 +112,7 @@ def lumpy_tasks(db_session: Session, alice: User) -> list[Task]:
 def test_sort_orders(
     db_session: Session, alice: User, lumpy_tasks: list[Task], sort: str, order: str
 ) -> None:
-    page = queries.list_tasks(db_session, alice, ListQuery(sort=sort, order=order, per_page=100))
+    page = reading.list_tasks(db_session, alice, ListQuery(sort=sort, order=order, per_page=100))
     assert [t.id for t in page.tasks] == expected_order(lumpy_tasks, sort, order)
 
 
@@ -120,7 +120,7 @@ def test_sort_orders(
 def test_undated_tasks_come_last_either_way(
     db_session: Session, alice: User, lumpy_tasks: list[Task], order: str
 ) -> None:
-    page = queries.list_tasks(db_session, alice, ListQuery(sort="due", order=order, per_page=100))
+    page = reading.list_tasks(db_session, alice, ListQuery(sort="due", order=order, per_page=100))
     dated = [t.due_date is not None for t in page.tasks]
     assert dated == sorted(dated, reverse=True)
     assert dated.count(False) == 4
@@ -135,7 +135,7 @@ def test_walking_the_pages_shows_every_task_once(
         seen: list[int] = []
         for number in itertools.count(1):
             query = ListQuery(sort=sort, order=order, page=number, per_page=per_page)
-            page = queries.list_tasks(db_session, alice, query)
+            page = reading.list_tasks(db_session, alice, query)
             assert page.total == len(whole)
             if not page.tasks:
                 break

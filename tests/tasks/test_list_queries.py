@@ -7,14 +7,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from todo_web.models import User
-from todo_web.tasks import queries
+from todo_web.tasks import lifecycle, reading
 from todo_web.tasks.listing import ListQuery
 
 from ..factories import make_user
 
 
 def add(session: Session, user: User, title: str, tags: tuple[str, ...] = ()) -> None:
-    queries.create_task(session, user, queries.TaskData(title=title, tags=tags))
+    lifecycle.create_task(session, user, lifecycle.TaskData(title=title, tags=tags))
 
 
 def test_search_pages_count_and_load_tags(db_session: Session) -> None:
@@ -26,10 +26,10 @@ def test_search_pages_count_and_load_tags(db_session: Session) -> None:
     add(db_session, other, "Invoice of someone else")
     db_session.flush()
 
-    first = queries.list_tasks(db_session, user, ListQuery(q="invoi"))
-    second = queries.list_tasks(db_session, user, ListQuery(q="invoi", page=2))
-    past_end = queries.list_tasks(db_session, user, ListQuery(q="invoi", page=5))
-    nothing = queries.list_tasks(db_session, user, ListQuery(q="zeppelin"))
+    first = reading.list_tasks(db_session, user, ListQuery(q="invoi"))
+    second = reading.list_tasks(db_session, user, ListQuery(q="invoi", page=2))
+    past_end = reading.list_tasks(db_session, user, ListQuery(q="invoi", page=5))
+    nothing = reading.list_tasks(db_session, user, ListQuery(q="zeppelin"))
 
     assert (first.total, len(first.tasks)) == (25, 20)
     assert (second.total, len(second.tasks)) == (25, 5)
@@ -48,8 +48,8 @@ def test_tag_filter_only_sees_the_users_own_tag(db_session: Session) -> None:
     add(db_session, other, "Theirs", tags=("home",))
     db_session.flush()
 
-    page = queries.list_tasks(db_session, user, ListQuery(tags=("HOME",)))
-    past_end = queries.list_tasks(db_session, user, ListQuery(tags=("home",), page=3))
+    page = reading.list_tasks(db_session, user, ListQuery(tags=("HOME",)))
+    past_end = reading.list_tasks(db_session, user, ListQuery(tags=("home",), page=3))
 
     assert [t.title for t in page.tasks] == ["Mine"]
     assert page.total == 1

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 
 from todo_web.models import Task, TaskCount, User, task_tags
-from todo_web.tasks.queries import purge_deleted
+from todo_web.tasks.lifecycle import purge_deleted
 
 from ..conftest import NOW
 from ..factories import all_tasks, count_rows, make_task, tag_names

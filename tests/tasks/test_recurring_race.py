@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from todo_web import recurrence
 from todo_web.db import get_database, utcnow
 from todo_web.models import Task, TaskStatus, User
-from todo_web.tasks import queries
+from todo_web.tasks import lifecycle
 from todo_web.timezones import local_today
 
 from ..client import Client
@@ -94,7 +94,7 @@ def test_two_requests_completing_at_once_create_one_occurrence(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     completions: list[int] = []
-    original = queries.complete_task
+    original = lifecycle.complete_task
     both_read_it_open = threading.Barrier(2, timeout=10)
 
     def counted(session: Session, user: User, current: Task) -> Task | None:
@@ -104,7 +104,7 @@ def test_two_requests_completing_at_once_create_one_occurrence(
         both_read_it_open.wait()
         return original(session, user, current)
 
-    monkeypatch.setattr(queries, "complete_task", counted)
+    monkeypatch.setattr(lifecycle, "complete_task", counted)
     clients = [alice_client, log_in(alice)]
     for client in clients:  # the CSRF tokens, before the race starts
         client.token()
@@ -165,7 +165,7 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
             )
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(queries.recurrence, "next_occurrence", next_occurrence_after_a_rival)
+    monkeypatch.setattr(lifecycle.recurrence, "next_occurrence", next_occurrence_after_a_rival)
     response = alice_client.submit(f"/tasks/{current.id}/toggle", {"state": "completed"})
     assert response.status_code == 302
     assert get_task(db_session, current.id).status == TaskStatus.COMPLETED
@@ -189,7 +189,7 @@ def complete_in_own_session(
         assert user is not None
         if start is not None:
             start.wait()
-        successor = queries.complete_task(session, user, current)
+        successor = lifecycle.complete_task(session, user, current)
         session.commit()
         return "ok", None if successor is None else successor.id
     except OperationalError as error:
@@ -233,7 +233,7 @@ def test_the_second_session_waits_for_the_first_and_creates_nothing(
         first_task = first.get(Task, current.id)
         first_user = first.get(User, alice.id)
         assert first_task is not None and first_user is not None
-        created = queries.complete_task(first, first_user, first_task)
+        created = lifecycle.complete_task(first, first_user, first_task)
         assert created is not None
         first.flush()  # A's writes are in the database: A holds the task's lock
         with ThreadPoolExecutor(max_workers=1) as pool, waiting_for_a(first, engine) as b_waits:

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from todo_web.models import Task, User
-from todo_web.tasks.queries import search_condition, search_narrows_by_itself
+from todo_web.tasks.search import search_condition, search_narrows_by_itself
 
 from ..client import Client, create_task_via_form, list_ids, task_ids, total_count
 from ..database import is_postgres

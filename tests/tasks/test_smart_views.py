@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 
 from todo_web.models import TaskStatus, User
-from todo_web.tasks import queries
+from todo_web.tasks import counts as counting
+from todo_web.tasks import reading
 from todo_web.tasks.listing import ListQuery
 
 from ..client import Client, view_counts
@@ -334,7 +335,7 @@ def test_a_timed_task_is_overdue_by_the_users_clock(
 
 
 def query_ids(session: Session, user: User, view: str, now: datetime) -> set[int]:
-    page = queries.list_tasks(session, user, ListQuery(view=view, per_page=100), now=now)
+    page = reading.list_tasks(session, user, ListQuery(view=view, per_page=100), now=now)
     return {t.id for t in page.tasks}
 
 
@@ -345,20 +346,20 @@ def test_the_query_functions_take_the_instant(world: World, db_session: Session)
     for view in VIEWS:
         ids = query_ids(db_session, user, view, NOW)
         assert ids == world.expected[view], view
-    assert queries.view_counts(db_session, user, NOW) == world.expected_counts
+    assert counting.view_counts(db_session, user, NOW) == world.expected_counts
     # A day later the old "tomorrow" is today, and today's tasks are overdue.
     later = NOW + timedelta(days=1)
     assert world.tomorrow in query_ids(db_session, user, "today", later)
     assert world.today_plain in query_ids(db_session, user, "overdue", later)
     assert world.seventh in query_ids(db_session, user, "upcoming", later)
-    counts = queries.view_counts(db_session, user, later)
+    counts = counting.view_counts(db_session, user, later)
     for view in VIEWS:
         assert counts[view] == len(query_ids(db_session, user, view, later)), view
 
 
 def test_bobs_counts_are_his_own(world: World, db_session: Session) -> None:
     bob = user_by_email(db_session, BOB)
-    counts = queries.view_counts(db_session, bob, NOW)
+    counts = counting.view_counts(db_session, bob, NOW)
     assert (counts["today"], counts["overdue"], counts["nodate"], counts["completed"]) == (
         2,
         1,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from todo_web.models import Tag
-from todo_web.tasks.queries import parse_tag_names
+from todo_web.tasks.tags import parse_tag_names
 
 from ..client import Client, create_task_via_form, list_ids, submit_task
 from ..factories import get_task, snapshot

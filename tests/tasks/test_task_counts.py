@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 
 from todo_web.db import get_database
-from todo_web.models import Task, TaskCount, User
-from todo_web.tasks import queries
+from todo_web.models import OPEN_STATUSES, Task, TaskCount, User
+from todo_web.tasks import lifecycle, reading
+from todo_web.tasks.counts import view_counts
 from todo_web.tasks.listing import ListQuery
 
 from ..database import is_postgres
@@ -34,23 +35,23 @@ def direct_counts(session: Session, user: User) -> dict[str, int]:
     live = [Task.user_id == user.id, Task.deleted_at.is_(None)]
     counts = {}
     for view in ("today", "upcoming", "overdue", "nodate", "completed"):
-        condition = queries._view_condition(view, NOW)
+        condition = reading._view_condition(view, NOW)
         counts[view] = session.scalar(select(func.count()).where(*live, condition))
     counts["open"] = session.scalar(
-        select(func.count()).where(*live, Task.status.in_(queries.OPEN_STATUSES))
+        select(func.count()).where(*live, Task.status.in_(OPEN_STATUSES))
     )
     counts["all"] = session.scalar(select(func.count()).where(*live))
     return counts
 
 
 def add(session: Session, user: User, title: str, **fields: object) -> Task:
-    data = queries.TaskData(title=title, **fields)  # type: ignore[arg-type]
-    return queries.create_task(session, user, data)
+    data = lifecycle.TaskData(title=title, **fields)  # type: ignore[arg-type]
+    return lifecycle.create_task(session, user, data)
 
 
 def check(session: Session, user: User) -> None:
     session.flush()
-    assert queries.view_counts(session, user, NOW) == direct_counts(session, user)
+    assert view_counts(session, user, NOW) == direct_counts(session, user)
 
 
 def test_triggers_exist_at_head(app: Flask) -> None:
@@ -86,22 +87,22 @@ def test_counts_follow_every_kind_of_change(clock: TimeMachineFixture, db_sessio
     add(session, other, "someone else's", due_date=TODAY)
     check(session, user)
 
-    queries.toggle_task(session, user, tasks[1])  # completed
-    queries.toggle_task(session, user, tasks[6])  # completed, next occurrence created
+    lifecycle.toggle_task(session, user, tasks[1])  # completed
+    lifecycle.toggle_task(session, user, tasks[6])  # completed, next occurrence created
     check(session, user)
-    queries.toggle_task(session, user, tasks[1])  # reopened
+    lifecycle.toggle_task(session, user, tasks[1])  # reopened
     check(session, user)
 
-    queries.update_task(
-        session, user, tasks[0], queries.TaskData(title="now dated", due_date=TODAY)
+    lifecycle.update_task(
+        session, user, tasks[0], lifecycle.TaskData(title="now dated", due_date=TODAY)
     )
-    queries.update_task(session, user, tasks[5], queries.TaskData(title="undated now"))
+    lifecycle.update_task(session, user, tasks[5], lifecycle.TaskData(title="undated now"))
     check(session, user)
 
-    queries.soft_delete(tasks[2])
-    queries.soft_delete(tasks[3])
+    lifecycle.soft_delete(tasks[2])
+    lifecycle.soft_delete(tasks[3])
     check(session, user)
-    queries.restore(tasks[3])
+    lifecycle.restore(tasks[3])
     check(session, user)
 
     # Writes that bypass the ORM are counted too.
@@ -112,11 +113,11 @@ def test_counts_follow_every_kind_of_change(clock: TimeMachineFixture, db_sessio
         .values(due_date=date(2030, 1, 1))
     )
     check(session, user)
-    queries.purge_deleted(session, now=NOW + timedelta(days=400))  # removes tasks[2]
+    lifecycle.purge_deleted(session, now=NOW + timedelta(days=400))  # removes tasks[2]
     check(session, user)
     session.delete(tasks[4])
     check(session, user)
-    assert queries.view_counts(session, other, NOW)["all"] == 1
+    assert view_counts(session, other, NOW)["all"] == 1
 
 
 def test_list_total_from_counts_matches_a_count(
@@ -127,9 +128,9 @@ def test_list_total_from_counts_matches_a_count(
     for day in range(-5, 6):
         add(db_session, user, f"task {day}", due_date=TODAY + timedelta(days=day))
     add(db_session, user, "undated")
-    queries.toggle_task(db_session, user, add(db_session, user, "done"))
+    lifecycle.toggle_task(db_session, user, add(db_session, user, "done"))
     db_session.flush()
-    counts = queries.view_counts(db_session, user, NOW)
+    counts = view_counts(db_session, user, NOW)
 
     for query in (
         ListQuery(),
@@ -141,8 +142,8 @@ def test_list_total_from_counts_matches_a_count(
         ListQuery(view="nodate"),
         ListQuery(q="task"),
     ):
-        fast = queries.list_tasks(db_session, user, query, NOW, counts=counts).total
-        slow = queries.list_tasks(db_session, user, query, NOW).total
+        fast = reading.list_tasks(db_session, user, query, NOW, counts=counts).total
+        slow = reading.list_tasks(db_session, user, query, NOW).total
         assert fast == slow, query
 
 
@@ -230,4 +231,4 @@ def test_a_move_locks_the_two_counts_in_a_fixed_order(
     with factory() as session:
         user = session.get(User, user_id)
         assert user is not None
-        assert queries.view_counts(session, user, NOW) == direct_counts(session, user)
+        assert view_counts(session, user, NOW) == direct_counts(session, user)

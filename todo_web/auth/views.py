@@ -21,7 +21,7 @@ from flask import (
 from flask_login import LoginManager, current_user, login_required
 
 from ..db import get_session
-from ..htmx import is_htmx
+from ..htmx import is_htmx, send_page_to
 from ..models import User
 from ..ratelimit import account_key, configured, failed_login, limiter
 from ..safe_redirect import safe_next_path
@@ -54,9 +54,7 @@ def init_login_manager(app: Flask) -> LoginManager:
         login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
         if is_htmx():
             # A login form swapped into the middle of a list helps nobody: send the page away.
-            response = make_response("", 401)
-            response.headers["HX-Redirect"] = login_url
-            return response
+            return send_page_to(make_response("", 401), login_url)
         flash(manager.login_message, manager.login_message_category)
         return redirect(login_url)
 

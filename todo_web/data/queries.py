@@ -13,10 +13,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..db import utcnow
-from ..models import Tag, Task, TaskStatus, User, new_calendar_secret, task_tags
+from ..models import OPEN_STATUSES, Tag, Task, TaskStatus, User, new_calendar_secret, task_tags
 from .plan import ImportedTask
-
-OPEN_STATUSES = (TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value)
 
 
 def export_tasks(session: Session, user: User) -> Sequence[Task]:

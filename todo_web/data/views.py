@@ -38,7 +38,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import get_session, utcnow
-from ..htmx import wants_fragment
+from ..htmx import send_page_to, wants_fragment
 from ..models import User
 from ..timezones import local_today
 from . import calendar, export, importer, queries
@@ -120,9 +120,7 @@ def import_file() -> Response:
     tasks = "1 task" if count == 1 else f"{count} tasks"
     flash(f"Imported {tasks} from the {plan.format_label}.", "success")
     if wants_fragment():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url_for("tasks.index")
-        return response
+        return send_page_to(make_response("", 204), url_for("tasks.index"))
     return redirect(url_for("tasks.index"))
 
 

@@ -12,12 +12,13 @@ get no mail (and are looked at again on later rounds of the morning, so a task a
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
-from ..models import Outbox, Task, TaskStatus, User
+from ..dates import long_date
+from ..models import OPEN_STATUSES, Outbox, Task, User
+from ..timezones import local_now
 from .messages import absolute_url, render_mail
 from .outbox import enqueue
 
@@ -25,19 +26,10 @@ DIGEST_FROM = time(8, 0)
 DIGEST_UNTIL = time(12, 0)
 #: Tasks listed per section; the rest are counted and linked.
 SECTION_LIMIT = 50
-OPEN_STATUSES = (TaskStatus.PENDING.value, TaskStatus.IN_PROGRESS.value)
 
 
 def digest_key(user_id: int, local_date: date) -> str:
     return f"digest:{user_id}:{local_date.isoformat()}"
-
-
-def local_now(now: datetime, timezone: str) -> datetime:
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")  # a zone the tz database no longer knows: fall back
-    return now.astimezone(zone)
 
 
 def schedule_digests(session: Session, now: datetime) -> int:
@@ -51,7 +43,7 @@ def schedule_digests(session: Session, now: datetime) -> int:
     ).all()
     written = 0
     for zone in zones:
-        local = local_now(now, zone)
+        local = local_now(zone, now)
         if not DIGEST_FROM <= local.time() < DIGEST_UNTIL:
             continue
         for user in _users_due(session, zone, local.date()):
@@ -134,4 +126,4 @@ def digest_subject(today: date, due_today: int, overdue: int) -> str:
         parts.append(f"{due_today} due today")
     if overdue:
         parts.append(f"{overdue} overdue")
-    return f"Your tasks for {today:%A} {today.day} {today:%B}: {', '.join(parts)}"
+    return f"Your tasks for {long_date(today)}: {', '.join(parts)}"

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import jobs
 from ..db import get_database, utcnow
-from ..tasks.queries import purge_deleted
+from ..tasks.lifecycle import purge_deleted
 from . import outbox
 from .digest import schedule_digests
 from .messages import build_message

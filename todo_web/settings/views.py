@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 
 from ..auth.login import renew_login
 from ..db import get_session
-from ..htmx import wants_fragment
+from ..htmx import send_page_to, wants_fragment
 from ..models import User
 from . import service
 from .forms import DeleteAccountForm, NotificationsForm, PasswordForm, ProfileForm
@@ -132,7 +132,5 @@ def delete() -> Response:
     flash("Your account and all its tasks have been deleted.", "info")
     login_url = url_for("auth.login")
     if wants_fragment():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = login_url
-        return response
+        return send_page_to(make_response("", 204), login_url)
     return redirect(login_url)

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import TAG_NAME_MAX, Priority, Task, User
-from . import queries
+from . import lifecycle
+from .tags import resolve_tags
 
 MAX_IDS = 500
 ACTIONS = ("complete", "reopen", "delete", "restore", "set_priority", "add_tag", "remove_tag")
@@ -84,34 +85,34 @@ def apply_bulk(session: Session, user: User, request: BulkRequest) -> list[Task]
     if request.action == "complete":
         for task in tasks:
             if not task.is_completed:
-                queries.complete_task(session, user, task)
+                lifecycle.complete_task(session, user, task)
     elif request.action == "reopen":
         for task in tasks:
             if task.is_completed:
-                queries.reopen_task(task)
+                lifecycle.reopen_task(task)
     elif request.action == "delete":
         for task in tasks:
-            queries.soft_delete(task)
+            lifecycle.soft_delete(task)
     elif request.action == "restore":
         for task in tasks:
-            queries.restore(task)
+            lifecycle.restore(task)
     elif request.action == "set_priority":
         priority = Priority.from_label(request.value)
         for task in tasks:
             task.priority = priority
     elif request.action == "add_tag":
-        (tag,) = queries.resolve_tags(session, user, [request.value])
+        (tag,) = resolve_tags(session, user, [request.value])
         for task in tasks:
             if tag not in task.tags:
                 task.tags.append(tag)
-                queries.touch(task)
+                lifecycle.touch(task)
     elif request.action == "remove_tag":
         key = request.value.casefold()
         for task in tasks:
             kept = [t for t in task.tags if t.name.casefold() != key]
             if len(kept) != len(task.tags):
                 task.tags = kept
-                queries.touch(task)
+                lifecycle.touch(task)
     session.flush()
     return tasks
 

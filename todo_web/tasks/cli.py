@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..db import get_database
-from .queries import SOFT_DELETE_KEEP_DAYS, purge_deleted
+from .lifecycle import SOFT_DELETE_KEEP_DAYS, purge_deleted
 
 
 @click.command("purge-deleted")

@@ -8,10 +8,12 @@ from flask import g, has_request_context, request, url_for
 from flask_login import current_user
 
 from .. import recurrence
+from ..dates import long_date, short_date, weekday_name
 from ..db import get_session
-from ..models import Task
+from ..htmx import current_url, is_htmx
+from ..models import OPEN_STATUSES, Task
+from .counts import view_counts
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
-from .queries import OPEN_STATUSES, view_counts
 from .views import bp
 
 
@@ -28,13 +30,15 @@ def due_label(task: Task, today: date) -> str:
     elif delta == -1:
         text = "Yesterday"
     elif 1 < delta < 7:
-        text = task.due_date.strftime("%A")
+        text = weekday_name(task.due_date)
     else:
-        fmt = "%a %-d %b" if task.due_date.year == today.year else "%a %-d %b %Y"
-        text = task.due_date.strftime(fmt)
+        text = short_date(task.due_date, year=task.due_date.year != today.year)
     if task.due_time is not None:
         text += task.due_time.strftime(" %H:%M")
     return text
+
+
+bp.add_app_template_filter(short_date, "short_date")
 
 
 @bp.app_template_filter("describe_rule")
@@ -55,9 +59,9 @@ def is_overdue_on(task: Task, today: date) -> bool:
 def list_url_context() -> dict[str, object]:
     def here() -> str:
         """Where a plain form POST should come back to: the page the form was shown on."""
-        if request.method == "GET" and not request.headers.get("HX-Request"):
+        if request.method == "GET" and not is_htmx():
             return request.full_path.rstrip("?")
-        current = request.headers.get("HX-Current-URL", "")
+        current = current_url()
         if "://" in current:
             path = "/" + current.split("://", 1)[1].split("/", 1)[-1]
             return path if path.startswith("/tasks") else "/tasks"
@@ -110,5 +114,5 @@ def day_heading(day: date | None, today: date) -> str:
     delta = (day - today).days
     names = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}
     prefix = names.get(delta)
-    label = day.strftime("%A %-d %B")
+    label = long_date(day)
     return f"{prefix} · {label}" if prefix else label

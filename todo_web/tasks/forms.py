@@ -15,8 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import recurrence
-from ..models import DESCRIPTION_MAX, TAG_NAME_MAX, TITLE_MAX, Priority, TaskStatus
-from .queries import TaskData, parse_tag_names
+from ..models import DESCRIPTION_MAX, TAG_NAME_MAX, TITLE_MAX, Priority, Task, TaskStatus
+from .lifecycle import TaskData
+from .tags import parse_tag_names
 
 MAX_TAGS_PER_TASK = 20
 REPEAT_CHOICES = [
@@ -87,6 +88,25 @@ class TaskForm(FlaskForm):
         if custom_rule:
             label = f"Custom: {recurrence.describe_rule(custom_rule)}"
             self.repeat.choices = [*REPEAT_CHOICES, SelectChoice("custom", label)]
+
+    @classmethod
+    def for_task(cls, task: Task) -> TaskForm:
+        """The edit form filled from the task: its fields, its tags as typed text, and its
+        rule as the preset it reads as (or as "custom")."""
+        form = cls(obj=task, custom_rule=cls.custom_rule_of(task))
+        form.priority.data = task.priority.label
+        form.status.data = task.status.value
+        form.tags.data = ", ".join(tag.name for tag in task.tags)
+        preset = recurrence.repeat_choice_for_rule(task.recurrence)
+        form.repeat.data, form.interval.data = preset or ("custom", 1)
+        return form
+
+    @staticmethod
+    def custom_rule_of(task: Task) -> str | None:
+        """The task's rule when no preset describes it, to keep as "custom" on submit."""
+        if recurrence.repeat_choice_for_rule(task.recurrence) is None:
+            return task.recurrence
+        return None
 
     def validate_repeat(self, field: SelectField) -> None:
         """Turn repeat + interval into the RRULE to store (kept on `self.rule`)."""

@@ -14,7 +14,9 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-STATUS_FILTERS = ("open", "pending", "in_progress", "completed", "cancelled", "all")
+from ..models import TaskStatus
+
+STATUS_FILTERS = ("open", *(status.value for status in TaskStatus), "all")
 PRIORITY_FILTERS = ("low", "medium", "high")
 DUE_FILTERS = ("overdue", "today", "week", "none")
 SORT_KEYS = ("created", "updated", "title", "priority", "due", "completed")
@@ -32,10 +34,7 @@ _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 STATUS_LABELS = {
     "open": "Open",
-    "pending": "Pending",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
+    **{status.value: status.label for status in TaskStatus},
     "all": "All",
 }
 DUE_LABELS = {"overdue": "Overdue", "today": "Due today", "week": "Next 7 days", "none": "No date"}

@@ -12,17 +12,12 @@ from ..htmx import retarget, wants_fragment
 from ..models import Priority
 from ..quickadd import QuickAdd, QuickAddError, parse_quick_add
 from ..timezones import local_today
-from . import queries
+from ..toasts import toast_oob
 from .forms import TaskForm
+from .lifecycle import TaskData, create_task
 from .listing import ListQuery
-from .views import (
-    _back,
-    _current_list_query,
-    _list_context,
-    _render_list_fragment,
-    _toast_oob,
-    bp,
-)
+from .responses import back, current_list_query, list_context, render_list_fragment
+from .views import bp
 
 MAX_TEXT = 1000
 
@@ -42,10 +37,10 @@ def quick_add() -> Response:
     except QuickAddError as error:
         return _quick_error(text, str(error))
     session = get_session()
-    task = queries.create_task(
+    task = create_task(
         session,
         current_user,
-        queries.TaskData(
+        TaskData(
             title=parsed.title,
             priority=Priority.from_label(parsed.priority or "medium"),
             due_date=parsed.due_date,
@@ -59,9 +54,9 @@ def quick_add() -> Response:
     message = f"Added “{task.title}”."
     if wants_fragment():
         fresh = render_template("tasks/_quick_form.html", text="", oob=True)
-        return _render_list_fragment(_current_list_query(), extra=fresh + _toast_oob(message))
+        return render_list_fragment(current_list_query(), extra=fresh + toast_oob(message))
     flash(message, "success")
-    return _back()
+    return back()
 
 
 def _quick_error(text: str, message: str) -> Response:
@@ -76,7 +71,7 @@ def _quick_error(text: str, message: str) -> Response:
             form=TaskForm(),
             quick_text=text,
             quick_error=message,
-            **_list_context(ListQuery()),
+            **list_context(ListQuery()),
         ),
         400,
     )

@@ -1,42 +1,48 @@
 """Task routes. Each works as a plain form POST answered with a redirect, and as an htmx
 request answered with just the fragment that changed (the same partials build the page).
 
-Views parse the request, call the query functions with the session and the user, commit
-once, and render. A task that is not the current user's is a 404, like a missing one.
+Views parse the request, call the database functions (reading, lifecycle, ...) with the
+session and the user, commit once, and answer through responses.py. A task that is not the
+current user's is a 404, like a missing one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, time
-from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Blueprint,
     Response,
     abort,
     flash,
-    g,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.datastructures import MultiDict
 
 from .. import notifications, recurrence
+from ..dates import short_date
 from ..db import get_session
 from ..errors import render_error
-from ..htmx import retarget, wants_fragment
+from ..htmx import push_url, retarget, wants_fragment
 from ..models import Task
-from ..safe_redirect import safe_next_path
 from ..timezones import local_now
-from . import queries
+from ..toasts import Toast, flash_toast, toast_oob
+from . import lifecycle
 from .bulk import BulkError, UnknownTasks, apply_bulk, describe, parse_bulk_request
 from .forms import TaskForm
 from .listing import BadListQuery, ListQuery, parse_list_query
+from .reading import get_task
+from .responses import (
+    back,
+    counts_oob,
+    current_list_query,
+    list_context,
+    render_list_fragment,
+    render_task,
+)
 
 bp = Blueprint("tasks", __name__)
 
@@ -51,83 +57,10 @@ def require_login() -> None:
 
 
 def _task_or_404(task_id: int, *, include_deleted: bool = False) -> Task:
-    task = queries.get_task(get_session(), current_user, task_id, include_deleted=include_deleted)
+    task = get_task(get_session(), current_user, task_id, include_deleted=include_deleted)
     if task is None:
         abort(404)
     return task
-
-
-def _current_list_query() -> ListQuery:
-    """The list the user is looking at: from the page URL htmx reports, else the defaults."""
-    current = urlsplit(request.headers.get("HX-Current-URL", ""))
-    if current.path.rstrip("/") != "/tasks":
-        return ListQuery()
-    try:
-        return parse_list_query(MultiDict(parse_qsl(current.query, keep_blank_values=True)))
-    except BadListQuery:
-        return ListQuery()
-
-
-def _back(default: str = "/tasks") -> Response:
-    """Redirect after a plain form POST: to the form's `next` if it is a local path."""
-    return redirect(safe_next_path(request.form.get("next")) or default)
-
-
-def _list_context(query: ListQuery) -> dict[str, object]:
-    session = get_session()
-    counts = g.view_counts = queries.view_counts(session, current_user)  # the sidebar's too
-    return {
-        "query": query,
-        "page": queries.list_tasks(session, current_user, query, counts=counts),
-        "counts": counts,
-        "tag_names": queries.user_tag_names(session, current_user),
-        "today": local_now(current_user.timezone).date(),
-    }
-
-
-def _render_list_fragment(query: ListQuery, status: int = 200, extra: str = "") -> Response:
-    """The list, plus out-of-band updates of the counts and (unless the filter form itself
-    asked, where it would clobber what is being typed) of the filter form."""
-    html = render_template(
-        "tasks/_list.html",
-        fragment=True,
-        refresh_filters=request.headers.get("HX-Trigger") != "filters",
-        bulk_open=request.headers.get("HX-Trigger") == "bulk-form",
-        **_list_context(query),
-    )
-    return make_response(html + extra, status)
-
-
-def _counts_oob() -> str:
-    counts = queries.view_counts(get_session(), current_user)
-    return render_template("tasks/_counts.html", counts=counts, oob=True)
-
-
-def _toast_oob(
-    message: str,
-    category: str = "success",
-    undo_task_id: int | None = None,
-    *,
-    undo_ids: Sequence[int] | None = None,
-    undo_action: str | None = None,
-) -> str:
-    """A message added to the toasts, out of band. Its Undo restores one deleted task
-    (`undo_task_id`) or applies the bulk `undo_action` (restore by default) to `undo_ids`."""
-    return render_template(
-        "_toast_oob.html",
-        message=message,
-        category=category,
-        undo_task_id=undo_task_id,
-        undo_ids=undo_ids,
-        undo_action=undo_action,
-    )
-
-
-def _render_task(task: Task, extra: str = "", status: int = 200) -> Response:
-    today = local_now(current_user.timezone).date()
-    return make_response(
-        render_template("tasks/_task.html", task=task, today=today) + extra, status
-    )
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -139,17 +72,16 @@ def index() -> Response | str:
         query = parse_list_query(request.args)
     except BadListQuery as error:
         if wants_fragment():
-            return _render_list_fragment(ListQuery(), 400, _toast_oob(str(error), "error"))
+            return render_list_fragment(ListQuery(), 400, toast_oob(str(error), "error"))
         flash(str(error), "error")
-        return make_response(render_template("tasks/index.html", **_list_context(ListQuery())), 400)
+        return make_response(render_template("tasks/index.html", **list_context(ListQuery())), 400)
     if wants_fragment():
-        response = _render_list_fragment(query)
+        response = render_list_fragment(query)
         # The URL to push is the tidy one, without the form's empty and default fields.
-        response.headers["HX-Push-Url"] = query.url(page=query.page)
-        return response
+        return push_url(response, query.url(page=query.page))
     # The list page carries quick add; the form with every field comes from `new` when the
     # user opens it, which keeps its eight fields out of every page view.
-    return render_template("tasks/index.html", **_list_context(query))
+    return render_template("tasks/index.html", **list_context(query))
 
 
 @bp.get("/tasks/new")
@@ -170,21 +102,21 @@ def create() -> Response:
             retarget(response, "#create-form")
             return response
         return make_response(
-            render_template("tasks/index.html", form=form, **_list_context(ListQuery())), 400
+            render_template("tasks/index.html", form=form, **list_context(ListQuery())), 400
         )
     session = get_session()
-    task = queries.create_task(session, current_user, form.to_data())
+    task = lifecycle.create_task(session, current_user, form.to_data())
     notifications.task_changed(session, current_user, task, "created")
     session.commit()
     if wants_fragment():
         fresh_form = render_template(
             "tasks/_create_form.html", form=TaskForm(formdata=None), oob=True
         )
-        return _render_list_fragment(
-            _current_list_query(), extra=fresh_form + _toast_oob(f"Added “{task.title}”.")
+        return render_list_fragment(
+            current_list_query(), extra=fresh_form + toast_oob(f"Added “{task.title}”.")
         )
     flash(f"Added “{task.title}”.", "success")
-    return _back()
+    return back()
 
 
 # -- one task ------------------------------------------------------------------------------
@@ -194,7 +126,7 @@ def create() -> Response:
 def detail(task_id: int) -> Response | str:
     task = _task_or_404(task_id)
     if wants_fragment():
-        return _render_task(task)
+        return render_task(task)
     return render_template(
         "tasks/detail.html", task=task, today=local_now(current_user.timezone).date()
     )
@@ -203,22 +135,19 @@ def detail(task_id: int) -> Response | str:
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 def edit(task_id: int) -> Response | str:
     task = _task_or_404(task_id)
-    preset = recurrence.repeat_choice_for_rule(task.recurrence)
-    custom_rule = task.recurrence if preset is None else None
     if request.method == "GET":
-        form = TaskForm(obj=task, custom_rule=custom_rule)
-        _fill_form_from_task(form, task, preset)
+        form = TaskForm.for_task(task)
     else:
-        form = TaskForm(custom_rule=custom_rule)
+        form = TaskForm(custom_rule=TaskForm.custom_rule_of(task))
         if form.validate():
             session = get_session()
-            queries.update_task(session, current_user, task, form.to_data())
+            lifecycle.update_task(session, current_user, task, form.to_data())
             notifications.task_changed(session, current_user, task, "updated")
             session.commit()
             if wants_fragment():
-                return _render_task(task, _counts_oob() + _toast_oob("Saved."))
+                return render_task(task, counts_oob() + toast_oob("Saved."))
             flash("Saved.", "success")
-            return _back()
+            return back()
     status = 400 if form.errors else 200
     template = "tasks/_task_edit.html" if wants_fragment() else "tasks/edit.html"
     return make_response(
@@ -232,30 +161,11 @@ def edit(task_id: int) -> Response | str:
     )
 
 
-def _fill_form_from_task(form: TaskForm, task: Task, preset: tuple[str, int] | None) -> None:
-    form.priority.data = task.priority.label
-    form.status.data = task.status
-    form.tags.data = ", ".join(tag.name for tag in task.tags)
-    form.repeat.data, form.interval.data = preset or ("custom", 1)
-
-
 def _schedule_preview(
     rule: str | None, due_date: date | None, due_time: time | None
 ) -> dict[str, object]:
-    """What the form shows under the schedule: the next three dates the task will move to
-    as it is completed (from today when there is no due date yet)."""
-    if not rule:
-        return {"next_dates": [], "rule_text": ""}
     tz = current_user.timezone
-    today = local_now(tz).date()
-    try:
-        start = due_date or recurrence.first_date(rule, today, tz=tz)
-        dates = recurrence.next_dates(rule, start, due_time, tz, today, 3) if start else []
-        if start and (due_date is None or start > today):
-            dates = [start, *dates][:3]
-        return {"next_dates": dates, "rule_text": recurrence.describe_rule(rule, anchor=start)}
-    except ValueError as error:
-        return {"next_dates": [], "rule_error": str(error)}
+    return recurrence.schedule_preview(rule, due_date, due_time, tz, local_now(tz).date())
 
 
 @bp.get("/tasks/repeat-preview")
@@ -287,7 +197,7 @@ def toggle(task_id: int) -> Response:
     successor = None
     completed_now = False
     if not wanted or (wanted == "completed") != task.is_completed:
-        successor = queries.toggle_task(session, current_user, task)
+        successor = lifecycle.toggle_task(session, current_user, task)
         notifications.task_changed(session, current_user, task, "updated")
         completed_now = task.is_completed
     session.commit()
@@ -296,47 +206,47 @@ def toggle(task_id: int) -> Response:
     if wants_fragment():
         if successor is not None:
             # The next occurrence joins the list: show the list, not just this row.
-            message = f"Done. Next: {successor.due_date:%a %-d %b}."
-            response = _render_list_fragment(_current_list_query(), extra=_toast_oob(message))
+            message = f"Done. Next: {short_date(successor.due_date, year=False)}."
+            response = render_list_fragment(current_list_query(), extra=toast_oob(message))
             return retarget(response, "#task-list")
-        extra = _counts_oob()
+        extra = counts_oob()
         if completed_now:
-            extra += _toast_oob(
+            extra += toast_oob(
                 f"Completed “{task.title}”.", undo_ids=[task.id], undo_action="reopen"
             )
-        return _render_task(task, extra)
+        return render_task(task, extra)
     if completed_now and successor is None:
-        flash(str(task.id), "undo-complete")
-    return _back()
+        flash_toast(Toast("Task completed.", undo_ids=(task.id,), undo_action="reopen"))
+    return back()
 
 
 @bp.post("/tasks/<int:task_id>/delete")
 def delete(task_id: int) -> Response:
     task = _task_or_404(task_id)
     session = get_session()
-    queries.soft_delete(task)
+    lifecycle.soft_delete(task)
     notifications.task_changed(session, current_user, task, "deleted")
     session.commit()
     if wants_fragment():
-        toast = _toast_oob(f"Deleted “{task.title}”.", "info", undo_task_id=task.id)
-        return make_response(_counts_oob() + toast)
-    flash(str(task.id), "undo")
-    return _back()
+        toast = toast_oob(f"Deleted “{task.title}”.", "info", undo_task_id=task.id)
+        return make_response(counts_oob() + toast)
+    flash_toast(Toast("Task deleted.", "info", undo_task_id=task.id))
+    return back()
 
 
 @bp.post("/tasks/<int:task_id>/restore")
 def restore(task_id: int) -> Response:
     task = _task_or_404(task_id, include_deleted=True)
-    queries.restore(task)
+    lifecycle.restore(task)
     get_session().commit()
     if wants_fragment():
-        response = _render_list_fragment(
-            _current_list_query(), extra=_toast_oob(f"Restored “{task.title}”.")
+        response = render_list_fragment(
+            current_list_query(), extra=toast_oob(f"Restored “{task.title}”.")
         )
         retarget(response, "#task-list")
         return response
     flash(f"Restored “{task.title}”.", "success")
-    return _back(url_for("tasks.index"))
+    return back(url_for("tasks.index"))
 
 
 # -- bulk ----------------------------------------------------------------------------------
@@ -361,13 +271,13 @@ def bulk() -> Response:
     message = describe(bulk_request, len(tasks))
     undo_ids = [t.id for t in tasks] if bulk_request.action == "delete" else None
     if wants_fragment():
-        response = _render_list_fragment(
-            _current_list_query(), extra=_toast_oob(message, undo_ids=undo_ids)
+        response = render_list_fragment(
+            current_list_query(), extra=toast_oob(message, undo_ids=undo_ids)
         )
         retarget(response, "#task-list")
         return response
     if undo_ids:
-        flash(",".join(map(str, undo_ids)), "undo-bulk")
+        flash_toast(Toast("Tasks deleted.", "info", undo_ids=tuple(undo_ids)))
     else:
         flash(message, "success")
-    return _back()
+    return back()

@@ -1,0 +1,73 @@
+"""How the task routes answer: the redirect after a plain form POST, and for htmx the
+fragments (the list with its counts and filters, one task row, out-of-band counts)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import Response, g, make_response, redirect, render_template, request
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..db import get_session
+from ..htmx import current_url, trigger
+from ..models import Task
+from ..safe_redirect import safe_next_path
+from ..timezones import local_now
+from .counts import view_counts
+from .listing import BadListQuery, ListQuery, parse_list_query
+from .reading import list_tasks
+from .tags import user_tag_names
+
+
+def current_list_query() -> ListQuery:
+    """The list the user is looking at: from the page URL htmx reports, else the defaults."""
+    current = urlsplit(current_url())
+    if current.path.rstrip("/") != "/tasks":
+        return ListQuery()
+    try:
+        return parse_list_query(MultiDict(parse_qsl(current.query, keep_blank_values=True)))
+    except BadListQuery:
+        return ListQuery()
+
+
+def back(default: str = "/tasks") -> Response:
+    """Redirect after a plain form POST: to the form's `next` if it is a local path."""
+    return redirect(safe_next_path(request.form.get("next")) or default)
+
+
+def list_context(query: ListQuery) -> dict[str, object]:
+    session = get_session()
+    counts = g.view_counts = view_counts(session, current_user)  # the sidebar's too
+    return {
+        "query": query,
+        "page": list_tasks(session, current_user, query, counts=counts),
+        "counts": counts,
+        "tag_names": user_tag_names(session, current_user),
+        "today": local_now(current_user.timezone).date(),
+    }
+
+
+def render_list_fragment(query: ListQuery, status: int = 200, extra: str = "") -> Response:
+    """The list, plus out-of-band updates of the counts and (unless the filter form itself
+    asked, where it would clobber what is being typed) of the filter form."""
+    html = render_template(
+        "tasks/_list.html",
+        fragment=True,
+        refresh_filters=trigger() != "filters",
+        bulk_open=trigger() == "bulk-form",
+        **list_context(query),
+    )
+    return make_response(html + extra, status)
+
+
+def counts_oob() -> str:
+    counts = view_counts(get_session(), current_user)
+    return render_template("tasks/_counts.html", counts=counts, oob=True)
+
+
+def render_task(task: Task, extra: str = "", status: int = 200) -> Response:
+    today = local_now(current_user.timezone).date()
+    return make_response(
+        render_template("tasks/_task.html", task=task, today=today) + extra, status
+    )

@@ -1,0 +1,82 @@
+"""Tags: the names typed in a form, the user's tags they stand for, and the tags in use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
+from sqlalchemy.orm import Session
+
+from ..models import Tag, Task, User, task_tags
+
+
+def parse_tag_names(raw: str | None) -> tuple[str, ...]:
+    """Comma-separated tag names: trimmed, blanks dropped, first spelling of a name kept."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for part in (raw or "").split(","):
+        name = " ".join(part.split())
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return tuple(names)
+
+
+def resolve_tags(session: Session, user: User, names: Sequence[str]) -> list[Tag]:
+    """The user's tags with these names (matched without regard to case), created if new.
+
+    Names are compared as the unique index uq_tags_user_id_lower_name compares them: by the
+    database's lower(), which is not Python's (SQLite folds ASCII letters only; PostgreSQL
+    lowers a dotted capital I to i, and a final capital sigma to the medial form). So the
+    database folds the typed names too, and a new tag can never collide with the index.
+    """
+    if not names:
+        return []
+    keys = tuple(session.execute(select(*(func.lower(name) for name in names))).one())
+    by_key: dict[str, Tag] = {
+        key: tag
+        for key, tag in session.execute(
+            select(func.lower(Tag.name), Tag).where(
+                Tag.user_id == user.id, func.lower(Tag.name).in_(sorted(set(keys)))
+            )
+        )
+    }
+    tags: list[Tag] = []
+    for key, name in zip(keys, names, strict=True):
+        tag = by_key.get(key)
+        if tag is None:
+            tag = Tag(user_id=user.id, name=name)
+            session.add(tag)
+            by_key[key] = tag
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+# Built once, like the view counts statement (counts.py): every list page runs it.
+_USER_TAG_NAMES = (
+    select(Tag.name)
+    .where(
+        Tag.user_id == bindparam("user_id"),
+        exists()
+        .where(task_tags.c.tag_id == Tag.id, task_tags.c.task_id == Task.id)
+        .where(Task.deleted_at.is_(None)),
+    )
+    .order_by(func.lower(Tag.name))
+)
+
+
+def user_tag_names(session: Session, user: User) -> list[str]:
+    """Names of the user's tags that are on at least one live task, for the filter bar."""
+    return list(session.scalars(_USER_TAG_NAMES, {"user_id": user.id}))
+
+
+def has_tag(user: User, name: str) -> ColumnElement[bool]:
+    return (
+        exists()
+        .where(task_tags.c.task_id == Task.id, task_tags.c.tag_id == Tag.id)
+        # The user's own tag (found through uq_tags_user_id_lower_name, not every user's tag
+        # of that name), both sides folded by the database as that index does (see
+        # resolve_tags).
+        .where(Tag.user_id == user.id, func.lower(Tag.name) == func.lower(name))
+    )
