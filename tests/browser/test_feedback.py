@@ -26,8 +26,9 @@ LOADING_SEEN = """() => {
 
 @pytest.fixture
 def alice_tasks(alice: Any, db_session: Session) -> Any:
-    make_task(db_session, alice, "Water the plants")
-    make_task(db_session, alice, "Book the dentist")
+    make_task(db_session, alice, "Water the plants", commit=False)
+    make_task(db_session, alice, "Book the dentist", commit=False)
+    db_session.commit()
     return alice
 
 
