@@ -10,6 +10,7 @@ of CSRF itself.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -209,3 +210,39 @@ def edit_fields(task: Task, **changes: Any) -> dict[str, Any]:
     }
     fields.update(changes)
     return fields
+
+
+def set_cookie(response: TestResponse, name: str) -> dict[str, str] | None:
+    """The attributes of the `name` cookie the response sets, keys lower-cased:
+    ``{"value": ..., "httponly": "", "samesite": "Lax", ...}``; None if it sets none."""
+    for header in response.headers.getlist("Set-Cookie"):
+        first, *attributes = (part.strip() for part in header.split(";"))
+        key, _, value = first.partition("=")
+        if key != name:
+            continue
+        parsed = {"value": value}
+        for attribute in attributes:
+            attr_name, _, attr_value = attribute.partition("=")
+            parsed[attr_name.lower()] = attr_value
+        return parsed
+    return None
+
+
+# -- sending files -------------------------------------------------------------------------
+
+
+def upload(
+    client: Client,
+    content: bytes | str,
+    filename: str = "tasks.json",
+    *,
+    dry_run: bool = False,
+    htmx: bool = False,
+) -> TestResponse:
+    """The import form of /settings: `content` as the chosen file, optionally a dry run."""
+    data: dict[str, object] = {
+        "file": (io.BytesIO(content.encode() if isinstance(content, str) else content), filename)
+    }
+    if dry_run:
+        data["dry_run"] = "1"
+    return client.submit("/settings/import", data, htmx=htmx, content_type="multipart/form-data")

@@ -217,6 +217,25 @@ def snapshot(app: Flask, tables: Iterable[str] = SNAPSHOT_TABLES) -> dict[str, l
         }
 
 
+# -- files to import ------------------------------------------------------------------------
+
+#: A Todoist CSV export: a section, a blank row, tasks with labels, dates and recurrences, a
+#: note and a meta row.
+TODOIST_CSV = (
+    "TYPE,CONTENT,DESCRIPTION,PRIORITY,INDENT,AUTHOR,RESPONSIBLE,DATE,DATE_LANG,TIMEZONE,"
+    "DURATION,DURATION_UNIT\r\n"
+    "section,Errands,,,,,,,,,,\r\n"
+    ",,,,,,,,,,,\r\n"
+    "task,Buy milk @errands @home,Two litres,1,1,Alice (123),,tomorrow,en,Europe/Berlin,,\r\n"
+    "note,Remember the oat one,,,,,,,,,,\r\n"
+    "task,Water plants,,4,1,Alice (123),,every monday,en,Europe/Berlin,,\r\n"
+    'task,"Dentist, downtown",Bring the card,2,2,Alice (123),,Jan 15 2027 10:30,en,,30,minute\r\n'
+    "task,Quarterly report,,3,1,,,every 3rd friday,en,,,\r\n"
+    "task,Sub-task without a date,,,2,,,,,,,\r\n"
+    "meta,view_style=list,,,,,,,,,,\r\n"
+)
+
+
 def _finish(session: Session, commit: bool) -> None:
     if commit:
         session.commit()

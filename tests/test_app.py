@@ -6,14 +6,15 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from todo_web import create_app
 from todo_web.config import ConfigError, load_config, normalize_database_url
-from todo_web.db import get_database
+from todo_web.db import get_database, get_session
 
-from .helpers import post
+from .client import Client
+from .factories import make_user
 
 
 @pytest.mark.parametrize(
@@ -75,29 +76,30 @@ def test_cookies_are_secure_in_production(monkeypatch, database_url) -> None:
     get_database(app).engine.dispose()
 
 
-def test_healthz_ok(client: FlaskClient) -> None:
+def test_healthz_ok(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
 
 
-def app_without_database(database_url: str) -> Flask:
+@pytest.fixture
+def app_without_database(database_url: str, make_app: Callable[..., Flask]) -> Flask:
     """The app pointed at a database that cannot be reached (of the kind under test)."""
     if database_url.startswith("sqlite"):
         down_url = "sqlite:////nonexistent-dir/never/there.sqlite3"
     else:
         down_url = "postgresql+psycopg2://postgres@127.0.0.1:1/nothing"
-    return create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": down_url})
+    return make_app(DATABASE_URL=down_url)
 
 
-def test_healthz_503_when_database_down(database_url: str) -> None:
-    response = app_without_database(database_url).test_client().get("/healthz")
+def test_healthz_503_when_database_down(app_without_database: Flask) -> None:
+    response = app_without_database.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] != "ok"
 
 
-def test_database_outage_gives_friendly_503_page(database_url: str) -> None:
-    client = app_without_database(database_url).test_client()
+def test_database_outage_gives_friendly_503_page(app_without_database: Flask) -> None:
+    client = app_without_database.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = "1:token:session"  # forces a user lookup, which needs the database
     response = client.get("/tasks")
@@ -106,20 +108,20 @@ def test_database_outage_gives_friendly_503_page(database_url: str) -> None:
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-def test_root_redirects_by_login_state(user_client: FlaskClient) -> None:
-    assert user_client.get("/").headers["Location"].endswith("/tasks")
-    post(user_client, "/auth/logout")
-    assert user_client.get("/").headers["Location"].endswith("/auth/login")
+def test_root_redirects_by_login_state(alice_client: Client) -> None:
+    assert alice_client.get("/").headers["Location"].endswith("/tasks")
+    assert alice_client.log_out().status_code == 302
+    assert alice_client.get("/").headers["Location"].endswith("/auth/login")
 
 
-def test_404_page_in_layout(client: FlaskClient) -> None:
+def test_404_page_in_layout(client: Client) -> None:
     response = client.get("/no/such/page")
     assert response.status_code == 404
     body = response.get_data(as_text=True)
     assert "Not found" in body and '<meta name="csrf-token"' in body
 
 
-def test_405_for_get_logout(client: FlaskClient) -> None:
+def test_405_for_get_logout(client: Client) -> None:
     assert client.get("/auth/logout").status_code == 405
 
 
@@ -138,21 +140,21 @@ def test_500_page_without_details(make_app: Callable[..., Flask]) -> None:
     assert "Something went wrong" in body
 
 
-def test_htmx_errors_come_as_toast(client: FlaskClient) -> None:
+def test_htmx_errors_come_as_toast(client: Client) -> None:
     response = client.get("/no/such/page", headers={"HX-Request": "true"})
     assert response.status_code == 404
     assert response.headers["HX-Retarget"] == "#toasts"
     assert "<html" not in response.get_data(as_text=True)
 
 
-def test_logged_out_htmx_request_gets_hx_redirect(client: FlaskClient) -> None:
+def test_logged_out_htmx_request_gets_hx_redirect(client: Client) -> None:
     response = client.get("/tasks?status=all", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/auth/login?next=")
     assert response.get_data(as_text=True) == ""
 
 
-def test_post_without_csrf_token_is_400(client: FlaskClient) -> None:
+def test_post_without_csrf_token_is_400(client: Client) -> None:
     response = client.post(
         "/auth/register",
         data={"name": "A", "email": "a@example.com", "password": "x" * 10, "confirm": "x" * 10},
@@ -161,7 +163,7 @@ def test_post_without_csrf_token_is_400(client: FlaskClient) -> None:
     assert "expired" in response.get_data(as_text=True)
 
 
-def test_layout_carries_csrf_meta_and_hx_headers(client: FlaskClient) -> None:
+def test_layout_carries_csrf_meta_and_hx_headers(client: Client) -> None:
     body = client.get("/auth/login").get_data(as_text=True)
     assert '<meta name="csrf-token"' in body
     assert 'hx-headers=\'{"X-CSRFToken"' in body
@@ -169,7 +171,7 @@ def test_layout_carries_csrf_meta_and_hx_headers(client: FlaskClient) -> None:
     assert "vendor/htmx.min.js" in body and "vendor/pico.min.css" in body
 
 
-def test_responses_vary_on_hx_request(client: FlaskClient) -> None:
+def test_responses_vary_on_hx_request(client: Client) -> None:
     assert "HX-Request" in client.get("/auth/login").headers["Vary"]
 
 
@@ -182,36 +184,33 @@ def test_database_session_closed_after_request(app: Flask) -> None:
         assert connection.execute(text("SELECT 1")).scalar() == 1
 
 
-def test_csrf_error_for_htmx_is_toast(user_client: FlaskClient) -> None:
-    response = user_client.post("/auth/logout", headers={"HX-Request": "true"})
+def test_csrf_error_for_htmx_is_toast(alice_client: Client) -> None:
+    response = alice_client.post("/auth/logout", headers={"HX-Request": "true"})
     assert response.status_code == 400
     assert response.headers["HX-Retarget"] == "#toasts"
 
 
-def test_post_helper_works(user_client: FlaskClient) -> None:
-    response = post(user_client, "/auth/logout")
+def test_submit_sends_the_token(alice_client: Client) -> None:
+    response = alice_client.submit("/auth/logout")
     assert response.status_code == 302
 
 
-def test_500_page_after_a_failed_statement(database_url: str) -> None:
+def test_500_page_after_a_failed_statement(
+    make_app: Callable[..., Flask], db_session: Session
+) -> None:
     """After a failed SQL statement (PostgreSQL then refuses the rest of the transaction)
     the error page, with its sidebar counts, still renders in the layout."""
-    from todo_web.db import get_session
-
-    from .conftest import app_config
-    from .helpers import register
-
-    app = create_app({**app_config(database_url), "PROPAGATE_EXCEPTIONS": False})
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/bad-sql")
     def bad_sql() -> str:
         get_session().execute(text("INSERT INTO tags (user_id, name) VALUES (999999, 'x')"))
         return "unreachable"
 
-    client = app.test_client()
-    register(client, email="err@example.com", password="long enough")
+    make_user(db_session, "err@example.com", password="long enough")
+    client: Client = app.test_client()  # type: ignore[assignment]
+    assert client.log_in("err@example.com", "long enough").status_code == 302
     response = client.get("/bad-sql")
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Something went wrong" in body and 'id="task-counts"' in body
-    get_database(app).engine.dispose()

@@ -6,23 +6,24 @@ import gzip
 import re
 
 import brotli
-from flask.testing import FlaskClient
 
 from todo_web import PROJECT_ROOT
+
+from .client import Client
 
 
 def asset_urls(html: str) -> list[str]:
     return re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
 
 
-def test_pages_link_assets_by_content_hash(client: FlaskClient) -> None:
+def test_pages_link_assets_by_content_hash(client: Client) -> None:
     urls = asset_urls(client.get("/auth/login").get_data(as_text=True))
 
     assert any("vendor/htmx.min.js" in url for url in urls)
     assert all(re.search(r"\?v=[0-9a-f]{12}$", url) for url in urls), urls
 
 
-def test_fingerprinted_asset_is_cached_for_a_year(client: FlaskClient) -> None:
+def test_fingerprinted_asset_is_cached_for_a_year(client: Client) -> None:
     url = next(
         u for u in asset_urls(client.get("/auth/login").get_data(as_text=True)) if "app.css" in u
     )
@@ -33,14 +34,14 @@ def test_fingerprinted_asset_is_cached_for_a_year(client: FlaskClient) -> None:
     assert response.get_data() == (PROJECT_ROOT / "static" / "app.css").read_bytes()
 
 
-def test_asset_without_the_current_hash_is_revalidated(client: FlaskClient) -> None:
+def test_asset_without_the_current_hash_is_revalidated(client: Client) -> None:
     for url in ("/static/app.css", "/static/app.css?v=000000000000"):
         response = client.get(url)
         assert response.status_code == 200
         assert "immutable" not in response.headers.get("Cache-Control", "")
 
 
-def test_assets_and_pages_are_compressed_when_accepted(client: FlaskClient) -> None:
+def test_assets_and_pages_are_compressed_when_accepted(client: Client) -> None:
     original = (PROJECT_ROOT / "static" / "vendor" / "pico.min.css").read_bytes()
     # Files are streamed, and streams are compressed with brotli or zstd (as every current
     # browser accepts), not gzip.

@@ -5,25 +5,22 @@ from __future__ import annotations
 
 import re
 
-from flask.testing import FlaskClient
-
-from .accounts import PASSWORD
-from .helpers import csrf_token, post
+from .client import Client
+from .factories import PASSWORD
 
 _HIDDEN_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def test_htmx_answers_carry_the_token_and_pages_do_not(user_client: FlaskClient) -> None:
-    page = user_client.get("/tasks")
+def test_htmx_answers_carry_the_token_and_pages_do_not(alice_client: Client) -> None:
+    page = alice_client.get("/tasks")
     assert "X-CSRF-Token" not in page.headers
-    fragment = user_client.get("/tasks", headers={"HX-Request": "true"})
+    fragment = alice_client.get("/tasks", headers={"HX-Request": "true"})
     assert fragment.headers["X-CSRF-Token"]
 
 
-def test_the_token_after_a_password_change_is_the_new_sessions(user_client: FlaskClient) -> None:
-    old = csrf_token(user_client, "/settings")
-    changed = post(
-        user_client,
+def test_the_token_after_a_password_change_is_the_new_sessions(alice_client: Client) -> None:
+    old = alice_client.token()
+    changed = alice_client.submit(
         "/settings/password",
         {
             "current_password": PASSWORD,
@@ -31,7 +28,6 @@ def test_the_token_after_a_password_change_is_the_new_sessions(user_client: Flas
             "confirm": "a new passphrase",
         },
         htmx=True,
-        token_page="/settings",
     )
     assert changed.status_code == 200, changed.get_data(as_text=True)
     fresh = changed.headers["X-CSRF-Token"]
@@ -40,12 +36,12 @@ def test_the_token_after_a_password_change_is_the_new_sessions(user_client: Flas
 
     # The old page's token is refused now; the one from the answer passes.
     headers = {"HX-Request": "true"}
-    refused = user_client.post(
+    refused = alice_client.post(
         "/settings", data={"name": "A", "timezone": "UTC"}, headers={**headers, "X-CSRFToken": old}
     )
     assert refused.status_code == 400
     assert refused.headers["X-CSRF-Token"]  # the refusal brings the token to retry with
-    saved = user_client.post(
+    saved = alice_client.post(
         "/settings",
         data={"name": "Alice L.", "timezone": "UTC"},
         headers={**headers, "X-CSRFToken": fresh},

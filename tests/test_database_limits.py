@@ -8,8 +8,7 @@ Slow routes are added to the app inside the tests; the app itself has none.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 
 import psycopg2
@@ -18,30 +17,23 @@ from flask import Flask
 from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
-from todo_web import create_app
 from todo_web.config import ConfigError, load_config
 from todo_web.db import get_database, get_session, utcnow
 from todo_web.models import LoginSession
 
-from .conftest import app_config, empty_all_tables
+from .client import Client
 from .database import is_postgres
-from .helpers import csrf_token, post, register
+from .factories import ALICE, make_user
 from .tcpproxy import TcpProxy
+
+MakeApp = Callable[..., Flask]
 
 requires_postgres = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL settings")
 
 #: Nothing listens on port 1 of the loopback address: connecting is refused at once.
 UNREACHABLE_URL = "postgresql+psycopg2://postgres@127.0.0.1:1/nothing"
-
-
-@contextmanager
-def app_with(database_url: str, **overrides: object) -> Iterator[Flask]:
-    app = create_app({**app_config(database_url), **overrides})
-    try:
-        yield app
-    finally:
-        get_database(app).engine.dispose()
 
 
 def add_sql_route(app: Flask, *statements: str, pause: float = 0.0) -> None:
@@ -103,164 +95,157 @@ def test_a_negative_time_limit_is_a_clear_error(tmp_path) -> None:
 
 
 @requires_postgres
-def test_every_transaction_gets_the_limits_and_the_connection_keeps_none(
-    database_url: str,
-) -> None:
+def test_every_transaction_gets_the_limits_and_the_connection_keeps_none(make_app: MakeApp) -> None:
     """SET LOCAL in each transaction: a pooler that hands the server connection to someone
     else after the transaction (PgBouncer in transaction mode) leaves nothing behind."""
-    with app_with(
-        database_url,
+    app = make_app(
         DATABASE_POOL_SIZE=1,
         DATABASE_MAX_OVERFLOW=0,
         DATABASE_STATEMENT_TIMEOUT_MS=1234,
         DATABASE_LOCK_TIMEOUT_MS=567,
         DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS=8901,
-    ) as app:
-        add_sql_route(
-            app,
-            "SELECT current_setting('statement_timeout') || ' ' || "
-            "current_setting('lock_timeout') || ' ' || "
-            "current_setting('idle_in_transaction_session_timeout')",
-        )
-        for _ in range(2):  # the second request reuses the pooled connection
-            assert timed_get(app, "/test/sql")[2] == "1234ms 567ms 8901ms"
-        raw = get_database(app).engine.raw_connection()
-        try:
-            raw.dbapi_connection.autocommit = True  # type: ignore[union-attr]
-            cursor = raw.cursor()
-            cursor.execute("SHOW statement_timeout")
-            assert cursor.fetchone()[0] == "0"
-        finally:
-            raw.close()
+    )
+    add_sql_route(
+        app,
+        "SELECT current_setting('statement_timeout') || ' ' || "
+        "current_setting('lock_timeout') || ' ' || "
+        "current_setting('idle_in_transaction_session_timeout')",
+    )
+    for _ in range(2):  # the second request reuses the pooled connection
+        assert timed_get(app, "/test/sql")[2] == "1234ms 567ms 8901ms"
+    raw = get_database(app).engine.raw_connection()
+    try:
+        raw.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+        cursor = raw.cursor()
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
+    finally:
+        raw.close()
 
 
 @requires_postgres
-def test_a_slow_query_is_cancelled_and_the_request_answers_503(database_url: str) -> None:
-    with app_with(database_url, DATABASE_STATEMENT_TIMEOUT_MS=300) as app:
-        add_sql_route(app, "SELECT pg_sleep(10)")
-        status, elapsed, body = timed_get(app, "/test/sql")
-        assert_friendly_503(status, body)
-        assert elapsed < 5  # cancelled at 0.3 s; without the limit it takes 10 s
-        with get_database(app).engine.connect() as connection:
-            still_running = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND state = 'active' "
-                    "AND query LIKE 'SELECT pg_sleep(10)%'"
-                )
-            ).scalar()
-        assert still_running == 0, "the server went on with the cancelled query"
-
-
-@requires_postgres
-def test_a_held_row_lock_is_given_up_on_after_the_lock_timeout(database_url: str) -> None:
-    with app_with(
-        database_url, DATABASE_LOCK_TIMEOUT_MS=300, DATABASE_STATEMENT_TIMEOUT_MS=5000
-    ) as app:
-        add_sql_route(app, "UPDATE users SET name = 'Changed' WHERE email = 'locked@example.com'")
-        empty_all_tables(app)
-        register(app.test_client(), email="locked@example.com")
-        with get_database(app).engine.connect() as holder:
-            # Bounded even if the app waited forever: the holder's session ends after 4 s.
-            holder.execute(text("SET LOCAL idle_in_transaction_session_timeout = 4000"))
-            holder.execute(
-                text("SELECT id FROM users WHERE email = 'locked@example.com' FOR UPDATE")
+def test_a_slow_query_is_cancelled_and_the_request_answers_503(make_app: MakeApp) -> None:
+    app = make_app(DATABASE_STATEMENT_TIMEOUT_MS=300)
+    add_sql_route(app, "SELECT pg_sleep(10)")
+    status, elapsed, body = timed_get(app, "/test/sql")
+    assert_friendly_503(status, body)
+    assert elapsed < 5  # cancelled at 0.3 s; without the limit it takes 10 s
+    with get_database(app).engine.connect() as connection:
+        still_running = connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND state = 'active' "
+                "AND query LIKE 'SELECT pg_sleep(10)%'"
             )
-            status, elapsed, body = timed_get(app, "/test/sql")
-            holder.rollback()
-        assert_friendly_503(status, body)
-        assert elapsed < 3.5, "waited for the statement time-out instead of the lock time-out"
-        assert timed_get(app, "/test/sql")[0] == 200  # once the lock is gone, it works
+        ).scalar()
+    assert still_running == 0, "the server went on with the cancelled query"
 
 
 @requires_postgres
-def test_a_transaction_left_idle_is_ended_and_the_pool_recovers(database_url: str) -> None:
-    with app_with(
-        database_url, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS=300, DATABASE_POOL_SIZE=1
-    ) as app:
-        add_sql_route(app, "SELECT 1", "SELECT 2", pause=1.0)
+def test_a_held_row_lock_is_given_up_on_after_the_lock_timeout(
+    make_app: MakeApp, db_session: Session
+) -> None:
+    app = make_app(DATABASE_LOCK_TIMEOUT_MS=300, DATABASE_STATEMENT_TIMEOUT_MS=5000)
+    add_sql_route(app, "UPDATE users SET name = 'Changed' WHERE email = 'locked@example.com'")
+    make_user(db_session, "locked@example.com")
+    with get_database(app).engine.connect() as holder:
+        # Bounded even if the app waited forever: the holder's session ends after 4 s.
+        holder.execute(text("SET LOCAL idle_in_transaction_session_timeout = 4000"))
+        holder.execute(text("SELECT id FROM users WHERE email = 'locked@example.com' FOR UPDATE"))
+        status, elapsed, body = timed_get(app, "/test/sql")
+        holder.rollback()
+    assert_friendly_503(status, body)
+    assert elapsed < 3.5, "waited for the statement time-out instead of the lock time-out"
+    assert timed_get(app, "/test/sql")[0] == 200  # once the lock is gone, it works
 
-        @app.get("/test/quick")
-        def quick() -> str:
-            return str(get_session().execute(text("SELECT 42")).scalar())
 
-        status, _, body = timed_get(app, "/test/sql")
-        assert_friendly_503(status, body)
-        status, _, body = timed_get(app, "/test/quick")
-        assert (status, body) == (200, "42")
+@requires_postgres
+def test_a_transaction_left_idle_is_ended_and_the_pool_recovers(make_app: MakeApp) -> None:
+    app = make_app(DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS=300, DATABASE_POOL_SIZE=1)
+    add_sql_route(app, "SELECT 1", "SELECT 2", pause=1.0)
+
+    @app.get("/test/quick")
+    def quick() -> str:
+        return str(get_session().execute(text("SELECT 42")).scalar())
+
+    status, _, body = timed_get(app, "/test/sql")
+    assert_friendly_503(status, body)
+    status, _, body = timed_get(app, "/test/quick")
+    assert (status, body) == (200, "42")
 
 
 # -- the pool ------------------------------------------------------------------------------
 
 
-def test_an_exhausted_pool_answers_503_within_the_pool_timeout(database_url: str) -> None:
-    with app_with(
-        database_url, DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=0, DATABASE_POOL_TIMEOUT=1
-    ) as app:
-        add_sql_route(app, "SELECT 1")
-        with get_database(app).engine.connect() as hog:
-            hog.execute(text("SELECT 1"))
-            status, elapsed, body = timed_get(app, "/test/sql")
-            htmx_status, _, htmx_body = timed_get(app, "/test/sql", headers={"HX-Request": "true"})
-        assert_friendly_503(status, body)
-        assert 0.9 <= elapsed < 4
-        assert htmx_status == 503 and "briefly unavailable" in htmx_body
-        assert timed_get(app, "/test/sql")[:3:2] == (200, "1")
+def test_an_exhausted_pool_answers_503_within_the_pool_timeout(make_app: MakeApp) -> None:
+    app = make_app(DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=0, DATABASE_POOL_TIMEOUT=1)
+    add_sql_route(app, "SELECT 1")
+    with get_database(app).engine.connect() as hog:
+        hog.execute(text("SELECT 1"))
+        status, elapsed, body = timed_get(app, "/test/sql")
+        htmx_status, _, htmx_body = timed_get(app, "/test/sql", headers={"HX-Request": "true"})
+    assert_friendly_503(status, body)
+    assert 0.9 <= elapsed < 4
+    assert htmx_status == 503 and "briefly unavailable" in htmx_body
+    assert timed_get(app, "/test/sql")[:3:2] == (200, "1")
 
 
 # -- an unreachable database ---------------------------------------------------------------
 
 
-def test_an_unreachable_database_answers_503_at_once_and_holds_no_pool_slot() -> None:
+def test_an_unreachable_database_answers_503_at_once_and_holds_no_pool_slot(
+    make_app: MakeApp,
+) -> None:
     """Connections that fail are not kept: many more requests than the pool has slots all
     answer at once, none waits for the pool time-out."""
-    with app_with(
-        UNREACHABLE_URL, DATABASE_POOL_SIZE=2, DATABASE_MAX_OVERFLOW=0, DATABASE_POOL_TIMEOUT=5
-    ) as app:
-        client = app.test_client()
-        token = csrf_token(client)  # the login page itself needs no database
-        slowest = 0.0
-        for number in range(10):
-            started = time.monotonic()
-            if number % 2:
-                response = client.post(
-                    "/auth/login",
-                    data={"email": "a@example.com", "password": "x" * 10, "csrf_token": token},
-                )
-            else:
-                response = client.get("/healthz")
-            slowest = max(slowest, time.monotonic() - started)
-            assert response.status_code == 503
-        assert slowest < 2.5  # well under the 5 s pool time-out
-
-        with client.session_transaction() as session:
-            session["_user_id"] = "1:token:session"  # a user lookup, which needs the database
+    app = make_app(
+        DATABASE_URL=UNREACHABLE_URL,
+        DATABASE_POOL_SIZE=2,
+        DATABASE_MAX_OVERFLOW=0,
+        DATABASE_POOL_TIMEOUT=5,
+    )
+    client: Client = app.test_client()  # type: ignore[assignment]
+    token = client.token()  # the login page itself needs no database
+    slowest = 0.0
+    for number in range(10):
         started = time.monotonic()
-        response = client.get("/tasks", headers={"HX-Request": "true"})
-        assert response.status_code == 503 and time.monotonic() - started < 2.5
-        assert response.headers["HX-Retarget"] == "#toasts"
-        assert response.headers["Retry-After"] == "5"
-        body = response.get_data(as_text=True)
-        assert "briefly unavailable" in body and "Traceback" not in body
+        if number % 2:
+            response = client.post(
+                "/auth/login",
+                data={"email": "a@example.com", "password": "x" * 10, "csrf_token": token},
+            )
+        else:
+            response = client.get("/healthz")
+        slowest = max(slowest, time.monotonic() - started)
+        assert response.status_code == 503
+    assert slowest < 2.5  # well under the 5 s pool time-out
+
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:token:session"  # a user lookup, which needs the database
+    started = time.monotonic()
+    response = client.get("/tasks", headers={"HX-Request": "true"})
+    assert response.status_code == 503 and time.monotonic() - started < 2.5
+    assert response.headers["HX-Retarget"] == "#toasts"
+    assert response.headers["Retry-After"] == "5"
+    body = response.get_data(as_text=True)
+    assert "briefly unavailable" in body and "Traceback" not in body
 
 
-def test_a_connection_lost_mid_request_is_a_503_not_a_500(database_url: str) -> None:
+def test_a_connection_lost_mid_request_is_a_503_not_a_500(make_app: MakeApp) -> None:
     """psycopg2 reports some lost connections as InterfaceError ("connection already
     closed"), which is no OperationalError."""
-    with app_with(database_url) as app:
+    app = make_app()
 
-        @app.get("/test/lost")
-        def lost() -> str:
-            raise InterfaceError(
-                "SELECT 1", {}, psycopg2.InterfaceError("connection already closed")
-            )
+    @app.get("/test/lost")
+    def lost() -> str:
+        raise InterfaceError("SELECT 1", {}, psycopg2.InterfaceError("connection already closed"))
 
-        status, _, body = timed_get(app, "/test/lost")
-        assert_friendly_503(status, body)
+    status, _, body = timed_get(app, "/test/lost")
+    assert_friendly_503(status, body)
 
 
 def test_failing_to_record_session_activity_keeps_the_answer(
-    app: Flask, user_client, db_session, monkeypatch
+    app: Flask, alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Noting when a login session was last used happens after the view; if the database
     is gone by then, the page the view made is still the answer."""
@@ -272,7 +257,7 @@ def test_failing_to_record_session_activity_keeps_the_answer(
         raise OperationalError("UPDATE login_sessions", {}, Exception("server closed"))
 
     monkeypatch.setattr(engine, "begin", unavailable)
-    response = user_client.get("/tasks")
+    response = alice_client.get("/tasks")
     assert response.status_code == 200
 
 
@@ -280,7 +265,9 @@ def test_failing_to_record_session_activity_keeps_the_answer(
 
 
 @requires_postgres
-def test_the_app_recovers_by_itself_when_the_database_comes_back(database_url: str) -> None:
+def test_the_app_recovers_by_itself_when_the_database_comes_back(
+    make_app: MakeApp, database_url: str, db_session: Session
+) -> None:
     """The database goes away (a forwarder in front of it is cut) and comes back: requests
     meanwhile answer 503 at once, and within seconds of its return the same app serves
     again, without a restart."""
@@ -289,26 +276,26 @@ def test_the_app_recovers_by_itself_when_the_database_comes_back(database_url: s
         proxied = target.set(host="127.0.0.1", port=proxy.port).render_as_string(
             hide_password=False
         )
-        with app_with(proxied) as app:
-            empty_all_tables(app)
-            client = app.test_client()
-            register(client)
-            assert post(client, "/tasks", {"title": "Before the outage"}).status_code == 302
+        app = make_app(DATABASE_URL=proxied)
+        make_user(db_session, ALICE)
+        client: Client = app.test_client()  # type: ignore[assignment]
+        assert client.log_in(ALICE).status_code == 302
+        assert client.submit("/tasks", {"title": "Before the outage"}).status_code == 302
 
-            token = csrf_token(client, "/tasks")
-            proxy.cut()
-            for path in ("/tasks", "/tasks?status=all", "/healthz"):
-                started = time.monotonic()
-                assert client.get(path).status_code == 503
-                assert time.monotonic() - started < 3
+        token = client.token()
+        proxy.cut()
+        for path in ("/tasks", "/tasks?status=all", "/healthz"):
             started = time.monotonic()
-            response = client.post("/tasks", data={"title": "During", "csrf_token": token})
-            assert response.status_code == 503 and time.monotonic() - started < 3
+            assert client.get(path).status_code == 503
+            assert time.monotonic() - started < 3
+        started = time.monotonic()
+        response = client.post("/tasks", data={"title": "During", "csrf_token": token})
+        assert response.status_code == 503 and time.monotonic() - started < 3
 
-            proxy.restore()
-            back = time.monotonic()
-            while client.get("/tasks").status_code != 200:
-                assert time.monotonic() - back < 5, "not serving 5 s after the database returned"
-                time.sleep(0.1)
-            page = client.get("/tasks").get_data(as_text=True)
-            assert "Before the outage" in page and "During" not in page
+        proxy.restore()
+        back = time.monotonic()
+        while client.get("/tasks").status_code != 200:
+            assert time.monotonic() - back < 5, "not serving 5 s after the database returned"
+            time.sleep(0.1)
+        page = client.get("/tasks").get_data(as_text=True)
+        assert "Before the outage" in page and "During" not in page

@@ -13,12 +13,13 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from todo_web.db import get_database
@@ -29,11 +30,43 @@ from .loadfault.ledger import Ledger
 
 USERS = 24
 SECONDS = 3.0
+#: How long a request may wait for a connection or a lock before the app gives up.
+PATIENCE_SECONDS = 60
 
 
 @pytest.fixture
-def server(app: Flask) -> Iterator[BaseWSGIServer]:
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+def served_app(make_app: Callable[..., Flask]) -> Flask:
+    """The app with a database connection for every user at once, and patient with locks.
+
+    This run checks that nothing is lost or broken under concurrency, not how fast the
+    answers come: on a slow or busy machine the same requests take longer, and waits that
+    the app gives up on after a few seconds (the pool, SQLite's busy wait, PostgreSQL's
+    lock time-out) would turn that slowness into 503s. (Under libfaketime, for one, every
+    thread switch of the interpreter is slowed down: its wrapper of pthread_cond_timedwait
+    moves the GIL's monotonic deadlines by the faked offset.)"""
+    app = make_app(
+        DATABASE_POOL_SIZE=USERS,
+        DATABASE_MAX_OVERFLOW=0,
+        DATABASE_POOL_TIMEOUT=PATIENCE_SECONDS,
+        DATABASE_LOCK_TIMEOUT_MS=PATIENCE_SECONDS * 1000,
+        DATABASE_STATEMENT_TIMEOUT_MS=PATIENCE_SECONDS * 1000,
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS=PATIENCE_SECONDS * 1000,
+    )
+    engine = get_database(app).engine
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def patient_writer(dbapi_connection: Any, _record: Any) -> None:
+            # After the app's own set-up (busy_timeout=5000) on each new connection.
+            dbapi_connection.execute(f"PRAGMA busy_timeout={PATIENCE_SECONDS * 1000}")
+
+        engine.dispose()  # no connection made before the listener stays in the pool
+    return app
+
+
+@pytest.fixture
+def server(served_app: Flask) -> Iterator[BaseWSGIServer]:
+    httpd = make_server("127.0.0.1", 0, served_app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -41,7 +74,10 @@ def server(app: Flask) -> Iterator[BaseWSGIServer]:
     thread.join(timeout=10)
 
 
-def test_concurrent_users_lose_no_acknowledged_write(app: Flask, server: BaseWSGIServer) -> None:
+def test_concurrent_users_lose_no_acknowledged_write(
+    served_app: Flask, server: BaseWSGIServer
+) -> None:
+    app = served_app
     started = time.monotonic()
     recorder = Recorder(clock=lambda: time.monotonic() - started)
     ledger = Ledger()

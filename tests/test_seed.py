@@ -3,23 +3,20 @@ work, and that it keeps off a database that already has users."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from todo_web import create_app
 from todo_web.db import get_database
 from todo_web.models import Tag, Task, TaskCount, User, task_tags
 from todo_web.seed import HEAVY_EMAIL, SEED_PASSWORD
 
-from .conftest import app_config
+from .client import Client, total_count
 from .database import is_postgres
-from .helpers import login, post
 
 requires_postgres = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL time limits")
 
@@ -77,17 +74,15 @@ def test_seed_writes_users_tasks_and_tags(app: Flask, db_session: Session) -> No
     assert counted == live
 
 
-def test_seeded_user_logs_in_sees_tasks_and_adds_one(app: Flask, client: FlaskClient) -> None:
+def test_seeded_user_logs_in_sees_tasks_and_adds_one(app: Flask, client: Client) -> None:
     assert run_seed(app, *SMALL).exit_code == 0
 
-    assert login(client, "user2@seed.example", SEED_PASSWORD).status_code == 302
-    page = client.get("/tasks?status=all").get_data(as_text=True)
-    assert 'data-total-count="' in page
-    total = int(re.search(r'data-total-count="(\d+)"', page).group(1))  # type: ignore[union-attr]
+    assert client.log_in("user2@seed.example", SEED_PASSWORD).status_code == 302
+    total = total_count(client.get("/tasks?status=all"))
     assert 0 < total <= 20
 
     # Ids were assigned by the seed: the sequences must have moved past them.
-    response = post(client, "/tasks", {"title": "After the seed"}, token_page="/tasks")
+    response = client.submit("/tasks", {"title": "After the seed"})
     assert response.status_code == 302
     assert "After the seed" in client.get("/tasks").get_data(as_text=True)
 
@@ -100,7 +95,9 @@ def test_seed_refuses_a_database_with_users_unless_forced(app: Flask, db_session
     assert "already has 4 users" in refused.output
     assert db_session.scalar(select(func.count()).select_from(User)) == 4
 
-    forced = run_seed(app, "seed", "--users", "2", "--tasks-per-user", "5", "--force")
+    forced = run_seed(
+        app, "seed", "--users", "2", "--tasks-per-user", "5", "--heavy-tasks", "5", "--force"
+    )
     assert forced.exit_code == 0, forced.output
     emails = set(db_session.scalars(select(User.email)))
     assert {"user4@seed.example", "user5@seed.example", "heavy2@seed.example"} <= emails
@@ -118,21 +115,18 @@ def test_same_seed_value_gives_the_same_tasks(app: Flask, db_session: Session) -
 
 @requires_postgres
 def test_seed_is_not_held_to_the_web_requests_statement_timeout(
-    app: Flask, database_url: str
+    make_app: Callable[..., Flask],
 ) -> None:
     """The app's engine cancels any statement after DATABASE_STATEMENT_TIMEOUT_MS; the seed
     builds indexes and counts over a million rows and must not be cut off by that limit."""
-    strict = create_app({**app_config(database_url), "DATABASE_STATEMENT_TIMEOUT_MS": 1})
-    try:
-        with (
-            pytest.raises(OperationalError, match="statement timeout"),
-            get_database(strict).engine.begin() as connection,
-        ):
-            connection.execute(text("SELECT pg_sleep(0.05)"))
+    strict = make_app(DATABASE_STATEMENT_TIMEOUT_MS=1)
+    with (
+        pytest.raises(OperationalError, match="statement timeout"),
+        get_database(strict).engine.begin() as connection,
+    ):
+        connection.execute(text("SELECT pg_sleep(0.05)"))
 
-        result = run_seed(strict, *SMALL)
+    result = run_seed(strict, *SMALL)
 
-        assert result.exit_code == 0, result.output
-        assert "Seeded 4 users" in result.output
-    finally:
-        get_database(strict).engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert "Seeded 4 users" in result.output

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from todo_web.passwords import check_password, hash_password
 
-from ..helpers import login, logout, register
-from .support import stored_user
+from ..client import Client
+from ..factories import make_user, user_by_email
 
 NON_ASCII = "pässwörd-密码-🔑"
 SHARED_72 = "s" * 72
@@ -18,41 +17,39 @@ SHARED_72 = "s" * 72
 @pytest.mark.parametrize(
     "password", ["p" * 200, NON_ASCII, "p" * 1000], ids=["200-chars", "non-ascii", "1000-chars"]
 )
-def test_password_registers_and_logs_in(client: FlaskClient, password: str) -> None:
-    assert register(client, email="alice@example.com", password=password).status_code == 302
-    logout(client)
+def test_password_registers_and_logs_in(client: Client, password: str) -> None:
+    assert client.register("alice@example.com", password=password).status_code == 302
+    client.log_out()
     assert client.get("/tasks").status_code == 302
-    response = login(client, "alice@example.com", password)
+    response = client.log_in("alice@example.com", password)
     assert response.status_code == 302
     assert response.headers["Location"] == "/tasks"
     assert client.get("/tasks").status_code == 200
 
 
-def test_non_ascii_password_needs_the_exact_characters(client: FlaskClient) -> None:
-    register(client, password=NON_ASCII)
-    logout(client)
-    assert login(client, "alice@example.com", "passwort-密码-🔑").status_code == 400
-    assert login(client, "alice@example.com", "pässwörd-密码-").status_code == 400
+def test_non_ascii_password_needs_the_exact_characters(client: Client, db_session: Session) -> None:
+    make_user(db_session, password=NON_ASCII)
+    assert client.log_in("alice@example.com", "passwort-密码-🔑").status_code == 400
+    assert client.log_in("alice@example.com", "pässwörd-密码-").status_code == 400
+    assert client.log_in("alice@example.com", NON_ASCII).status_code == 302
 
 
-def test_passwords_sharing_first_72_bytes_are_different(client: FlaskClient) -> None:
+def test_passwords_sharing_first_72_bytes_are_different(
+    client: Client, db_session: Session
+) -> None:
     """bcrypt alone reads only 72 bytes: these two would be the same password to it."""
     first, second = SHARED_72 + "a" * 28, SHARED_72 + "b" * 28
     assert len(first.encode()) == len(second.encode()) == 100
-    register(client, email="alice@example.com", password=first)
-    logout(client)
-    assert login(client, "alice@example.com", second).status_code == 400
+    make_user(db_session, "alice@example.com", password=first)
+    assert client.log_in("alice@example.com", second).status_code == 400
     assert client.get("/tasks").status_code == 302
-    assert login(client, "alice@example.com", first).status_code == 302
+    assert client.log_in("alice@example.com", first).status_code == 302
 
 
-def test_stored_hash_is_bcrypt_and_not_the_password(
-    client: FlaskClient, db_session: Session
-) -> None:
+def test_stored_hash_is_bcrypt_and_not_the_password(client: Client, db_session: Session) -> None:
     password = "correct horse battery staple"
-    register(client, password=password)
-    user = stored_user(db_session, "alice@example.com")
-    assert user is not None
+    assert client.register(password=password).status_code == 302
+    user = user_by_email(db_session, "alice@example.com")
     assert user.password_hash.startswith("$2b$")
     assert password not in user.password_hash
     assert check_password(password, user.password_hash)

@@ -7,20 +7,29 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from todo_web.auth import queries
+from todo_web.models import User
 
-from ..helpers import csrf_token, login, logout, register
-from .support import stored_user, user_count
+from ..client import Client
+from ..factories import count_rows, user_by_email
+
+
+def user_count(session: Session) -> int:
+    return count_rows(session, User)
+
+
+def browser(app: Flask) -> Client:
+    return app.test_client()  # type: ignore[return-value]
+
 
 DUPLICATE = "An account with this e-mail address already exists."
 LENGTH = "Use between 8 and 1000 characters."
 
 
-def test_success_logs_in_and_redirects_to_tasks(client: FlaskClient, db_session: Session) -> None:
-    response = register(client, name="Alice", email="alice@example.com")
+def test_success_logs_in_and_redirects_to_tasks(client: Client, db_session: Session) -> None:
+    response = client.register("alice@example.com", name="Alice")
     assert response.status_code == 302
     assert response.headers["Location"] == "/tasks"
     assert user_count(db_session) == 1
@@ -29,34 +38,31 @@ def test_success_logs_in_and_redirects_to_tasks(client: FlaskClient, db_session:
     assert "Alice" in page.get_data(as_text=True)
 
 
-def test_email_is_stored_lower_case_and_stripped(client: FlaskClient, db_session: Session) -> None:
-    response = register(client, email="  Alice.Smith@Example.COM \t")
+def test_email_is_stored_lower_case_and_stripped(client: Client, db_session: Session) -> None:
+    response = client.register("  Alice.Smith@Example.COM \t")
     assert response.status_code == 302
-    user = stored_user(db_session, "alice.smith@example.com")
-    assert user is not None
+    user = user_by_email(db_session, "alice.smith@example.com")
     assert user.email == "alice.smith@example.com"
 
 
-def test_non_ascii_email_is_lower_cased_and_logs_in(
-    client: FlaskClient, db_session: Session
-) -> None:
-    assert register(client, email="ZOË.Ünal@Example.com").status_code == 302
-    assert stored_user(db_session, "zoë.ünal@example.com") is not None
-    logout(client)
-    assert login(client, "Zoë.ÜNAL@example.COM", "correct horse").status_code == 302
+def test_non_ascii_email_is_lower_cased_and_logs_in(client: Client, db_session: Session) -> None:
+    assert client.register("ZOË.Ünal@Example.com").status_code == 302
+    assert user_by_email(db_session, "zoë.ünal@example.com") is not None
+    client.log_out()
+    assert client.log_in("Zoë.ÜNAL@example.COM", "correct horse").status_code == 302
 
 
-def test_overlong_email_is_refused(client: FlaskClient, db_session: Session) -> None:
-    response = register(client, email="a" * 250 + "@example.com")
+def test_overlong_email_is_refused(client: Client, db_session: Session) -> None:
+    response = client.register("a" * 250 + "@example.com")
     assert response.status_code == 400
     assert "Field cannot be longer than 254 characters." in response.get_data(as_text=True)
     assert user_count(db_session) == 0
 
 
-def test_name_is_stripped(client: FlaskClient, db_session: Session) -> None:
-    register(client, name="  Alice  ")
-    user = stored_user(db_session, "alice@example.com")
-    assert user is not None and user.name == "Alice"
+def test_name_is_stripped(client: Client, db_session: Session) -> None:
+    assert client.register(name="  Alice  ").status_code == 302
+    user = user_by_email(db_session, "alice@example.com")
+    assert user.name == "Alice"
 
 
 @pytest.mark.parametrize(
@@ -85,13 +91,12 @@ def test_name_is_stripped(client: FlaskClient, db_session: Session) -> None:
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(
-    client: FlaskClient, db_session: Session, fields: dict[str, str], field: str, message: str
+    client: Client, db_session: Session, fields: dict[str, str], field: str, message: str
 ) -> None:
     data = {"name": "Alice", "email": "alice@example.com", "password": "correct horse"} | fields
-    response = register(
-        client,
+    response = client.register(
+        data["email"],
         name=data["name"],
-        email=data["email"],
         password=data["password"],
         confirm=fields.get("confirm"),
     )
@@ -104,30 +109,29 @@ def test_bad_input_is_refused_with_a_clear_message(
 
 @pytest.mark.parametrize("length", [8, 1000])
 def test_password_length_bounds_are_accepted(
-    client: FlaskClient, db_session: Session, length: int
+    client: Client, db_session: Session, length: int
 ) -> None:
-    assert register(client, password="p" * length).status_code == 302
+    assert client.register(password="p" * length).status_code == 302
     assert user_count(db_session) == 1
 
 
-def test_duplicate_email_in_another_case_is_a_form_error(app: Flask, db_session: Session) -> None:
-    assert register(app.test_client(), email="alice@example.com").status_code == 302
-    response = register(app.test_client(), name="Mallory", email="ALICE@Example.com")
+def test_duplicate_email_in_another_case_is_a_form_error(
+    alice: User, app: Flask, db_session: Session
+) -> None:
+    response = browser(app).register("ALICE@Example.com", name="Mallory")
     assert response.status_code == 400
     assert DUPLICATE in response.get_data(as_text=True)
     assert user_count(db_session) == 1
-    user = stored_user(db_session, "alice@example.com")
-    assert user is not None and user.name == "Alice"
+    assert user_by_email(db_session, "alice@example.com").name == "Alice"
 
 
 def test_duplicate_caught_by_unique_index_when_check_misses(
-    app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    alice: User, app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What happens to the loser of a race: the existence check saw no account, so only the
     unique index stands between it and a second row."""
-    assert register(app.test_client(), email="alice@example.com").status_code == 302
     monkeypatch.setattr(queries, "user_by_email", lambda session, email: None)
-    response = register(app.test_client(), name="Mallory", email="ALICE@Example.com")
+    response = browser(app).register("ALICE@Example.com", name="Mallory")
     assert response.status_code == 400
     assert DUPLICATE in response.get_data(as_text=True)
     assert user_count(db_session) == 1
@@ -151,8 +155,8 @@ def test_racing_registrations_end_with_one_account(
 
         monkeypatch.setattr(queries, "user_by_email", user_by_email_then_wait)
 
-    clients = [app.test_client(), app.test_client()]
-    tokens = [csrf_token(c, "/auth/register") for c in clients]
+    clients = [browser(app), browser(app)]
+    tokens = [c.token() for c in clients]
     start = threading.Barrier(2, timeout=10)
 
     def submit(index: int) -> int:
@@ -176,7 +180,7 @@ def test_racing_registrations_end_with_one_account(
     assert user_count(db_session) == 1
 
 
-def test_registration_page_has_the_contract_fields(client: FlaskClient) -> None:
+def test_registration_page_has_the_contract_fields(client: Client) -> None:
     body = client.get("/auth/register").get_data(as_text=True)
     for field in ("name", "email", "password", "confirm", "csrf_token"):
         assert f'name="{field}"' in body

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
+from werkzeug.test import TestResponse
 
-from todo_web.models import Outbox
+from todo_web.models import Outbox, User
 
-from ..accounts import count, outbox_rows, user_by_email, worker_for
-from ..helpers import login, post, register
+from ..client import Client
+from ..factories import count_rows, outbox_rows, user_by_email, worker_for
 from ..smtp import SmtpServer, html_body, links
 
 NEW_PASSWORD = "battery staple"
 
 
-def ask_for_reset(client: FlaskClient, email: str = "alice@example.com"):  # type: ignore[no-untyped-def]
-    return post(client, "/auth/reset", {"email": email}, token_page="/auth/reset")
+def ask_for_reset(client: Client, email: str = "alice@example.com") -> TestResponse:
+    return client.submit("/auth/reset", {"email": email})
 
 
 def mailed_link(app: Flask, smtp_server: SmtpServer) -> str:
@@ -32,29 +33,32 @@ def mailed_link(app: Flask, smtp_server: SmtpServer) -> str:
     return link
 
 
-def set_password(client: FlaskClient, path: str, password: str = NEW_PASSWORD, confirm=None):  # type: ignore[no-untyped-def]
+def set_password(
+    client: Client, path: str, password: str = NEW_PASSWORD, confirm: str | None = None
+) -> TestResponse:
     data = {"password": password, "confirm": password if confirm is None else confirm}
-    return post(client, path, data, token_page=path)
+    response = client.submit(path, data)
+    if response.status_code == 302:
+        client.csrf_token = None  # the reset logged this browser in: a new session
+    return response
 
 
-@pytest.fixture
-def alice(client: FlaskClient) -> None:
-    register(client)
-    post(client, "/auth/logout", token_page="/tasks")
-
-
-def test_reset_page_and_login_link(client: FlaskClient) -> None:
+def test_reset_page_and_login_link(client: Client) -> None:
     assert 'href="/auth/reset"' in client.get("/auth/login").get_data(as_text=True)
     page = client.get("/auth/reset").get_data(as_text=True)
     assert 'name="email"' in page and 'name="csrf_token"' in page
 
 
 def test_reset_end_to_end(
-    app: Flask, client: FlaskClient, db_session: Session, smtp_server: SmtpServer, alice: None
+    app: Flask,
+    client: Client,
+    db_session: Session,
+    smtp_server: SmtpServer,
+    alice: User,
+    log_in: Callable[[User], Client],
 ) -> None:
     # Alice is logged in on another device, which the reset must log out.
-    phone = app.test_client()
-    login(phone, "alice@example.com", "correct horse")
+    phone = log_in(alice)
     assert phone.get("/settings").status_code == 200
 
     response = ask_for_reset(client)
@@ -76,13 +80,13 @@ def test_reset_end_to_end(
     # This browser is now logged in; the phone is not; only the new password works.
     assert client.get("/settings").status_code == 200
     assert phone.get("/settings").status_code == 302
-    other = app.test_client()
-    assert login(other, "alice@example.com", "correct horse").status_code == 400
-    assert login(other, "alice@example.com", NEW_PASSWORD).status_code == 302
+    other: Client = app.test_client()  # type: ignore[assignment]
+    assert other.log_in("alice@example.com", "correct horse").status_code == 400
+    assert other.log_in("alice@example.com", NEW_PASSWORD).status_code == 302
 
 
 def test_a_used_link_is_refused(
-    app: Flask, client: FlaskClient, smtp_server: SmtpServer, alice: None, db_session: Session
+    app: Flask, client: Client, smtp_server: SmtpServer, alice: User, db_session: Session
 ) -> None:
     ask_for_reset(client)
     ask_for_reset(client)  # two links in the inbox: using one kills both
@@ -92,7 +96,7 @@ def test_a_used_link_is_refused(
         for m in smtp_server.messages
     )
     assert set_password(client, first).status_code == 302
-    post(client, "/auth/logout", token_page="/tasks")
+    assert client.log_out().status_code == 302
     hash_after_reset = user_by_email(db_session, "alice@example.com").password_hash
 
     for path in (first, second):
@@ -106,11 +110,11 @@ def test_a_used_link_is_refused(
 
 @pytest.mark.parametrize(("age", "accepted"), [(3599, True), (3601, False)])
 def test_the_link_expires_after_an_hour(
-    app: Flask,
-    client: FlaskClient,
-    smtp_server: SmtpServer,
-    alice: None,
     clock: TimeMachineFixture,
+    app: Flask,
+    client: Client,
+    smtp_server: SmtpServer,
+    alice: User,
     age: int,
     accepted: bool,
 ) -> None:
@@ -123,7 +127,7 @@ def test_the_link_expires_after_an_hour(
 
 
 def test_unknown_address_gets_the_same_answer(
-    app: Flask, client: FlaskClient, db_session: Session, alice: None
+    app: Flask, client: Client, db_session: Session, alice: User
 ) -> None:
     known = ask_for_reset(client, "alice@example.com")
     known_page = client.get(known.location).get_data(as_text=True)
@@ -137,25 +141,25 @@ def test_unknown_address_gets_the_same_answer(
 
 
 def test_address_is_matched_case_insensitively(
-    client: FlaskClient, db_session: Session, alice: None
+    client: Client, db_session: Session, alice: User
 ) -> None:
     ask_for_reset(client, "  Alice@Example.COM ")
-    assert count(db_session, Outbox) == 1
+    assert count_rows(db_session, Outbox) == 1
 
 
-def test_not_an_address_is_400(client: FlaskClient, db_session: Session) -> None:
+def test_not_an_address_is_400(client: Client, db_session: Session) -> None:
     response = ask_for_reset(client, "not an address")
     assert response.status_code == 400
-    assert count(db_session, Outbox) == 0
+    assert count_rows(db_session, Outbox) == 0
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJ1c2VyIjoxfQ.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb"])
-def test_forged_links_are_refused(client: FlaskClient, alice: None, token: str) -> None:
+def test_forged_links_are_refused(client: Client, alice: User, token: str) -> None:
     assert client.get(f"/auth/reset/{token}").status_code == 400
 
 
 def test_mismatched_passwords_change_nothing(
-    app: Flask, client: FlaskClient, db_session: Session, smtp_server: SmtpServer, alice: None
+    app: Flask, client: Client, db_session: Session, smtp_server: SmtpServer, alice: User
 ) -> None:
     ask_for_reset(client)
     path = urlsplit(mailed_link(app, smtp_server)).path
@@ -169,7 +173,7 @@ def test_mismatched_passwords_change_nothing(
 
 
 def test_reset_request_saves_while_the_mail_server_is_down(
-    app: Flask, client: FlaskClient, db_session: Session, alice: None
+    app: Flask, client: Client, db_session: Session, alice: User
 ) -> None:
     server = SmtpServer()  # not started
     ask_for_reset(client)
@@ -184,8 +188,8 @@ def test_reset_request_saves_while_the_mail_server_is_down(
 
 
 def test_repeated_requests_do_not_flood_the_inbox(
-    client: FlaskClient, db_session: Session, alice: None
+    client: Client, db_session: Session, alice: User
 ) -> None:
     answers = {ask_for_reset(client).location for _ in range(5)}
     assert answers == {"/auth/login"}
-    assert count(db_session, Outbox) == 3
+    assert count_rows(db_session, Outbox) == 3

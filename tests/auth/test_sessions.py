@@ -4,67 +4,77 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from todo_web.db import utcnow
-from todo_web.models import LoginSession
+from todo_web.models import LoginSession, User
 
-from ..helpers import login, logout, register
+from ..client import Client
+from ..factories import make_user
 
 EMAIL, PASSWORD = "sam@example.com", "a fine password"
 
 
-def session_cookie(client: FlaskClient) -> str:
+@pytest.fixture(autouse=True)
+def sam(db_session: Session) -> User:
+    return make_user(db_session, EMAIL, password=PASSWORD)
+
+
+def new_browser(app: Flask) -> Client:
+    return app.test_client()  # type: ignore[return-value]
+
+
+def session_cookie(client: Client) -> str:
     cookie = client.get_cookie("session")
     assert cookie is not None
     return cookie.value
 
 
-def logged_in(client: FlaskClient) -> bool:
+def logged_in(client: Client) -> bool:
     return client.get("/tasks").status_code == 200
 
 
-def test_copied_cookie_is_useless_after_logout(app: Flask, client: FlaskClient) -> None:
-    register(client, email=EMAIL, password=PASSWORD)
+def test_copied_cookie_is_useless_after_logout(app: Flask, client: Client) -> None:
+    assert client.log_in(EMAIL, PASSWORD).status_code == 302
     stolen = session_cookie(client)
-    thief = app.test_client()
+    thief = new_browser(app)
     thief.set_cookie("session", stolen)
     assert logged_in(thief)  # the copy works while the session lives...
-    logout(client)
+    client.log_out()
     assert not logged_in(thief)  # ...and not a moment after logout
 
 
-def test_logout_ends_only_this_browser(app: Flask, client: FlaskClient) -> None:
-    register(client, email=EMAIL, password=PASSWORD)
-    phone = app.test_client()
-    login(phone, EMAIL, PASSWORD)
-    logout(client)
+def test_logout_ends_only_this_browser(app: Flask, client: Client) -> None:
+    assert client.log_in(EMAIL, PASSWORD).status_code == 302
+    phone = new_browser(app)
+    phone.log_in(EMAIL, PASSWORD)
+    client.log_out()
     assert logged_in(phone)
     assert not logged_in(client)
 
 
 def test_remember_cookie_dies_with_its_session(
-    app: Flask, client: FlaskClient, db_session: Session
+    app: Flask, client: Client, db_session: Session
 ) -> None:
-    register(client, email=EMAIL, password=PASSWORD)
-    browser = app.test_client()
-    login(browser, EMAIL, PASSWORD, remember="y")
+    assert client.log_in(EMAIL, PASSWORD).status_code == 302
+    browser = new_browser(app)
+    browser.log_in(EMAIL, PASSWORD, remember="y")
     remember = browser.get_cookie("remember_token")
     assert remember is not None
-    fresh = app.test_client()
+    fresh = new_browser(app)
     fresh.set_cookie("remember_token", remember.value)
     assert logged_in(fresh)
-    logout(browser)
-    later = app.test_client()
+    browser.log_out()
+    later = new_browser(app)
     later.set_cookie("remember_token", remember.value)
     assert not logged_in(later)
 
 
-def test_idle_session_expires(app: Flask, client: FlaskClient, db_session: Session) -> None:
-    register(client, email=EMAIL, password=PASSWORD)
+def test_idle_session_expires(app: Flask, client: Client, db_session: Session) -> None:
+    assert client.log_in(EMAIL, PASSWORD).status_code == 302
     idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     db_session.execute(
         update(LoginSession).values(last_seen_at=utcnow() - idle + timedelta(minutes=1))
@@ -82,9 +92,9 @@ def test_idle_session_expires(app: Flask, client: FlaskClient, db_session: Sessi
 
 
 def test_absolute_lifetime_ends_even_an_active_session(
-    app: Flask, client: FlaskClient, db_session: Session
+    app: Flask, client: Client, db_session: Session
 ) -> None:
-    register(client, email=EMAIL, password=PASSWORD)
+    assert client.log_in(EMAIL, PASSWORD).status_code == 302
     absolute = timedelta(days=app.config["SESSION_ABSOLUTE_DAYS"])
     db_session.execute(
         update(LoginSession).values(created_at=utcnow() - absolute - timedelta(minutes=1))
@@ -93,11 +103,9 @@ def test_absolute_lifetime_ends_even_an_active_session(
     assert not logged_in(client)
 
 
-def test_each_login_is_a_new_session_row(
-    app: Flask, client: FlaskClient, db_session: Session
-) -> None:
-    register(client, email=EMAIL, password=PASSWORD)
-    other = app.test_client()
-    login(other, EMAIL, PASSWORD)
+def test_each_login_is_a_new_session_row(app: Flask, client: Client, db_session: Session) -> None:
+    assert client.log_in(EMAIL, PASSWORD).status_code == 302
+    other = new_browser(app)
+    other.log_in(EMAIL, PASSWORD)
     rows = db_session.scalars(select(LoginSession)).all()
     assert len(rows) == 2 and len({row.id for row in rows}) == 2

@@ -20,9 +20,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy.orm import Session
 
-from ..accounts import add_user
 from .support import DEVICES, chromium_available, launch, log_in, serve
 
 try:  # a loaded machine (CI runs two suites) is slower than a developer's
@@ -166,13 +164,6 @@ def device(request: pytest.FixtureRequest) -> str:
 def page(pages: Pages) -> Any:
     """A desktop page, logged out."""
     return pages.open()
-
-
-@pytest.fixture
-def alice(db_session: Session) -> Any:
-    user = add_user(db_session, "alice@example.com", name="Alice")
-    db_session.commit()
-    return user
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from todo_web.db import utcnow
-from todo_web.models import Priority, Tag, TaskStatus, User
+from todo_web.models import Priority, TaskStatus, User
 from todo_web.recurrence import rule_for_repeat
 
-from ..accounts import PASSWORD, add_task, add_user
+from ..factories import PASSWORD, make_task, make_user
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -96,63 +96,47 @@ def log_in(page: Any, email: str = "alice@example.com", password: str = PASSWORD
 def seed_tasks(session: Session, user: User, today: date) -> None:
     """A believable week of tasks: overdue, today, upcoming, tagged, repeating, done."""
 
-    tags: dict[str, Tag] = {}
-
-    def tag(name: str) -> Tag:
-        if name not in tags:
-            tags[name] = Tag(user_id=user.id, name=name)
-            session.add(tags[name])
-        return tags[name]
+    def task(title: str, **fields: Any) -> None:
+        make_task(session, user, title, commit=False, **fields)
 
     day = timedelta(days=1)
-    add_task(
-        session,
-        user,
+    task(
         "Renew passport",
         due_date=today - 2 * day,
         priority=Priority.HIGH,
-        tags=[tag("errands")],
+        tags=["errands"],
     )
-    add_task(
-        session, user, "Call the plumber about the kitchen tap", due_date=today, tags=[tag("home")]
-    )
-    add_task(
-        session,
-        user,
+    task("Call the plumber about the kitchen tap", due_date=today, tags=["home"])
+    task(
         "Team stand-up",
         due_date=today,
         due_time=time(9, 30),
         recurrence=rule_for_repeat("weekdays", 1),
-        tags=[tag("work")],
+        tags=["work"],
     )
-    add_task(
-        session,
-        user,
+    task(
         "Send the quarterly report to Dana",
         due_date=today + day,
         priority=Priority.HIGH,
-        tags=[tag("work")],
+        tags=["work"],
     )
-    add_task(session, user, "Water the plants", due_date=today + 3 * day, tags=[tag("home")])
-    add_task(
-        session,
-        user,
+    task("Water the plants", due_date=today + 3 * day, tags=["home"])
+    task(
         "Pay rent",
         due_date=today + 8 * day,
         recurrence=rule_for_repeat("monthly", 1),
-        tags=[tag("bills")],
+        tags=["bills"],
     )
-    add_task(session, user, "Read “The Pragmatic Programmer”", priority=Priority.LOW)
-    add_task(
-        session,
-        user,
+    task("Read “The Pragmatic Programmer”", priority=Priority.LOW)
+    task(
         "Book dentist appointment",
         status=TaskStatus.COMPLETED,
         completed_at=utcnow(),
     )
+    session.commit()
 
 
 def add_user_with_tasks(session: Session, today: date, **user_fields: Any) -> User:
-    user = add_user(session, **user_fields)
+    user = make_user(session, **user_fields)
     seed_tasks(session, user, today)
     return user

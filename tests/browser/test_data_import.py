@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from todo_web.models import Task
 
-from ..accounts import count
+from ..factories import count_rows
 
 
 def test_check_then_import_a_file(
@@ -30,9 +30,9 @@ def test_check_then_import_a_file(
     assert summary.get_attribute("data-import-tasks") == "2"
     assert "Press Import to add these tasks" in summary.inner_text()
     assert page.url.endswith("/settings#settings-data")  # swapped in place
-    assert count(db_session, Task) == 0
+    assert count_rows(db_session, Task) == 0
 
     page.click("[data-import-form] button:not([name])")
     page.wait_for_url("**/tasks")
     assert "Imported 2 tasks" in page.inner_text("#toasts")
-    assert count(db_session, Task) == 2
+    assert count_rows(db_session, Task) == 2

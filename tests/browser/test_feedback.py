@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 
-from ..accounts import PASSWORD, add_task
+from ..factories import PASSWORD, make_task
 from .support import log_in
 from .test_flow import COMPLETED, row, tasks_by_title
 
@@ -26,8 +26,8 @@ LOADING_SEEN = """() => {
 
 @pytest.fixture
 def alice_tasks(alice: Any, db_session: Session) -> Any:
-    add_task(db_session, alice, "Water the plants")
-    add_task(db_session, alice, "Book the dentist")
+    make_task(db_session, alice, "Water the plants", commit=False)
+    make_task(db_session, alice, "Book the dentist", commit=False)
     db_session.commit()
     return alice
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from todo_web.timezones import local_today
 
-from ..accounts import add_task
+from ..factories import make_task
 from .support import PHONE_WIDTH, log_in, seed_tasks
 
 TAP = 44  # px, WCAG 2.5.5 and Apple's guideline
@@ -44,9 +44,9 @@ def page_width(page: Any) -> int:
 @pytest.fixture
 def busy_alice(alice: Any, db_session: Session) -> Any:
     seed_tasks(db_session, alice, local_today("UTC"))
-    add_task(db_session, alice, "A-title-with-no-spaces-" + "x" * 120)
+    make_task(db_session, alice, "A-title-with-no-spaces-" + "x" * 120, commit=False)
     for n in range(25):
-        add_task(db_session, alice, f"Filler task {n}")
+        make_task(db_session, alice, f"Filler task {n}", commit=False)
     db_session.commit()
     return alice
 

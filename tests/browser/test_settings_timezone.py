@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..accounts import add_user, user_by_email
+from ..factories import make_user, user_by_email
 from .support import log_in
 
 
@@ -19,8 +19,7 @@ def open_in_berlin(pages: Any) -> Any:
 
 
 def test_browser_zone_is_suggested_and_saved(pages: Any, db_session: Session) -> None:
-    add_user(db_session)
-    db_session.commit()
+    make_user(db_session)
     page = open_in_berlin(pages)
     assert page.input_value("#timezone") == "Europe/Berlin"
     assert "Filled in from this device: Europe/Berlin" in page.inner_text("#timezone-hint")
@@ -31,8 +30,7 @@ def test_browser_zone_is_suggested_and_saved(pages: Any, db_session: Session) ->
 
 
 def test_keep_utc_undoes_the_suggestion(pages: Any, db_session: Session) -> None:
-    add_user(db_session)
-    db_session.commit()
+    make_user(db_session)
     page = open_in_berlin(pages)
     page.click("#timezone-hint button")
     assert page.input_value("#timezone") == "UTC"
@@ -40,8 +38,7 @@ def test_keep_utc_undoes_the_suggestion(pages: Any, db_session: Session) -> None
 
 
 def test_a_chosen_zone_is_left_alone(pages: Any, db_session: Session) -> None:
-    add_user(db_session, timezone="Asia/Tokyo")
-    db_session.commit()
+    make_user(db_session, timezone="Asia/Tokyo")
     page = open_in_berlin(pages)
     assert page.input_value("#timezone") == "Asia/Tokyo"
     assert page.is_hidden("#timezone-hint")

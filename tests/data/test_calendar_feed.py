@@ -6,17 +6,15 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.rrule import rrulestr
-from flask.testing import FlaskClient
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from todo_web import recurrence
 from todo_web.db import utcnow
-from todo_web.models import Priority, Tag, TaskStatus, User
+from todo_web.models import Priority, TaskStatus, User
 
-from ..accounts import add_task, add_user
-from ..helpers import post
-from .support import user
+from ..client import Client
+from ..factories import make_task, make_user, set_timezone, user_by_email
 
 BERLIN = "Europe/Berlin"  # clocks go forward on Sunday 2026-03-29
 
@@ -25,13 +23,7 @@ def feed_url(owner: User) -> str:
     return f"/calendar/{owner.calendar_secret}.ics"
 
 
-def alice_in_berlin(session: Session) -> User:
-    alice = add_user(session, timezone=BERLIN)
-    session.commit()
-    return alice
-
-
-def fetch(client: FlaskClient, owner: User) -> Calendar:
+def fetch(client: Client, owner: User) -> Calendar:
     response = client.get(feed_url(owner))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/calendar"
@@ -43,13 +35,13 @@ def events(calendar: Calendar) -> dict[str, Event]:
 
 
 def test_the_feed_holds_open_tasks_with_a_due_date(
-    client: FlaskClient, db_session: Session
+    alice: User, client: Client, db_session: Session
 ) -> None:
-    alice = alice_in_berlin(db_session)
+    set_timezone(db_session, alice, BERLIN)
     day = date(2026, 3, 10)
-    add_task(db_session, alice, "Pending", due_date=day)
-    add_task(db_session, alice, "In progress", due_date=day, status=TaskStatus.IN_PROGRESS)
-    add_task(
+    make_task(db_session, alice, "Pending", due_date=day)
+    make_task(db_session, alice, "In progress", due_date=day, status=TaskStatus.IN_PROGRESS)
+    make_task(
         db_session,
         alice,
         "Completed",
@@ -57,11 +49,11 @@ def test_the_feed_holds_open_tasks_with_a_due_date(
         status=TaskStatus.COMPLETED,
         completed_at=utcnow(),
     )
-    add_task(db_session, alice, "Cancelled", due_date=day, status=TaskStatus.CANCELLED)
-    add_task(db_session, alice, "Deleted", due_date=day, deleted_at=utcnow())
-    add_task(db_session, alice, "No date")
-    bob = add_user(db_session, "bob@example.com", name="Bob")
-    add_task(db_session, bob, "Bob's", due_date=day)
+    make_task(db_session, alice, "Cancelled", due_date=day, status=TaskStatus.CANCELLED)
+    make_task(db_session, alice, "Deleted", due_date=day, deleted_at=utcnow())
+    make_task(db_session, alice, "No date")
+    bob = make_user(db_session, "bob@example.com", name="Bob")
+    make_task(db_session, bob, "Bob's", due_date=day)
     db_session.commit()
     calendar = fetch(client, alice)
     assert sorted(events(calendar)) == ["In progress", "Pending"]
@@ -70,16 +62,18 @@ def test_the_feed_holds_open_tasks_with_a_due_date(
     assert sorted(events(fetch(client, bob))) == ["Bob's"]
 
 
-def test_a_date_only_task_is_an_all_day_event(client: FlaskClient, db_session: Session) -> None:
-    alice = alice_in_berlin(db_session)
-    task = add_task(
+def test_a_date_only_task_is_an_all_day_event(
+    alice: User, client: Client, db_session: Session
+) -> None:
+    set_timezone(db_session, alice, BERLIN)
+    task = make_task(
         db_session,
         alice,
         "Pay rent",
         due_date=date(2026, 3, 10),
         description="Transfer\nto the landlord",
         priority=Priority.HIGH,
-        tags=[Tag(user_id=alice.id, name="bills"), Tag(user_id=alice.id, name="home")],
+        tags=["bills", "home"],
     )
     db_session.commit()
     response = client.get(feed_url(alice))
@@ -99,11 +93,11 @@ def test_a_date_only_task_is_an_all_day_event(client: FlaskClient, db_session: S
 
 
 def test_timed_tasks_keep_their_local_time_across_a_dst_change(
-    client: FlaskClient, db_session: Session
+    alice: User, client: Client, db_session: Session
 ) -> None:
-    alice = alice_in_berlin(db_session)
-    add_task(db_session, alice, "Before", due_date=date(2026, 3, 27), due_time=time(9, 0))
-    add_task(db_session, alice, "After", due_date=date(2026, 3, 30), due_time=time(9, 0))
+    set_timezone(db_session, alice, BERLIN)
+    make_task(db_session, alice, "Before", due_date=date(2026, 3, 27), due_time=time(9, 0))
+    make_task(db_session, alice, "After", due_date=date(2026, 3, 30), due_time=time(9, 0))
     db_session.commit()
     response = client.get(feed_url(alice))
     text = response.get_data(as_text=True)
@@ -122,17 +116,17 @@ def test_timed_tasks_keep_their_local_time_across_a_dst_change(
         assert "DTEND" not in event  # a due time is a moment
 
 
-def test_a_user_in_utc_gets_utc_times(client: FlaskClient, db_session: Session) -> None:
-    bob = add_user(db_session, "bob@example.com", name="Bob", timezone="UTC")
-    add_task(db_session, bob, "Call", due_date=date(2026, 7, 1), due_time=time(17, 30))
+def test_a_user_in_utc_gets_utc_times(client: Client, db_session: Session) -> None:
+    bob = make_user(db_session, "bob@example.com", name="Bob", timezone="UTC")
+    make_task(db_session, bob, "Call", due_date=date(2026, 7, 1), due_time=time(17, 30))
     db_session.commit()
     response = client.get(feed_url(bob))
     assert "DTSTART:20260701T173000Z" in response.get_data(as_text=True)
 
 
-def test_recurring_tasks_carry_their_rule(client: FlaskClient, db_session: Session) -> None:
-    alice = alice_in_berlin(db_session)
-    add_task(
+def test_recurring_tasks_carry_their_rule(alice: User, client: Client, db_session: Session) -> None:
+    set_timezone(db_session, alice, BERLIN)
+    make_task(
         db_session,
         alice,
         "Standup",
@@ -140,10 +134,10 @@ def test_recurring_tasks_carry_their_rule(client: FlaskClient, db_session: Sessi
         due_time=time(9, 0),
         recurrence="FREQ=WEEKLY;UNTIL=20260413",
     )
-    add_task(
+    make_task(
         db_session, alice, "Rent", due_date=date(2026, 4, 1), recurrence="FREQ=MONTHLY;COUNT=3"
     )
-    add_task(
+    make_task(
         db_session,
         alice,
         "Review",
@@ -178,22 +172,22 @@ def test_recurring_tasks_carry_their_rule(client: FlaskClient, db_session: Sessi
 
 
 def test_the_feed_needs_no_login_and_sets_no_cookie(
-    user_client: FlaskClient, client: FlaskClient, db_session: Session
+    alice_client: Client, client: Client, db_session: Session
 ) -> None:
-    alice = user(db_session)
-    add_task(db_session, alice, "Call", due_date=date(2026, 1, 5))
+    alice = user_by_email(db_session)
+    make_task(db_session, alice, "Call", due_date=date(2026, 1, 5))
     db_session.commit()
-    stranger = user_client.application.test_client()  # a calendar app: no cookies at all
-    for who in (stranger, user_client):
+    stranger = alice_client.application.test_client()  # a calendar app: no cookies at all
+    for who in (stranger, alice_client):
         response = who.get(feed_url(alice))
         assert response.status_code == 200
         assert "Set-Cookie" not in response.headers
     assert "Set-Cookie" not in stranger.get("/calendar/" + "x" * 43 + ".ics").headers
 
 
-def test_the_feed_is_cheap_to_poll(client: FlaskClient, db_session: Session) -> None:
-    alice = alice_in_berlin(db_session)
-    task = add_task(db_session, alice, "Call", due_date=date(2026, 1, 5))
+def test_the_feed_is_cheap_to_poll(alice: User, client: Client, db_session: Session) -> None:
+    set_timezone(db_session, alice, BERLIN)
+    task = make_task(db_session, alice, "Call", due_date=date(2026, 1, 5))
     db_session.commit()
     first = client.get(feed_url(alice))
     assert first.headers["Cache-Control"] == "private, max-age=300"
@@ -212,8 +206,8 @@ def test_the_feed_is_cheap_to_poll(client: FlaskClient, db_session: Session) -> 
     assert b"SUMMARY:Call the bank" in changed.get_data()
 
 
-def test_a_wrong_secret_is_404(client: FlaskClient, db_session: Session) -> None:
-    alice = alice_in_berlin(db_session)
+def test_a_wrong_secret_is_404(alice: User, client: Client, db_session: Session) -> None:
+    set_timezone(db_session, alice, BERLIN)
     secret = alice.calendar_secret or ""
     for wrong in (
         secret[:-1] + ("A" if secret[-1] != "A" else "B"),
@@ -230,61 +224,64 @@ def test_a_wrong_secret_is_404(client: FlaskClient, db_session: Session) -> None
 
 
 def test_every_user_has_their_own_long_random_secret(db_session: Session) -> None:
-    secrets = {add_user(db_session, f"user{n}@example.com").calendar_secret for n in range(20)}
+    secrets = {make_user(db_session, f"user{n}@example.com").calendar_secret for n in range(20)}
     assert len(secrets) == 20
     assert all(secret and re.fullmatch(r"[A-Za-z0-9_-]{43}", secret) for secret in secrets)
 
 
 def test_replacing_the_secret_retires_the_old_url(
-    user_client: FlaskClient, client: FlaskClient, db_session: Session
+    alice_client: Client, client: Client, db_session: Session
 ) -> None:
-    alice = user(db_session)
+    alice = user_by_email(db_session)
     old = feed_url(alice)
-    stranger = user_client.application.test_client()
+    stranger = alice_client.application.test_client()
     assert stranger.get(old).status_code == 200
-    response = post(user_client, "/settings/calendar/rotate", token_page="/settings")
+    response = alice_client.submit("/settings/calendar/rotate")
     assert response.status_code == 302
     assert response.location == "/settings#settings-calendar"
-    new = feed_url(user(db_session))
+    new = feed_url(user_by_email(db_session))
     assert new != old
     assert stranger.get(old).status_code == 404
     assert stranger.get(new).status_code == 200
-    page = user_client.get("/settings").get_data(as_text=True)
+    page = alice_client.get("/settings").get_data(as_text=True)
     assert new in page and old not in page
     assert "The old one no longer works" in page
 
 
 def test_replacing_the_secret_with_htmx_answers_the_section(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    old = user(db_session).calendar_secret
-    response = post(user_client, "/settings/calendar/rotate", htmx=True, token_page="/settings")
+    old = user_by_email(db_session).calendar_secret
+    response = alice_client.submit("/settings/calendar/rotate", htmx=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="settings-calendar"')
-    new = user(db_session).calendar_secret
+    new = user_by_email(db_session).calendar_secret
     assert new != old and f"/calendar/{new}.ics" in html
 
 
 def test_replacing_the_secret_needs_a_login_and_the_token(
-    client: FlaskClient, user_client: FlaskClient, db_session: Session
+    client: Client, alice_client: Client, db_session: Session
 ) -> None:
-    old = user(db_session).calendar_secret
-    assert user_client.post("/settings/calendar/rotate").status_code == 400  # no CSRF token
-    stranger = user_client.application.test_client()
-    response = post(stranger, "/settings/calendar/rotate")
+    old = user_by_email(db_session).calendar_secret
+    assert alice_client.post("/settings/calendar/rotate").status_code == 400  # no CSRF token
+    stranger = alice_client.application.test_client()
+    response = stranger.submit("/settings/calendar/rotate")
     assert response.status_code == 302 and "/auth/login" in response.location
-    assert user(db_session).calendar_secret == old
+    assert user_by_email(db_session).calendar_secret == old
 
 
 def test_an_account_without_a_secret_can_create_one(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    alice = user(db_session)
+    alice = user_by_email(db_session)
     alice.calendar_secret = None
     db_session.commit()
-    page = user_client.get("/settings").get_data(as_text=True)
+    page = alice_client.get("/settings").get_data(as_text=True)
     assert "Create an address" in page and ".ics" not in page
-    post(user_client, "/settings/calendar/rotate", token_page="/settings")
-    assert user(db_session).calendar_secret
-    assert user_client.application.test_client().get(feed_url(user(db_session))).status_code == 200
+    alice_client.submit("/settings/calendar/rotate")
+    assert user_by_email(db_session).calendar_secret
+    assert (
+        alice_client.application.test_client().get(feed_url(user_by_email(db_session))).status_code
+        == 200
+    )

@@ -5,26 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from time_machine import TimeMachineFixture
 
 from todo_web.db import utcnow
-from todo_web.models import Priority, Tag, TaskStatus
+from todo_web.models import Priority, TaskStatus, User
 
-from ..accounts import add_task, add_user
-from ..helpers import login, register
-from .support import user
+from ..client import Client
+from ..factories import BOB, make_task, make_user, user_by_email
 
 CREATED = datetime(2025, 11, 2, 8, 15, 30, 123456, tzinfo=UTC)
 
 
-def seed(session: Session) -> dict[str, int]:
+def seed(session: Session, alice: User) -> dict[str, int]:
     """Alice's tasks (one of each kind) and one of Bob's; returns ids by title."""
-    alice = user(session)
-    home, work = Tag(user_id=alice.id, name="home"), Tag(user_id=alice.id, name="Work")
-    first = add_task(
+    first = make_task(
         session,
         alice,
         "Water plants",
@@ -33,9 +31,9 @@ def seed(session: Session) -> dict[str, int]:
         recurrence="FREQ=WEEKLY",
         completed_at=datetime(2026, 1, 5, 18, tzinfo=UTC),
         created_at=CREATED,
-        tags=[home],
+        tags=["home"],
     )
-    second = add_task(
+    second = make_task(
         session,
         alice,
         "Water plants",
@@ -44,31 +42,32 @@ def seed(session: Session) -> dict[str, int]:
         recurrence="FREQ=WEEKLY",
         recurs_from_id=first.id,
         priority=Priority.HIGH,
-        tags=[home, work],
+        tags=["home", "Work"],
         description='Use the "blue" can,\nnot the red one',
     )
-    plain = add_task(session, alice, "=SUM(A1:A2) is a title")
-    deleted = add_task(session, alice, "Deleted task", deleted_at=utcnow())
-    bob = add_user(session, "bob@example.com", name="Bob")
-    add_task(session, bob, "Bob's secret")
+    plain = make_task(session, alice, "=SUM(A1:A2) is a title")
+    deleted = make_task(session, alice, "Deleted task", deleted_at=utcnow())
+    bob = make_user(session, BOB, name="Bob")
+    make_task(session, bob, "Bob's secret")
     session.commit()
     return {"first": first.id, "second": second.id, "plain": plain.id, "deleted": deleted.id}
 
 
-def test_exports_need_a_login(client: FlaskClient) -> None:
+def test_exports_need_a_login(client: Client) -> None:
     for url in ("/settings/export.json", "/settings/export.csv"):
         response = client.get(url)
         assert response.status_code == 302 and "/auth/login" in response.location
 
 
-def test_json_export(user_client: FlaskClient, db_session: Session) -> None:
-    ids = seed(db_session)
-    response = user_client.get("/settings/export.json")
+def test_json_export(
+    clock: TimeMachineFixture, alice: User, alice_client: Client, db_session: Session
+) -> None:
+    ids = seed(db_session, alice)
+    response = alice_client.get("/settings/export.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
-    today = datetime.now(UTC).date().isoformat()
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="todo-web-tasks-{today}.json"'
+        'attachment; filename="todo-web-tasks-2026-11-20.json"'  # the clock's day
     )
     assert response.headers["Cache-Control"] == "no-store"
     document = json.loads(response.get_data(as_text=True))
@@ -105,9 +104,9 @@ def test_json_export(user_client: FlaskClient, db_session: Session) -> None:
     assert "Deleted task" not in text and "Bob" not in text
 
 
-def test_csv_export(user_client: FlaskClient, db_session: Session) -> None:
-    ids = seed(db_session)
-    response = user_client.get("/settings/export.csv")
+def test_csv_export(alice: User, alice_client: Client, db_session: Session) -> None:
+    ids = seed(db_session, alice)
+    response = alice_client.get("/settings/export.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.mimetype_params["charset"] == "utf-8"
@@ -132,18 +131,16 @@ def test_csv_export(user_client: FlaskClient, db_session: Session) -> None:
 
 
 def test_another_users_export_holds_only_their_tasks(
-    client: FlaskClient, db_session: Session
+    alice: User, db_session: Session, log_in: Callable[[User], Client]
 ) -> None:
-    register(client)
-    seed(db_session)
-    bob_client = client.application.test_client()
-    login(bob_client, "bob@example.com", "correct horse")
+    seed(db_session, alice)
+    bob_client = log_in(user_by_email(db_session, BOB))
     document = bob_client.get("/settings/export.json").get_json()
     assert [task["title"] for task in document["tasks"]] == ["Bob's secret"]
     assert document["user"]["name"] == "Bob"
 
 
-def test_an_empty_account_exports_an_empty_list(user_client: FlaskClient) -> None:
-    assert user_client.get("/settings/export.json").get_json()["tasks"] == []
-    raw = user_client.get("/settings/export.csv").get_data(as_text=True)
+def test_an_empty_account_exports_an_empty_list(alice_client: Client) -> None:
+    assert alice_client.get("/settings/export.json").get_json()["tasks"] == []
+    raw = alice_client.get("/settings/export.csv").get_data(as_text=True)
     assert raw.strip("\ufeff\r\n").count("\r\n") == 0  # the header alone

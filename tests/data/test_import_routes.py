@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date, time
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from todo_web.data import queries
-from todo_web.models import Priority, Tag, Task, TaskStatus
+from todo_web.models import Priority, Tag, Task, TaskStatus, User
 
-from ..accounts import add_task, add_user, count
-from ..helpers import post
-from .support import TODOIST_CSV, tasks_of, upload, user
+from ..client import Client, upload
+from ..factories import BOB, TODOIST_CSV, all_tasks, count_rows, make_tags, make_task, make_user
 
 
 def export_json(*tasks: dict[str, object]) -> str:
@@ -34,54 +33,50 @@ BAD_ROW = export_json(
 )
 
 
-def test_import_needs_a_login(client: FlaskClient, db_session: Session) -> None:
-    response = upload(client, GOOD, token_page="/auth/login")
+def test_import_needs_a_login(client: Client, db_session: Session) -> None:
+    response = upload(client, GOOD)
     assert response.status_code == 302 and "/auth/login" in response.location
-    assert count(db_session, Task) == 0
+    assert count_rows(db_session, Task) == 0
 
 
 def test_the_settings_page_offers_export_import_and_the_feed(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    page = user_client.get("/settings").get_data(as_text=True)
+    page = alice_client.get("/settings").get_data(as_text=True)
     assert 'href="/settings/export.json"' in page and 'href="/settings/export.csv"' in page
     assert 'action="/settings/import"' in page and 'enctype="multipart/form-data"' in page
     assert 'name="file"' in page and 'name="dry_run" value="1"' in page
     assert "Up to 5 MB and 10,000 tasks" in page
-    secret = user(db_session).calendar_secret
+    secret = alice.calendar_secret
     assert secret and len(secret) >= 43
     assert f"http://127.0.0.1:5000/calendar/{secret}.ics" in page
     assert 'action="/settings/calendar/rotate"' in page
 
 
 def test_dry_run_shows_the_summary_and_writes_nothing(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    alice = user(db_session)
-    db_session.add(Tag(user_id=alice.id, name="home"))
-    db_session.commit()
-    response = upload(user_client, GOOD, dry_run=True)
+    make_tags(db_session, alice, "home")
+    response = upload(alice_client, GOOD, dry_run=True)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'data-import-tasks="2"' in page and 'data-import-errors="0"' in page
     assert "todo-web export (JSON)" in page
     assert "2 tags, 1 of them new: bills" in page  # "Home" is the existing "home"
     assert "Choose it again and press Import" in page
-    assert count(db_session, Task) == 0
-    assert count(db_session, Tag) == 1
+    assert count_rows(db_session, Task) == 0
+    assert count_rows(db_session, Tag) == 1
 
 
 def test_import_writes_the_tasks_and_goes_to_the_list(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    alice = user(db_session)
-    db_session.add(Tag(user_id=alice.id, name="home"))
-    db_session.commit()
-    response = upload(user_client, GOOD)
+    make_tags(db_session, alice, "home")
+    response = upload(alice_client, GOOD)
     assert response.status_code == 302 and response.location == "/tasks"
-    page = user_client.get("/tasks").get_data(as_text=True)
+    page = alice_client.get("/tasks").get_data(as_text=True)
     assert "Imported 2 tasks from the todo-web export (JSON)." in page
-    rent, mom = tasks_of(db_session, alice)
+    rent, mom = all_tasks(db_session, alice)
     assert (rent.title, rent.priority, rent.due_date) == (
         "Pay rent",
         Priority.HIGH,
@@ -89,34 +84,34 @@ def test_import_writes_the_tasks_and_goes_to_the_list(
     )
     assert sorted(tag.name for tag in rent.tags) == ["bills", "home"]  # the existing tag reused
     assert (mom.title, mom.status, mom.completed_at) == ("Call mom", "in_progress", None)
-    assert count(db_session, Tag) == 2
+    assert count_rows(db_session, Tag) == 2
 
 
-def test_our_csv_imports(user_client: FlaskClient, db_session: Session) -> None:
+def test_our_csv_imports(alice: User, alice_client: Client, db_session: Session) -> None:
     content = (
         "\ufefftitle,status,priority,due_date,due_time,tags,completed_at\r\n"
         'Done,completed,low,2026-01-02,08:00,"a, b",2026-01-02T09:00:00+00:00\r\n'
         "Open,,,,,,\r\n"
     )
-    response = upload(user_client, content.encode(), "tasks.csv")
+    response = upload(alice_client, content.encode(), "tasks.csv")
     assert response.status_code == 302
-    done, open_ = tasks_of(db_session, user(db_session))
+    done, open_ = all_tasks(db_session, alice)
     assert (done.status, done.priority, done.due_time) == ("completed", Priority.LOW, time(8))
     assert done.completed_at is not None and done.completed_at.hour == 9
     assert [tag.name for tag in done.tags] == ["a", "b"]
     assert (open_.status, open_.priority) == ("pending", Priority.MEDIUM)
 
 
-def test_todoist_csv_imports(user_client: FlaskClient, db_session: Session) -> None:
-    dry = upload(user_client, TODOIST_CSV, "Errands.csv", dry_run=True)
+def test_todoist_csv_imports(alice: User, alice_client: Client, db_session: Session) -> None:
+    dry = upload(alice_client, TODOIST_CSV, "Errands.csv", dry_run=True)
     page = dry.get_data(as_text=True)
     assert dry.status_code == 200 and "Todoist CSV export" in page
     assert 'data-import-tasks="5"' in page
     assert "3 rows skipped" in page
     assert 'data-import-problems="warnings"' in page and 'data-row="8"' in page
-    response = upload(user_client, TODOIST_CSV, "Errands.csv")
+    response = upload(alice_client, TODOIST_CSV, "Errands.csv")
     assert response.status_code == 302
-    tasks = {task.title: task for task in tasks_of(db_session, user(db_session))}
+    tasks = {task.title: task for task in all_tasks(db_session, alice)}
     assert sorted(tasks) == [
         "Buy milk",
         "Dentist, downtown",
@@ -130,22 +125,22 @@ def test_todoist_csv_imports(user_client: FlaskClient, db_session: Session) -> N
     assert "Todoist date: every 3rd friday" in tasks["Quarterly report"].description
 
 
-def test_one_bad_row_imports_nothing(user_client: FlaskClient, db_session: Session) -> None:
-    response = upload(user_client, BAD_ROW)
+def test_one_bad_row_imports_nothing(alice_client: Client, db_session: Session) -> None:
+    response = upload(alice_client, BAD_ROW)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'data-import-errors="2"' in page
     assert 'data-row="3"' in page and "The title is empty." in page
     assert "priority must be one of low, medium, high" in page
     assert "Nothing is imported while any row has an error" in page
-    assert count(db_session, Task) == 0
-    dry = upload(user_client, BAD_ROW, dry_run=True)
+    assert count_rows(db_session, Task) == 0
+    dry = upload(alice_client, BAD_ROW, dry_run=True)
     assert dry.status_code == 200 and 'data-row="3"' in dry.get_data(as_text=True)
-    assert count(db_session, Task) == 0
+    assert count_rows(db_session, Task) == 0
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(
-    app: Flask, user_client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    app: Flask, alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     original = queries.import_tasks
 
@@ -155,9 +150,9 @@ def test_a_failure_while_writing_leaves_nothing_behind(
 
     monkeypatch.setattr(queries, "import_tasks", write_then_fail)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = upload(user_client, GOOD)
+    response = upload(alice_client, GOOD)
     assert response.status_code == 500
-    assert count(db_session, Task) == 0 and count(db_session, Tag) == 0
+    assert count_rows(db_session, Task) == 0 and count_rows(db_session, Tag) == 0
 
 
 BOMB = '{"format": "todo-web", "version": 1, "tasks": ' + "[" * 50_000 + "]" * 50_000 + "}"
@@ -180,102 +175,95 @@ BOMB = '{"format": "todo-web", "version": 1, "tasks": ' + "[" * 50_000 + "]" * 5
     ],
 )
 def test_broken_files_answer_a_clear_error(
-    user_client: FlaskClient,
+    alice_client: Client,
     db_session: Session,
     content: bytes,
     filename: str,
     message: str,
 ) -> None:
     for dry_run in (True, False):
-        response = upload(user_client, content, filename, dry_run=dry_run)
+        response = upload(alice_client, content, filename, dry_run=dry_run)
         assert response.status_code == 400
         page = response.get_data(as_text=True)
         assert message in page and "Nothing was imported." in page
-    assert count(db_session, Task) == 0
+    assert count_rows(db_session, Task) == 0
 
 
-def test_no_file(user_client: FlaskClient) -> None:
-    response = post(user_client, "/settings/import", {"dry_run": "1"}, token_page="/settings")
+def test_no_file(alice_client: Client) -> None:
+    response = alice_client.submit("/settings/import", {"dry_run": "1"})
     assert response.status_code == 400
     assert "Choose a file to import." in response.get_data(as_text=True)
 
 
-def test_a_file_over_the_size_limit(
-    app: Flask, user_client: FlaskClient, db_session: Session
-) -> None:
+def test_a_file_over_the_size_limit(app: Flask, alice_client: Client, db_session: Session) -> None:
     app.config["IMPORT_MAX_BYTES"] = 2048
-    response = upload(user_client, "title\n" + "x" * 2048 + "\n", "big.csv")
+    response = upload(alice_client, "title\n" + "x" * 2048 + "\n", "big.csv")
     assert response.status_code == 413
     assert "The file is too large: files up to 2 KB can be imported." in response.get_data(
         as_text=True
     )
-    assert count(db_session, Task) == 0
+    assert count_rows(db_session, Task) == 0
 
 
 def test_a_request_over_max_content_length(
-    app: Flask, user_client: FlaskClient, db_session: Session
+    app: Flask, alice_client: Client, db_session: Session
 ) -> None:
     """Refused before the form is read (the CSRF check reads it), with the same message."""
     app.config["MAX_CONTENT_LENGTH"] = 1024
-    token_page = user_client.get("/settings")  # the token, before the limit bites
-    assert token_page.status_code == 200
-    response = upload(user_client, "title\n" + "x" * 4096 + "\n", "big.csv", htmx=True)
+    alice_client.token()  # the token, before the limit bites
+    response = upload(alice_client, "title\n" + "x" * 4096 + "\n", "big.csv", htmx=True)
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "The file is too large: files up to 1 KB can be imported." in page
     assert "<html" not in page  # htmx gets the fragment
-    assert count(db_session, Task) == 0
+    assert count_rows(db_session, Task) == 0
 
 
-def test_too_many_rows(app: Flask, user_client: FlaskClient, db_session: Session) -> None:
+def test_too_many_rows(app: Flask, alice_client: Client, db_session: Session) -> None:
     app.config["IMPORT_MAX_ROWS"] = 5
     content = "title\n" + "".join(f"Task {n}\n" for n in range(6))
-    response = upload(user_client, content, "many.csv")
+    response = upload(alice_client, content, "many.csv")
     assert response.status_code == 400
     assert "more than 5 tasks" in response.get_data(as_text=True)
-    assert count(db_session, Task) == 0
+    assert count_rows(db_session, Task) == 0
     five = "title\n" + "".join(f"T{n}\n" for n in range(5))
-    assert upload(user_client, five, "x.csv").status_code == 302
-    assert count(db_session, Task) == 5
+    assert upload(alice_client, five, "x.csv").status_code == 302
+    assert count_rows(db_session, Task) == 5
 
 
 def test_htmx_gets_the_summary_fragment_and_a_redirect(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    dry = upload(user_client, GOOD, dry_run=True, htmx=True)
+    dry = upload(alice_client, GOOD, dry_run=True, htmx=True)
     assert dry.status_code == 200
     html = dry.get_data(as_text=True)
     assert "<html" not in html and 'data-import-tasks="2"' in html
     assert "The file is fine. Press Import to add these tasks." in html  # the file stays chosen
-    bad = upload(user_client, BAD_ROW, htmx=True)
+    bad = upload(alice_client, BAD_ROW, htmx=True)
     assert bad.status_code == 400 and "<html" not in bad.get_data(as_text=True)
-    done = upload(user_client, GOOD, htmx=True)
+    done = upload(alice_client, GOOD, htmx=True)
     assert done.status_code == 204 and done.headers["HX-Redirect"] == "/tasks"
-    assert count(db_session, Task) == 2
+    assert count_rows(db_session, Task) == 2
 
 
 def test_an_import_touches_only_the_importers_account(
-    user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session
 ) -> None:
-    bob = add_user(db_session, "bob@example.com", name="Bob")
-    add_task(db_session, bob, "Bob's task", status=TaskStatus.PENDING)
-    db_session.add(Tag(user_id=bob.id, name="bills"))
-    db_session.commit()
-    assert upload(user_client, GOOD).status_code == 302
-    assert [task.title for task in tasks_of(db_session, bob)] == ["Bob's task"]
-    alice = user(db_session)
-    assert len(tasks_of(db_session, alice)) == 2
+    bob = make_user(db_session, BOB, name="Bob")
+    make_task(db_session, bob, "Bob's task", status=TaskStatus.PENDING)
+    make_tags(db_session, bob, "bills")
+    assert upload(alice_client, GOOD).status_code == 302
+    assert [task.title for task in all_tasks(db_session, bob)] == ["Bob's task"]
+    assert len(all_tasks(db_session, alice)) == 2
     owners = db_session.scalars(select(Tag.user_id).where(Tag.name == "bills")).all()
     assert sorted(owners) == sorted([alice.id, bob.id])
 
 
-def test_the_import_needs_the_csrf_token(user_client: FlaskClient, db_session: Session) -> None:
-    import io
-
-    response = user_client.post(
+def test_the_import_needs_the_csrf_token(alice_client: Client, db_session: Session) -> None:
+    response = alice_client.post(
         "/settings/import",
         data={"file": (io.BytesIO(GOOD.encode()), "tasks.json")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    assert count(db_session, Task) == 0
+    assert count_rows(db_session, Task) == 0

@@ -14,7 +14,7 @@ from todo_web.data.importer import read_upload
 from todo_web.data.plan import ImportedTask, ImportFileError, ImportPlan
 from todo_web.models import Priority, TaskStatus
 
-from .support import TODOIST_CSV
+from ..factories import TODOIST_CSV
 
 TODAY = date(2026, 1, 7)  # a Wednesday
 TZ = "Europe/Berlin"

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from todo_web.db import utcnow
-from todo_web.models import Priority, Tag, Task, TaskStatus, User
+from todo_web.models import Priority, Task, TaskStatus, User
 
-from ..accounts import add_task
-from ..helpers import register
-from .support import tasks_of, upload, user
+from ..client import Client, upload
+from ..factories import all_tasks, make_task, make_user
 
 FIELDS = (
     "title",
@@ -31,9 +30,8 @@ FIELDS = (
 
 def seed(session: Session, alice: User) -> None:
     """One task of every shape the app can hold."""
-    errands, home = Tag(user_id=alice.id, name="Errands"), Tag(user_id=alice.id, name="home")
     stamp = datetime(2025, 6, 1, 12, 30, 15, 654321, tzinfo=UTC)
-    first = add_task(
+    first = make_task(
         session,
         alice,
         "Water plants",
@@ -44,9 +42,9 @@ def seed(session: Session, alice: User) -> None:
         completed_at=datetime(2026, 3, 23, 8, 1, 2, 345678, tzinfo=UTC),
         created_at=stamp,
         updated_at=datetime(2026, 3, 23, 8, 1, 2, 345678, tzinfo=UTC),
-        tags=[home],
+        tags=["home"],
     )
-    add_task(
+    make_task(
         session,
         alice,
         "Water plants",
@@ -54,29 +52,29 @@ def seed(session: Session, alice: User) -> None:
         due_time=time(9, 0),
         recurrence="FREQ=WEEKLY;BYDAY=MO,TH",
         recurs_from_id=first.id,
-        tags=[home],
+        tags=["home"],
         created_at=datetime(2026, 3, 23, 8, 1, 2, 345678, tzinfo=UTC),
     )
-    add_task(
+    make_task(
         session,
         alice,
         'Ünïcödé, "quotes" and, commas 🎉',
         description="Line 1\r\nLine 2\n\n  indented; =formula",
         priority=Priority.HIGH,
         status=TaskStatus.IN_PROGRESS,
-        tags=[errands, home],
+        tags=["Errands", "home"],
         created_at=stamp,
     )
-    add_task(session, alice, "Cancelled", status=TaskStatus.CANCELLED, priority=Priority.LOW)
-    add_task(
+    make_task(session, alice, "Cancelled", status=TaskStatus.CANCELLED, priority=Priority.LOW)
+    make_task(
         session,
         alice,
         "Pay rent",
         due_date=date(2026, 4, 1),
         recurrence="FREQ=MONTHLY;UNTIL=20261231;BYMONTHDAY=1",
     )
-    add_task(session, alice, "Seconds", due_date=date(2026, 4, 2), due_time=time(7, 5, 9))
-    add_task(session, alice, "In the bin", deleted_at=utcnow())
+    make_task(session, alice, "Seconds", due_date=date(2026, 4, 2), due_time=time(7, 5, 9))
+    make_task(session, alice, "In the bin", deleted_at=utcnow())
     session.commit()
 
 
@@ -95,20 +93,23 @@ def snapshot(tasks: list[Task]) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize("kind", ["json", "csv"])
 def test_round_trip_into_a_fresh_account(
-    user_client: FlaskClient, client: FlaskClient, db_session: Session, kind: str
+    alice: User,
+    alice_client: Client,
+    db_session: Session,
+    log_in: Callable[[User], Client],
+    kind: str,
 ) -> None:
-    alice = user(db_session)
     seed(db_session, alice)
-    exported = user_client.get(f"/settings/export.{kind}")
+    exported = alice_client.get(f"/settings/export.{kind}")
     assert exported.status_code == 200
 
-    carol_client = user_client.application.test_client()
-    register(carol_client, name="Carol", email="carol@example.com")
+    carol = make_user(db_session, "carol@example.com", name="Carol")
+    carol_client = log_in(carol)
     response = upload(carol_client, exported.get_data(), f"export.{kind}")
     assert response.status_code == 302, response.get_data(as_text=True)
 
-    originals = [task for task in tasks_of(db_session, alice) if task.deleted_at is None]
-    copies = tasks_of(db_session, user(db_session, "carol@example.com"))
+    originals = [task for task in all_tasks(db_session, alice) if task.deleted_at is None]
+    copies = all_tasks(db_session, carol)
     assert len(copies) == len(originals) == 6
     for original, copy in zip(snapshot(originals), snapshot(copies), strict=True):
         assert copy == original

@@ -15,8 +15,15 @@ from todo_web.db import get_database, utcnow
 from todo_web.mail.digest import schedule_digests, write_digest
 from todo_web.models import Outbox, Priority, TaskStatus, User
 
-from ..accounts import add_task, add_user, count, outbox_rows, worker_for
 from ..database import is_postgres
+from ..factories import (
+    count_rows,
+    make_task,
+    make_user,
+    outbox_rows,
+    set_timezone,
+    worker_for,
+)
 from ..smtp import SmtpServer, html_body, text_body
 
 # 2026-11-23 is a Monday; New York is UTC-5 in November, so 08:00 there is 13:00 UTC.
@@ -32,30 +39,25 @@ def _stopped_that_morning(clock: TimeMachineFixture) -> None:
 
 
 @pytest.fixture
-def alice(db_session: Session) -> User:
-    user = add_user(db_session, timezone="America/New_York")
-    add_task(db_session, user, "Overdue report", due_date=TODAY - timedelta(days=2))
-    add_task(
-        db_session,
-        user,
-        "Call the dentist",
-        due_date=TODAY,
-        due_time=time(9, 30),
-        priority=Priority.HIGH,
-    )
-    add_task(db_session, user, "Due tomorrow", due_date=TODAY + timedelta(days=1))
-    add_task(db_session, user, "No due date")
-    add_task(
-        db_session,
-        user,
-        "Already done",
-        due_date=TODAY,
-        status=TaskStatus.COMPLETED,
-        completed_at=utcnow(),
-    )
-    add_task(db_session, user, "Deleted one", due_date=TODAY, deleted_at=utcnow())
+def alices_day(alice: User, db_session: Session) -> None:
+    """Alice lives in New York and has tasks of every kind around TODAY."""
+    set_timezone(db_session, alice, "America/New_York")
+    for title, fields in (
+        ("Overdue report", {"due_date": TODAY - timedelta(days=2)}),
+        (
+            "Call the dentist",
+            {"due_date": TODAY, "due_time": time(9, 30), "priority": Priority.HIGH},
+        ),
+        ("Due tomorrow", {"due_date": TODAY + timedelta(days=1)}),
+        ("No due date", {}),
+        (
+            "Already done",
+            {"due_date": TODAY, "status": TaskStatus.COMPLETED, "completed_at": utcnow()},
+        ),
+        ("Deleted one", {"due_date": TODAY, "deleted_at": utcnow()}),
+    ):
+        make_task(db_session, alice, title, commit=False, **fields)  # type: ignore[arg-type]
     db_session.commit()
-    return user
 
 
 def schedule(app: Flask, session: Session, now: datetime) -> int:
@@ -65,13 +67,15 @@ def schedule(app: Flask, session: Session, now: datetime) -> int:
     return written
 
 
-def test_no_digest_before_eight_local_time(app: Flask, db_session: Session, alice: User) -> None:
+def test_no_digest_before_eight_local_time(
+    app: Flask, db_session: Session, alice: User, alices_day: None
+) -> None:
     assert schedule(app, db_session, NY_EIGHT - timedelta(minutes=1)) == 0
-    assert count(db_session, Outbox) == 0
+    assert count_rows(db_session, Outbox) == 0
 
 
 def test_digest_at_eight_local_time_lists_todays_and_overdue_tasks(
-    app: Flask, db_session: Session, alice: User, smtp_server: SmtpServer
+    app: Flask, db_session: Session, alice: User, alices_day: None, smtp_server: SmtpServer
 ) -> None:
     report = worker_for(app, smtp_server.url).run_once(NY_EIGHT)
     assert (report.digests, report.sent) == (1, 1)
@@ -92,7 +96,7 @@ def test_digest_at_eight_local_time_lists_todays_and_overdue_tasks(
 
 
 def test_at_most_one_digest_per_day(
-    app: Flask, db_session: Session, alice: User, smtp_server: SmtpServer
+    app: Flask, db_session: Session, alice: User, alices_day: None, smtp_server: SmtpServer
 ) -> None:
     worker = worker_for(app, smtp_server.url)
     for minutes in (0, 1, 30, 120):
@@ -108,17 +112,17 @@ def test_at_most_one_digest_per_day(
 
 
 def test_late_worker_catches_up_until_noon_only(
-    app: Flask, db_session: Session, alice: User
+    app: Flask, db_session: Session, alice: User, alices_day: None
 ) -> None:
     assert schedule(app, db_session, NY_EIGHT + timedelta(hours=4, seconds=-1)) == 1
     assert schedule(app, db_session, NY_EIGHT + timedelta(days=1, hours=4)) == 0
 
 
 def test_each_user_in_their_own_time_zone(app: Flask, db_session: Session) -> None:
-    tokyo = add_user(db_session, "kenji@example.com", name="Kenji", timezone="Asia/Tokyo")
-    add_task(db_session, tokyo, "Tokyo task", due_date=date(2026, 11, 24))
-    utc = add_user(db_session, "uma@example.com", name="Uma")
-    add_task(db_session, utc, "UTC task", due_date=date(2026, 11, 23))
+    tokyo = make_user(db_session, "kenji@example.com", name="Kenji", timezone="Asia/Tokyo")
+    make_task(db_session, tokyo, "Tokyo task", due_date=date(2026, 11, 24))
+    utc = make_user(db_session, "uma@example.com", name="Uma")
+    make_task(db_session, utc, "UTC task", due_date=date(2026, 11, 23))
     db_session.commit()
     # 23:00 UTC on the 23rd is 08:00 on the 24th in Tokyo, and late evening in UTC.
     assert schedule(app, db_session, datetime(2026, 11, 23, 23, 0, tzinfo=UTC)) == 1
@@ -130,22 +134,22 @@ def test_each_user_in_their_own_time_zone(app: Flask, db_session: Session) -> No
 
 
 def test_no_digest_when_switched_off_or_nothing_is_due(app: Flask, db_session: Session) -> None:
-    off = add_user(db_session, "off@example.com", notify_daily_digest=False)
-    add_task(db_session, off, "Due today", due_date=TODAY)
-    add_user(db_session, "idle@example.com")  # on by default, but nothing due
+    off = make_user(db_session, "off@example.com", notify_daily_digest=False)
+    make_task(db_session, off, "Due today", due_date=TODAY)
+    make_user(db_session, "idle@example.com")  # on by default, but nothing due
     db_session.commit()
     assert off.notify_daily_digest is False
     assert schedule(app, db_session, datetime(2026, 11, 23, 8, 0, tzinfo=UTC)) == 0
 
 
 def test_digest_is_on_by_default(db_session: Session) -> None:
-    user = add_user(db_session)
+    user = make_user(db_session)
     db_session.commit()
     assert user.notify_daily_digest is True and user.notify_task_changes is False
 
 
 def test_the_database_refuses_a_second_digest_for_the_same_day(
-    app: Flask, db_session: Session, alice: User
+    app: Flask, db_session: Session, alice: User, alices_day: None
 ) -> None:
     """Two schedulers that both saw no digest yet: the unique dedupe key settles it."""
     factory = get_database(app).session_factory
@@ -156,7 +160,7 @@ def test_the_database_refuses_a_second_digest_for_the_same_day(
         first.commit()
         assert write_digest(second, b, TODAY) is False
         second.commit()
-    assert count(db_session, Outbox) == 1
+    assert count_rows(db_session, Outbox) == 1
 
 
 @pytest.mark.skipif(
@@ -164,7 +168,7 @@ def test_the_database_refuses_a_second_digest_for_the_same_day(
     reason="concurrent writers need PostgreSQL; SQLite runs a single worker",
 )
 def test_two_workers_at_eight_write_one_digest(
-    app: Flask, db_session: Session, alice: User, smtp_server: SmtpServer
+    app: Flask, db_session: Session, alice: User, alices_day: None, smtp_server: SmtpServer
 ) -> None:
     start = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -184,5 +188,5 @@ def test_two_workers_at_eight_write_one_digest(
     for thread in threads:
         thread.join(timeout=30)
     assert not errors
-    assert count(db_session, Outbox) == 1
+    assert count_rows(db_session, Outbox) == 1
     assert len(smtp_server.messages) == 1

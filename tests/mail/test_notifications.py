@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from todo_web.models import Outbox, Priority, Task
 from todo_web.notifications import task_changed
 
-from ..accounts import add_task, add_user, count, outbox_rows, worker_for
+from ..factories import count_rows, make_task, make_user, outbox_rows, worker_for
 from ..smtp import SmtpServer, html_body, text_body
 
 
@@ -20,8 +20,8 @@ from ..smtp import SmtpServer, html_body, text_body
 def test_mail_for_each_event_when_opted_in(
     app: Flask, db_session: Session, smtp_server: SmtpServer, event: str
 ) -> None:
-    alice = add_user(db_session, notify_task_changes=True)
-    task = add_task(
+    alice = make_user(db_session, notify_task_changes=True)
+    task = make_task(
         db_session,
         alice,
         "Pay <rent>",
@@ -47,16 +47,16 @@ def test_mail_for_each_event_when_opted_in(
 
 
 def test_no_mail_unless_opted_in(app: Flask, db_session: Session) -> None:
-    bob = add_user(db_session, "bob@example.com")  # task mails are off by default
-    task = add_task(db_session, bob, "Quiet task")
+    bob = make_user(db_session, "bob@example.com")  # task mails are off by default
+    task = make_task(db_session, bob, "Quiet task")
     with app.app_context():
         task_changed(db_session, bob, task, "created")
     db_session.commit()
-    assert count(db_session, Outbox) == 0
+    assert count_rows(db_session, Outbox) == 0
 
 
 def test_the_mail_shares_the_callers_transaction(app: Flask, db_session: Session) -> None:
-    alice = add_user(db_session, notify_task_changes=True)
+    alice = make_user(db_session, notify_task_changes=True)
     db_session.commit()
     task = Task(user_id=alice.id, title="Never saved")
     db_session.add(task)
@@ -64,19 +64,19 @@ def test_the_mail_shares_the_callers_transaction(app: Flask, db_session: Session
         task_changed(db_session, alice, task, "created")  # flushes to get the task's id
     assert task.id is not None
     db_session.rollback()
-    assert count(db_session, Outbox) == 0 and count(db_session, Task) == 0
+    assert count_rows(db_session, Outbox) == 0 and count_rows(db_session, Task) == 0
 
 
 def test_unknown_event_is_a_programming_error(app: Flask, db_session: Session) -> None:
-    alice = add_user(db_session, notify_task_changes=True)
-    task = add_task(db_session, alice, "T")
+    alice = make_user(db_session, notify_task_changes=True)
+    task = make_task(db_session, alice, "T")
     with app.app_context(), pytest.raises(ValueError):
         task_changed(db_session, alice, task, "renamed")  # type: ignore[arg-type]
 
 
 def test_long_titles_are_shortened_in_the_subject(app: Flask, db_session: Session) -> None:
-    alice = add_user(db_session, notify_task_changes=True)
-    task = add_task(db_session, alice, "word " * 40)
+    alice = make_user(db_session, notify_task_changes=True)
+    task = make_task(db_session, alice, "word " * 40)
     with app.app_context():
         task_changed(db_session, alice, task, "updated")
     db_session.commit()

@@ -4,6 +4,7 @@ several workers sharing one outbox without sending a mail twice."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -21,8 +22,8 @@ from todo_web.mail.outbox import RetryPolicy, claim, mark_sent
 from todo_web.models import Outbox
 from todo_web.notifications import task_changed
 
-from ..accounts import add_task, add_user, count, outbox_rows, worker_for
 from ..database import is_postgres
+from ..factories import count_rows, make_task, make_user, outbox_rows, worker_for
 from ..smtp import SmtpServer, free_port
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -68,7 +69,7 @@ def test_a_mail_exists_only_if_its_transaction_commits(
 ) -> None:
     enqueue(db_session, kind="test", recipient="a@example.com", subject="Rolled back", text="x")
     db_session.rollback()
-    assert count(db_session, Outbox) == 0
+    assert count_rows(db_session, Outbox) == 0
     assert worker_for(app, smtp_server.url).run_once(NOW).claimed == 0
 
 
@@ -77,8 +78,8 @@ def test_mail_waits_while_the_server_is_down_and_goes_out_when_it_is_back(
 ) -> None:
     server = SmtpServer()  # not started: nothing listens on its port
     worker = worker_for(app, f"{server.url}?timeout=2")
-    alice = add_user(db_session, notify_task_changes=True)
-    task = add_task(db_session, alice, "Water the plants")
+    alice = make_user(db_session, notify_task_changes=True)
+    task = make_task(db_session, alice, "Water the plants")
     with app.app_context():
         task_changed(db_session, alice, task, "created")
     db_session.commit()  # the task is saved although no mail can be sent
@@ -105,7 +106,7 @@ def test_mail_waits_while_the_server_is_down_and_goes_out_when_it_is_back(
         assert message["Subject"] == "Task created: Water the plants"
         [row] = outbox_rows(db_session)
         assert row.sent_at == now and row.attempts == 5 and row.last_error is None
-        assert count(db_session, type(task)) == 1
+        assert count_rows(db_session, type(task)) == 1
     finally:
         server.stop()
 
@@ -216,9 +217,9 @@ def test_a_malformed_row_fails_alone(
 def test_old_mails_are_purged(app: Flask, db_session: Session, smtp_server: SmtpServer) -> None:
     queue(db_session, 2)
     worker_for(app, smtp_server.url).run_once(NOW)
-    assert count(db_session, Outbox) == 2
+    assert count_rows(db_session, Outbox) == 2
     worker_for(app, smtp_server.url).run_once(NOW + timedelta(days=31))
-    assert count(db_session, Outbox) == 0
+    assert count_rows(db_session, Outbox) == 0
 
 
 def test_cli_runs_one_round(app: Flask, db_session: Session, smtp_server: SmtpServer) -> None:
@@ -254,10 +255,9 @@ def test_run_forever_stops_when_asked(
     worker = worker_for(app, smtp_server.url, batch_size=2)
     thread = threading.Thread(target=worker.run_forever, args=(0.05, stop))
     thread.start()
-    for _ in range(100):
-        if len(smtp_server.messages) == 3:
-            break
-        stop.wait(0.05)
+    deadline = time.monotonic() + 10
+    while len(smtp_server.messages) < 3 and time.monotonic() < deadline:
+        stop.wait(0.02)
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()

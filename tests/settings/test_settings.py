@@ -3,39 +3,33 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from todo_web.models import Outbox, Tag, Task, User, task_tags
 from todo_web.passwords import check_password
 
-from ..accounts import add_task, add_user, count, user_by_email
-from ..helpers import login, post, register
-
-EMAIL = "alice@example.com"
-
-
-def settings_post(client: FlaskClient, url: str, data: dict, **kwargs):  # type: ignore[no-untyped-def]
-    return post(client, url, data, token_page="/settings", **kwargs)
+from ..client import Client
+from ..factories import ALICE as EMAIL
+from ..factories import count_rows, make_task, make_user, user_by_email
 
 
-def alice(session: Session) -> User:
-    user = user_by_email(session, EMAIL)
-    assert user is not None
-    return user
+def stored_alice(session: Session) -> User:
+    """Alice as the database holds her now."""
+    return user_by_email(session, EMAIL)
 
 
-def test_settings_need_a_login(client: FlaskClient) -> None:
+def test_settings_need_a_login(client: Client) -> None:
     response = client.get("/settings")
     assert response.status_code == 302 and "/auth/login" in response.location
 
 
-def test_the_page_has_every_form(user_client: FlaskClient) -> None:
-    page = user_client.get("/settings").get_data(as_text=True)
+def test_the_page_has_every_form(alice_client: Client) -> None:
+    page = alice_client.get("/settings").get_data(as_text=True)
     for field in (
         "name",
         "timezone",
@@ -56,14 +50,14 @@ def test_the_page_has_every_form(user_client: FlaskClient) -> None:
     assert len(ids) == len(set(ids)), "duplicate ids on the page"
 
 
-def test_profile_saves_name_and_time_zone(user_client: FlaskClient, db_session: Session) -> None:
-    response = settings_post(
-        user_client, "/settings", {"name": " Alice Smith ", "timezone": "Europe/Berlin"}
+def test_profile_saves_name_and_time_zone(alice_client: Client, db_session: Session) -> None:
+    response = alice_client.submit(
+        "/settings", {"name": " Alice Smith ", "timezone": "Europe/Berlin"}
     )
     assert response.status_code == 302 and response.location.startswith("/settings")
-    user = alice(db_session)
+    user = stored_alice(db_session)
     assert (user.name, user.timezone) == ("Alice Smith", "Europe/Berlin")
-    page = user_client.get("/settings").get_data(as_text=True)
+    page = alice_client.get("/settings").get_data(as_text=True)
     assert "Your profile has been saved." in page
     assert 'selected value="Europe/Berlin"' in page or 'value="Europe/Berlin" selected' in page
 
@@ -79,55 +73,51 @@ def test_profile_saves_name_and_time_zone(user_client: FlaskClient, db_session: 
     ],
 )
 def test_bad_profile_is_400_and_changes_nothing(
-    user_client: FlaskClient, db_session: Session, data: dict, message: str
+    alice_client: Client, db_session: Session, data: dict, message: str
 ) -> None:
-    response = settings_post(user_client, "/settings", data)
+    response = alice_client.submit("/settings", data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    user = alice(db_session)
+    user = stored_alice(db_session)
     assert (user.name, user.timezone) == ("Alice", "UTC")
 
 
 def test_profile_over_htmx_answers_with_its_section(
-    user_client: FlaskClient, db_session: Session
+    alice_client: Client, db_session: Session
 ) -> None:
-    ok = settings_post(
-        user_client, "/settings", {"name": "Al", "timezone": "Asia/Tokyo"}, htmx=True
-    )
+    ok = alice_client.submit("/settings", {"name": "Al", "timezone": "Asia/Tokyo"}, htmx=True)
     body = ok.get_data(as_text=True)
     assert ok.status_code == 200
     assert body.lstrip().startswith('<section id="settings-profile"') and "<html" not in body
     assert "Your profile has been saved." in body
-    bad = settings_post(user_client, "/settings", {"name": "Al", "timezone": "Nowhere"}, htmx=True)
+    bad = alice_client.submit("/settings", {"name": "Al", "timezone": "Nowhere"}, htmx=True)
     assert bad.status_code == 400 and "Unknown time zone" in bad.get_data(as_text=True)
-    assert alice(db_session).timezone == "Asia/Tokyo"
+    assert stored_alice(db_session).timezone == "Asia/Tokyo"
 
 
-def test_notifications(user_client: FlaskClient, db_session: Session) -> None:
-    user = alice(db_session)
+def test_notifications(alice_client: Client, db_session: Session) -> None:
+    user = stored_alice(db_session)
     assert (user.notify_task_changes, user.notify_daily_digest) == (False, True)
-    response = settings_post(user_client, "/settings/notifications", {"notify_task_changes": "y"})
+    response = alice_client.submit("/settings/notifications", {"notify_task_changes": "y"})
     assert response.status_code == 302
-    user = alice(db_session)
+    user = stored_alice(db_session)
     assert (user.notify_task_changes, user.notify_daily_digest) == (True, False)
-    page = user_client.get("/settings").get_data(as_text=True)
+    page = alice_client.get("/settings").get_data(as_text=True)
     assert re.search(r'<input[^>]*checked[^>]*name="notify_task_changes"', page) or re.search(
         r'<input[^>]*name="notify_task_changes"[^>]*checked', page
     )
-    settings_post(user_client, "/settings/notifications", {"notify_daily_digest": "y"})
-    user = alice(db_session)
+    alice_client.submit("/settings/notifications", {"notify_daily_digest": "y"})
+    user = stored_alice(db_session)
     assert (user.notify_task_changes, user.notify_daily_digest) == (False, True)
 
 
 def test_change_password_ends_other_sessions(
-    app: Flask, user_client: FlaskClient, db_session: Session
+    alice: User, alice_client: Client, db_session: Session, log_in: Callable[[User], Client]
 ) -> None:
-    phone = app.test_client()
-    login(phone, EMAIL, "correct horse")
+    phone = log_in(alice)
     assert phone.get("/settings").status_code == 200
 
-    response = settings_post(
-        user_client,
+    response = alice_client.submit(
         "/settings/password",
         {
             "current_password": "correct horse",
@@ -136,21 +126,18 @@ def test_change_password_ends_other_sessions(
         },
     )
     assert response.status_code == 302
-    assert user_client.get("/settings").status_code == 200  # still logged in here
+    assert alice_client.get("/settings").status_code == 200  # still logged in here
     assert phone.get("/settings").status_code == 302  # logged out there
-    assert check_password("new secret 1", alice(db_session).password_hash)
+    assert check_password("new secret 1", stored_alice(db_session).password_hash)
 
 
 def test_change_password_keeps_a_remembered_browser_remembered(
-    app: Flask, client: FlaskClient
+    alice: User, app: Flask, client: Client
 ) -> None:
-    register(client)
-    post(client, "/auth/logout", token_page="/tasks")
-    login(client, EMAIL, "correct horse", remember="y")
+    assert client.log_in(EMAIL, remember="y").status_code == 302
     old_cookie = client.get_cookie("remember_token")
     assert old_cookie is not None
-    settings_post(
-        client,
+    client.submit(
         "/settings/password",
         {
             "current_password": "correct horse",
@@ -191,44 +178,42 @@ def test_change_password_keeps_a_remembered_browser_remembered(
     ],
 )
 def test_bad_password_change_changes_nothing(
-    app: Flask, user_client: FlaskClient, db_session: Session, data: dict, message: str
+    alice: User,
+    alice_client: Client,
+    db_session: Session,
+    log_in: Callable[[User], Client],
+    data: dict,
+    message: str,
 ) -> None:
-    phone = app.test_client()
-    login(phone, EMAIL, "correct horse")
-    before = alice(db_session)
+    phone = log_in(alice)
+    before = stored_alice(db_session)
     hash_before, token_before = before.password_hash, before.session_token
-    response = settings_post(user_client, "/settings/password", data)
+    response = alice_client.submit("/settings/password", data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    after = alice(db_session)
+    after = stored_alice(db_session)
     assert (after.password_hash, after.session_token) == (hash_before, token_before)
     assert phone.get("/settings").status_code == 200
 
 
 def test_delete_account_removes_everything(
-    app: Flask, user_client: FlaskClient, db_session: Session
+    app: Flask, alice_client: Client, db_session: Session
 ) -> None:
-    user = alice(db_session)
+    user = stored_alice(db_session)
     user_id = user.id
-    tag = Tag(user_id=user_id, name="home")
-    db_session.add(tag)
-    db_session.flush()
-    add_task(db_session, user, "Mine", tags=[tag])
+    make_task(db_session, user, "Mine", tags=["home"])
     db_session.add(Outbox(kind="test", recipient=EMAIL, user_id=user.id, payload={}))
-    bob = add_user(db_session, "bob@example.com", name="Bob")
-    bobs_tag = Tag(user_id=bob.id, name="work")
-    db_session.add(bobs_tag)
-    db_session.flush()
-    add_task(db_session, bob, "Bob's", tags=[bobs_tag])
-    db_session.commit()
+    bob = make_user(db_session, "bob@example.com", name="Bob")
+    make_task(db_session, bob, "Bob's", tags=["work"])
 
-    wrong = settings_post(user_client, "/settings/delete", {"password": "not it"})
+    wrong = alice_client.submit("/settings/delete", {"password": "not it"})
     assert wrong.status_code == 400 and "not your password" in wrong.get_data(as_text=True)
-    assert count(db_session, User) == 2
+    assert count_rows(db_session, User) == 2
 
-    response = settings_post(user_client, "/settings/delete", {"password": "correct horse"})
+    response = alice_client.submit("/settings/delete", {"password": "correct horse"})
     assert response.status_code == 302 and response.location == "/auth/login"
-    assert user_by_email(db_session, EMAIL) is None
+    db_session.expire_all()
+    assert db_session.scalar(select(User).where(User.email == EMAIL)) is None
     owned = {
         "tasks": db_session.scalar(
             select(func.count()).select_from(Task).where(Task.user_id == user_id)
@@ -236,31 +221,30 @@ def test_delete_account_removes_everything(
         "tags": db_session.scalar(
             select(func.count()).select_from(Tag).where(Tag.user_id == user_id)
         ),
-        "outbox": count(db_session, Outbox),
+        "outbox": count_rows(db_session, Outbox),
     }
     assert owned == {"tasks": 0, "tags": 0, "outbox": 0}
     assert db_session.scalar(select(func.count()).select_from(task_tags)) == 1  # Bob's only
-    assert count(db_session, Task) == 1 and count(db_session, Tag) == 1
+    assert count_rows(db_session, Task) == 1 and count_rows(db_session, Tag) == 1
     # Logged out, and the account cannot log in again.
-    assert user_client.get("/settings").status_code == 302
-    assert login(app.test_client(), EMAIL, "correct horse").status_code == 400
+    assert alice_client.get("/settings").status_code == 302
+    stranger: Client = app.test_client()  # type: ignore[assignment]
+    assert stranger.log_in(EMAIL, "correct horse").status_code == 400
 
 
-def test_delete_over_htmx_redirects_the_page(user_client: FlaskClient, db_session: Session) -> None:
-    response = settings_post(
-        user_client, "/settings/delete", {"password": "correct horse"}, htmx=True
-    )
+def test_delete_over_htmx_redirects_the_page(alice_client: Client, db_session: Session) -> None:
+    response = alice_client.submit("/settings/delete", {"password": "correct horse"}, htmx=True)
     assert response.headers["HX-Redirect"] == "/auth/login"
-    assert count(db_session, User) == 0
+    assert count_rows(db_session, User) == 0
 
 
-def test_forms_need_the_csrf_token(user_client: FlaskClient, db_session: Session) -> None:
-    response = user_client.post("/settings/delete", data={"password": "correct horse"})
+def test_forms_need_the_csrf_token(alice_client: Client, db_session: Session) -> None:
+    response = alice_client.post("/settings/delete", data={"password": "correct horse"})
     assert response.status_code == 400
-    assert count(db_session, User) == 1
+    assert count_rows(db_session, User) == 1
 
 
-def test_settings_script_suggests_the_browser_zone(client: FlaskClient) -> None:
+def test_settings_script_suggests_the_browser_zone(client: Client) -> None:
     script = client.get("/static/settings.js").get_data(as_text=True)
     assert "Intl.DateTimeFormat().resolvedOptions().timeZone" in script
     assert "data-browser-timezone" in script
