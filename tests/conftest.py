@@ -199,11 +199,3 @@ def smtp_server() -> Iterator[SmtpServer]:
     yield server
     server.stop()
 
-
-# -- kept only while the test folders move to the fixtures above ---------------------------
-
-
-@pytest.fixture
-def user_client(db_session: Session, log_in: Callable[[User], Client]) -> Client:
-    """Old form of `alice_client`."""
-    return log_in(make_user(db_session, ALICE))
