@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 
-from todo_web.models import User
+from todo_web.models import Task, User
 
 from ..client import Client
 from ..factories import all_tasks, get_task, make_task, set_timezone
@@ -39,6 +39,18 @@ FORM = {
 @pytest.fixture(autouse=True)
 def _stopped_at_now(clock: TimeMachineFixture) -> None:
     clock.move_to(NOW, tick=False)
+
+
+@pytest.fixture
+def rent(alice: User, db_session: Session) -> Task:
+    """Alice's rent, due on the 1st of every month: a rule no preset gives."""
+    return make_task(
+        db_session,
+        alice,
+        "Rent",
+        due_date=date(2026, 12, 1),
+        recurrence="FREQ=MONTHLY;BYMONTHDAY=1",
+    )
 
 
 def create(client: Client, **fields: str) -> object:
@@ -264,15 +276,8 @@ def test_a_quick_add_rule_shows_as_custom_and_survives_an_unchanged_save(
 
 
 def test_a_custom_rule_is_replaced_when_a_preset_is_chosen(
-    alice: User, alice_client: Client, db_session: Session
+    alice: User, rent: Task, alice_client: Client, db_session: Session
 ) -> None:
-    rent = make_task(
-        db_session,
-        alice,
-        "Rent",
-        due_date=date(2026, 12, 1),
-        recurrence="FREQ=MONTHLY;BYMONTHDAY=1",
-    )
     edit(alice_client, rent.id, title="Rent", due_date="2026-12-01", repeat="yearly")
     assert get_task(db_session, rent.id).recurrence == "FREQ=YEARLY"
     # Now that the rule is a preset, "custom" is no longer a choice.
@@ -282,15 +287,8 @@ def test_a_custom_rule_is_replaced_when_a_preset_is_chosen(
 
 
 def test_the_inline_editor_keeps_a_custom_rule_too(
-    alice: User, alice_client: Client, db_session: Session
+    alice: User, rent: Task, alice_client: Client, db_session: Session
 ) -> None:
-    rent = make_task(
-        db_session,
-        alice,
-        "Rent",
-        due_date=date(2026, 12, 1),
-        recurrence="FREQ=MONTHLY;BYMONTHDAY=1",
-    )
     fragment = alice_client.get(f"/tasks/{rent.id}/edit", headers={"HX-Request": "true"})
     html = fragment.get_data(as_text=True)
     assert "<html" not in html and selected_option(html, "repeat") == "custom"
@@ -318,18 +316,11 @@ def test_clearing_the_date_of_a_repeating_task_starts_it_today(
 
 
 def test_the_edit_page_shows_the_next_three_dates(
-    alice: User, alice_client: Client, db_session: Session
+    alice: User, rent: Task, alice_client: Client, db_session: Session
 ) -> None:
     weekly = make_task(db_session, alice, "Review", due_date=MONDAY, recurrence="FREQ=WEEKLY")
     overdue = make_task(
         db_session, alice, "Report", due_date=date(2026, 11, 2), recurrence="FREQ=MONTHLY"
-    )
-    rent = make_task(
-        db_session,
-        alice,
-        "Rent",
-        due_date=date(2026, 12, 1),
-        recurrence="FREQ=MONTHLY;BYMONTHDAY=1",
     )
     plain = make_task(db_session, alice, "Once", due_date=MONDAY)
 
