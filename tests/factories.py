@@ -18,11 +18,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from todo_web.db import get_database, utcnow
+from todo_web.lists.queries import create_inbox, create_list, inbox_of
 from todo_web.mail.transport import transport_from_url
 from todo_web.mail.worker import MailWorker
-from todo_web.models import Outbox, Priority, Tag, Task, TaskStatus, User
+from todo_web.models import Outbox, Priority, Tag, Task, TaskList, TaskStatus, User
 from todo_web.passwords import hash_password
 from todo_web.tasks.tags import resolve_tags
+from todo_web.tasks.tree import end_position
 
 PASSWORD = "correct horse"
 ALICE = "alice@example.com"
@@ -58,6 +60,8 @@ def make_user(
         **fields,
     )
     session.add(user)
+    session.flush()
+    create_inbox(session, user)
     _finish(session, commit)
     return user
 
@@ -90,17 +94,29 @@ def make_task(
     due_time: time | None = None,
     tags: Sequence[str] = (),
     commit: bool = True,
+    task_list: TaskList | None = None,
+    parent: Task | None = None,
     **fields: Any,
 ) -> Task:
-    """A task of `user`. `tags` are names, made when new; a completed task gets a
+    """A task of `user`, last in `task_list` (default: the user's Inbox, or the parent's
+    list) under `parent`. `tags` are names, made when new; a completed task gets a
     completion time (now) unless one is given; `priority` may be a label ("high")."""
     status = TaskStatus(status)
     if isinstance(priority, str):
         priority = Priority.from_label(priority)
     if status is TaskStatus.COMPLETED:
         fields.setdefault("completed_at", utcnow())
+    if task_list is None:
+        task_list = (
+            session.get(TaskList, parent.list_id) if parent is not None else inbox_of(session, user)
+        )
+    assert task_list is not None
+    parent_id = parent.id if parent is not None else None
+    fields.setdefault("position", end_position(session, task_list.id, parent_id))
     task = Task(
-        user_id=user.id,
+        user_id=task_list.owner_id,
+        list_id=task_list.id,
+        parent_id=parent_id,
         title=title,
         status=status.value,
         priority=priority,
@@ -124,6 +140,13 @@ def make_tasks(
     ]
     session.commit()
     return tasks
+
+
+def make_list(session: Session, user: User, name: str = "Work", *, commit: bool = True) -> TaskList:
+    """A list of `user`'s, last in their order."""
+    task_list = create_list(session, user, name)
+    _finish(session, commit)
+    return task_list
 
 
 def make_tags(session: Session, user: User, *names: str) -> list[Tag]:

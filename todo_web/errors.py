@@ -84,7 +84,10 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response:
         if error.code is None or error.code < 400:
             return error  # type: ignore[return-value]
-        response = render_error(error.code)
+        # A 403 raised with a message of its own (todo_web.access says why) shows it;
+        # otherwise the page says ours, not Werkzeug's or an extension's.
+        custom = error.code == 403 and error.description != type(error).description
+        response = render_error(error.code, error.description if custom else None)
         if error.code == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -42,6 +43,10 @@ DESCRIPTION_MAX = 10_000
 TAG_NAME_MAX = 50
 EMAIL_MAX = 254
 NAME_MAX = 100
+LIST_NAME_MAX = 100
+INBOX_NAME = "Inbox"
+#: How deep subtasks nest: a top-level task and four levels below it.
+MAX_DEPTH = 5
 
 
 def new_session_token() -> str:
@@ -143,6 +148,9 @@ class User(TimestampMixin, Base):
     tags: Mapped[list[Tag]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    lists: Mapped[list[TaskList]] = relationship(
+        back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     # Flask-Login protocol, written out instead of inheriting UserMixin so that get_id
     # carries the session token.
@@ -173,6 +181,57 @@ task_tags = Table(
 )
 
 
+class TaskList(Base):
+    """A list (a project): every task belongs to exactly one. Every user has one Inbox,
+    made with the account, which cannot be renamed or deleted.
+
+    `open_count` (pending and in-progress tasks, not deleted) is kept by database triggers
+    on tasks, like task_counts, so the sidebar reads every list's count in one indexed
+    query whatever the list holds. Deleting a list is soft (`deleted_at`, shared with the
+    tasks it takes along), so that Undo restores both; the purge removes it for good.
+    """
+
+    __tablename__ = "lists"
+    __table_args__ = (
+        CheckConstraint(
+            f"length(name) >= 1 AND length(name) <= {LIST_NAME_MAX}", name="name_length"
+        ),
+        CheckConstraint("open_count >= 0", name="open_count_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by uq_lists_owner_id_lower_name below, which starts with owner_id.
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(LIST_NAME_MAX))
+    is_inbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    position: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    open_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[User] = relationship(back_populates="lists")
+
+
+# One live list per name per owner, whatever the case; a deleted list frees its name (its
+# Undo checks the name again).
+Index(
+    "uq_lists_owner_id_lower_name",
+    TaskList.owner_id,
+    func.lower(TaskList.name),
+    unique=True,
+    postgresql_where=text("deleted_at IS NULL"),
+    sqlite_where=text("deleted_at IS NULL"),
+)
+# One Inbox per owner.
+Index(
+    "uq_lists_owner_id_inbox",
+    TaskList.owner_id,
+    unique=True,
+    postgresql_where=text("is_inbox"),
+    sqlite_where=text("is_inbox"),
+)
+
+
 class Task(TimestampMixin, Base):
     __tablename__ = "tasks"
     __table_args__ = (
@@ -196,11 +255,21 @@ class Task(TimestampMixin, Base):
         Index("ix_tasks_user_id_priority", "user_id", "priority"),
         # The purge of soft-deleted tasks scans by deletion time across users.
         Index("ix_tasks_deleted_at", "deleted_at"),
+        # One list in its manual order (siblings by position), and a task's subtasks.
+        Index("ix_tasks_list_id_parent_id_position", "list_id", "parent_id", "position"),
+        Index("ix_tasks_parent_id", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed through the composite indexes above, which all start with user_id.
+    # The owner of the task's list (kept equal to lists.owner_id): the per-user indexes
+    # and task_counts stay keyed by it.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    list_id: Mapped[int] = mapped_column(ForeignKey("lists.id", ondelete="CASCADE"))
+    # A subtask's parent: a task of the same list (checked by todo_web.tasks.tree).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    # The manual order among siblings (same list, same parent); see todo_web.ordering.
+    position: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[TaskStatus] = mapped_column(

@@ -30,6 +30,8 @@ allowed and stays in the title):
   with a date, to its first date on or after that date.
 - ``#tag``: letters, digits, ``-`` and ``_``, at most 50 of them; several allowed, kept in
   order, repeated ones (any case) dropped after the first spelling.
+- ``+List`` (letters, digits, ``-`` and ``_``) or ``+"List with spaces"``: the list to put
+  the task in, by name (the blueprint looks it up; an unknown name is an error there).
 - priority: ``!high``, ``!medium``, ``!low``, or ``!1`` (high), ``!2`` (medium), ``!3`` (low).
 - text in double quotes (straight or curly) is kept literally, quotes removed: nothing inside
   is parsed.
@@ -54,10 +56,15 @@ from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
 from . import recurrence
 from .dates import MONTH_NAMES, WEEKDAY_NAMES, short_date
-from .models import TAG_NAME_MAX, TITLE_MAX
+from .models import LIST_NAME_MAX, TAG_NAME_MAX, TITLE_MAX
 
-KINDS = ("date", "time", "repeat", "tag", "priority")
-_ONE_EACH = ("date", "time", "repeat", "priority")
+KINDS = ("date", "time", "repeat", "tag", "priority", "list")
+_ONE_EACH = ("date", "time", "repeat", "priority", "list")
+# A list name after "+": one word, or anything in straight or curly double quotes.
+_LIST = re.compile(
+    rf"\+(?:\"(?P<q>[^\"]{{1,{LIST_NAME_MAX}}})\"|“(?P<cq>[^”]{{1,{LIST_NAME_MAX}}})”"
+    rf"|(?P<w>[\w-]{{1,{LIST_NAME_MAX}}}))"
+)
 
 
 class QuickAddError(ValueError):
@@ -86,6 +93,7 @@ class QuickAdd:
     recurrence: str | None  # a normalized RRULE (see todo_web.recurrence)
     tags: list[str]
     priority: str | None  # "low" | "medium" | "high"
+    list_name: str | None  # as typed after "+", quotes removed
     tokens: list[Token]
 
     def without(self, index: int) -> str:
@@ -108,6 +116,23 @@ def parse_quick_add(text: str, *, today: date, tz: str = "UTC") -> QuickAdd:
     masked, quote_marks = _mask_quotes(text)
     found: list[tuple[str, int, int, object]] = []
     taken: set[str] = set()
+    # The first +List, quoted or not, read before the quotes are set aside.
+    for match in _LIST.finditer(text):
+        at_word_start = match.start() == 0 or text[match.start() - 1].isspace()
+        at_word_end = match.end() == len(text) or not (
+            text[match.end()].isalnum() or text[match.end()] in '_-"“”'
+        )
+        name = _clean(match["q"] or match["cq"] or match["w"] or "")
+        if at_word_start and at_word_end and name and _MASK not in masked[match.start()]:
+            found.append(("list", match.start(), match.end(), name))
+            taken.add("list")
+            masked = (
+                masked[: match.start()]
+                + _MASK * (match.end() - match.start())
+                + masked[match.end() :]
+            )
+            quote_marks -= set(range(match.start(), match.end()))
+            break
     position = 0
     while position < len(masked):
         starts_word = not masked[position].isspace() and (
@@ -140,6 +165,7 @@ def parse_quick_add(text: str, *, today: date, tz: str = "UTC") -> QuickAdd:
     tags: list[str] = []
     seen: set[str] = set()
     tokens: list[Token] = []
+    found.sort(key=lambda piece: piece[1])
     for kind, start, end, value in found:
         if kind == "tag" and value.casefold() not in seen:
             seen.add(value.casefold())
@@ -155,6 +181,7 @@ def parse_quick_add(text: str, *, today: date, tz: str = "UTC") -> QuickAdd:
         recurrence=rule,
         tags=tags,
         priority=values.get("priority"),
+        list_name=values.get("list"),  # type: ignore[arg-type]
         tokens=tokens,
     )
 
@@ -401,4 +428,6 @@ def _label(kind: str, value: object, due_date: date | None) -> str:
         return recurrence.describe_rule(value, anchor=due_date)
     if kind == "tag":
         return f"#{value}"
+    if kind == "list":
+        return f"+{value}"
     return f"{str(value).capitalize()} priority"

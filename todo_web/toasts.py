@@ -21,13 +21,14 @@ _CATEGORY = "toast"
 class Toast:
     """A message (category: success, info, error) and, optionally, what its Undo does:
     restore one deleted task (`undo_task_id`), or apply the bulk `undo_action` to
-    `undo_ids`."""
+    `undo_ids`, or post to `undo_url` (a list's restore)."""
 
     message: str
     category: str = "success"
     undo_task_id: int | None = None
     undo_ids: tuple[int, ...] = ()
     undo_action: str = "restore"
+    undo_url: str | None = None
 
 
 def toast_oob(

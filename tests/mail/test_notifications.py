@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from todo_web.lists.queries import inbox_of
 from todo_web.models import Outbox, Priority, Task
 from todo_web.notifications import task_changed
 
@@ -58,7 +59,7 @@ def test_no_mail_unless_opted_in(app: Flask, db_session: Session) -> None:
 def test_the_mail_shares_the_callers_transaction(app: Flask, db_session: Session) -> None:
     alice = make_user(db_session, notify_task_changes=True)
     db_session.commit()
-    task = Task(user_id=alice.id, title="Never saved")
+    task = Task(user_id=alice.id, list_id=inbox_of(db_session, alice).id, title="Never saved")
     db_session.add(task)
     with app.app_context():
         task_changed(db_session, alice, task, "created")  # flushes to get the task's id

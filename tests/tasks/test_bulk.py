@@ -17,6 +17,7 @@ from time_machine import TimeMachineFixture
 from werkzeug.test import TestResponse
 
 from todo_web.db import utcnow
+from todo_web.lists.queries import inbox_of
 from todo_web.models import Priority, Tag, Task, TaskStatus, User
 from todo_web.tasks import lifecycle
 
@@ -267,7 +268,10 @@ def test_a_failure_halfway_rolls_everything_back(
 def many_tasks(session: Session, user: User, count: int) -> list[int]:
     session.execute(
         insert(Task),
-        [{"user_id": user.id, "title": f"Task {n}"} for n in range(count)],
+        [
+            {"user_id": user.id, "list_id": inbox_of(session, user).id, "title": f"Task {n}"}
+            for n in range(count)
+        ],
     )
     session.commit()
     return [t.id for t in all_tasks(session, user)]

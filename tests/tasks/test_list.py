@@ -70,6 +70,8 @@ def expected_order(tasks: list[Task], sort: str, order: str) -> list[int]:
         "updated": lambda t: (t.updated_at, t.id),
         "title": lambda t: (t.title.lower(), t.id),
         "priority": lambda t: (int(t.priority), t.id),
+        # one list here, all top level: by position
+        "manual": lambda t: (t.list_id, t.position, t.id),
     }[sort]
     return [t.id for t in sorted(tasks, key=key, reverse=desc)]
 

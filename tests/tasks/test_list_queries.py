@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from todo_web.lists.queries import inbox_of
 from todo_web.models import User
 from todo_web.tasks import lifecycle, reading
 from todo_web.tasks.listing import ListQuery
@@ -14,7 +15,9 @@ from ..factories import make_user
 
 
 def add(session: Session, user: User, title: str, tags: tuple[str, ...] = ()) -> None:
-    lifecycle.create_task(session, user, lifecycle.TaskData(title=title, tags=tags))
+    lifecycle.create_task(
+        session, user, lifecycle.TaskData(title=title, tags=tags), inbox_of(session, user)
+    )
 
 
 def test_search_pages_count_and_load_tags(db_session: Session) -> None:

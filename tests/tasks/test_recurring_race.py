@@ -56,9 +56,13 @@ def recurring(session: Session, user: User, title: str = "Water the plants") -> 
 
 def test_the_database_refuses_a_second_occurrence(alice: User, db_session: Session) -> None:
     first = recurring(db_session, alice)
-    db_session.add(Task(user_id=alice.id, title="Next", recurs_from_id=first.id))
+    db_session.add(
+        Task(user_id=alice.id, list_id=first.list_id, title="Next", recurs_from_id=first.id)
+    )
     db_session.commit()
-    db_session.add(Task(user_id=alice.id, title="Next again", recurs_from_id=first.id))
+    db_session.add(
+        Task(user_id=alice.id, list_id=first.list_id, title="Next again", recurs_from_id=first.id)
+    )
     with pytest.raises(IntegrityError):
         db_session.flush()
     db_session.rollback()
@@ -70,7 +74,12 @@ def test_the_database_refuses_a_second_occurrence_from_raw_sql(
 ) -> None:
     """Not just the ORM: a plain INSERT (a script, another service) is refused as well."""
     first = recurring(db_session, alice)
-    row = {"user_id": alice.id, "title": "Next", "recurs_from_id": first.id}
+    row = {
+        "user_id": alice.id,
+        "list_id": first.list_id,
+        "title": "Next",
+        "recurs_from_id": first.id,
+    }
     db_session.execute(insert(Task.__table__).values(**row))
     db_session.commit()
     with pytest.raises(IntegrityError):
@@ -154,6 +163,7 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
             rival.execute(
                 insert(Task.__table__).values(
                     user_id=alice.id,
+                    list_id=current.list_id,
                     title="Rival",
                     due_date=today(),
                     recurs_from_id=current.id,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 
 from todo_web.db import get_database
+from todo_web.lists.queries import inbox_of
 from todo_web.models import OPEN_STATUSES, Task, TaskCount, User
 from todo_web.tasks import lifecycle, reading
 from todo_web.tasks.counts import view_counts
@@ -46,7 +47,7 @@ def direct_counts(session: Session, user: User) -> dict[str, int]:
 
 def add(session: Session, user: User, title: str, **fields: object) -> Task:
     data = lifecycle.TaskData(title=title, **fields)  # type: ignore[arg-type]
-    return lifecycle.create_task(session, user, data)
+    return lifecycle.create_task(session, user, data, inbox_of(session, user))
 
 
 def check(session: Session, user: User) -> None:
@@ -99,10 +100,10 @@ def test_counts_follow_every_kind_of_change(clock: TimeMachineFixture, db_sessio
     lifecycle.update_task(session, user, tasks[5], lifecycle.TaskData(title="undated now"))
     check(session, user)
 
-    lifecycle.soft_delete(tasks[2])
-    lifecycle.soft_delete(tasks[3])
+    lifecycle.soft_delete(session, tasks[2])
+    lifecycle.soft_delete(session, tasks[3])
     check(session, user)
-    lifecycle.restore(tasks[3])
+    lifecycle.restore(session, tasks[3])
     check(session, user)
 
     # Writes that bypass the ORM are counted too.

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..lists.queries import create_inbox
 from ..models import User
 from ..passwords import burn_check, check_password, hash_password
 
@@ -39,6 +40,7 @@ def create_user(session: Session, *, name: str, email: str, password: str) -> Us
     except IntegrityError as exc:
         session.rollback()
         raise EmailTaken(email) from exc
+    create_inbox(session, user)
     return user
 
 

@@ -12,12 +12,22 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..access import Need, list_for, task_is_visible
 from ..models import TAG_NAME_MAX, Priority, Task, User
 from . import lifecycle
 from .tags import resolve_tags
 
 MAX_IDS = 500
-ACTIONS = ("complete", "reopen", "delete", "restore", "set_priority", "add_tag", "remove_tag")
+ACTIONS = (
+    "complete",
+    "reopen",
+    "delete",
+    "restore",
+    "set_priority",
+    "add_tag",
+    "remove_tag",
+    "move_to_list",
+)
 
 
 class BulkError(ValueError):
@@ -55,6 +65,8 @@ def parse_bulk_request(
     value = " ".join((value or "").split())
     if action == "set_priority" and value.lower() not in {p.label for p in Priority}:
         raise BulkError("Choose a priority: high, medium or low.")
+    if action == "move_to_list" and not (value.isascii() and value.isdigit() and len(value) < 12):
+        raise BulkError("Choose the list to move the tasks to.")
     if action in {"add_tag", "remove_tag"}:
         if not value:
             raise BulkError("Name the tag.")
@@ -67,7 +79,7 @@ def _load(session: Session, user: User, ids: Sequence[int], *, deleted: bool) ->
     """The user's tasks with these ids, locked for the update; all of them or UnknownTasks."""
     statement = (
         select(Task)
-        .where(Task.user_id == user.id, Task.id.in_(ids))
+        .where(task_is_visible(user), Task.id.in_(ids))
         .where(Task.deleted_at.is_not(None) if deleted else Task.deleted_at.is_(None))
         .options(selectinload(Task.tags))
         .order_by(Task.id)
@@ -85,17 +97,25 @@ def apply_bulk(session: Session, user: User, request: BulkRequest) -> list[Task]
     if request.action == "complete":
         for task in tasks:
             if not task.is_completed:
-                lifecycle.complete_task(session, user, task)
+                lifecycle.complete_with_subtasks(session, user, task)
     elif request.action == "reopen":
         for task in tasks:
             if task.is_completed:
                 lifecycle.reopen_task(task)
     elif request.action == "delete":
         for task in tasks:
-            lifecycle.soft_delete(task)
+            if task.deleted_at is None:  # not already gone with a selected parent
+                lifecycle.soft_delete(session, task)
     elif request.action == "restore":
         for task in tasks:
-            lifecycle.restore(task)
+            lifecycle.restore(session, task)
+    elif request.action == "move_to_list":
+        target = list_for(session, user, int(request.value), Need.EDIT)
+        selected = {task.id for task in tasks}
+        for task in tasks:
+            # A selected subtask of a selected parent goes along with its parent.
+            if task.parent_id not in selected and task.list_id != target.id:
+                lifecycle.move_task(session, task, target, None, None)
     elif request.action == "set_priority":
         priority = Priority.from_label(request.value)
         for task in tasks:
@@ -127,4 +147,5 @@ def describe(request: BulkRequest, count: int) -> str:
         "set_priority": f"Set {count} {noun} to {request.value.lower()} priority.",
         "add_tag": f"Tagged {count} {noun} #{request.value}.",
         "remove_tag": f"Removed #{request.value} from {count} {noun}.",
+        "move_to_list": f"Moved {count} {noun}.",
     }[request.action]

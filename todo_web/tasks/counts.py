@@ -78,6 +78,10 @@ def total_from_counts(query: ListQuery, counts: dict[str, int] | None) -> int | 
     or all status filter narrows the list; None when it must be counted."""
     if counts is None or query.q or query.priority or query.tags or query.due:
         return None
+    if query.list_id is not None:
+        # One list's open tasks: its open_count, when the caller put it in `counts`.
+        plain = query.status == "open" and not query.view
+        return counts.get("list_open") if plain else None
     if query.view:
         return counts[query.view]
     return counts.get(query.status) if query.status in ("open", "completed", "all") else None

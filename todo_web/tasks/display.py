@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from flask import g, has_request_context, request, url_for
@@ -11,7 +12,8 @@ from .. import recurrence
 from ..dates import long_date, short_date, weekday_name
 from ..db import get_session
 from ..htmx import current_url, is_htmx
-from ..models import OPEN_STATUSES, Task
+from ..lists.queries import user_lists
+from ..models import MAX_DEPTH, OPEN_STATUSES, Task, TaskList
 from .counts import view_counts
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
 from .views import bp
@@ -73,7 +75,20 @@ def list_url_context() -> dict[str, object]:
             g.view_counts = view_counts(get_session(), current_user)
         return g.view_counts
 
+    def sidebar_lists() -> Sequence[TaskList]:
+        """The user's lists with their open counts, read once per request."""
+        if "sidebar_lists" not in g:
+            g.sidebar_lists = user_lists(get_session(), current_user)
+        return g.sidebar_lists
+
+    def list_names() -> dict[int, str]:
+        """List names by id, for the list chip of rows outside their list's page."""
+        return {item.id: item.name for item in sidebar_lists()}
+
     return {
+        "sidebar_lists": sidebar_lists,
+        "list_names": list_names,
+        "max_depth": MAX_DEPTH,
         "here": here,
         # The list's address, looked up once per page: each task row builds its links from
         # it (url_for is the most expensive call a row would otherwise make).
@@ -97,13 +112,18 @@ def list_title(query: ListQuery | None = None) -> str:
         return "Tasks"
     if query.view:
         return VIEW_LABELS[query.view]
-    return {"open": "Inbox", "all": "All tasks"}.get(query.status, STATUS_LABELS[query.status])
+    return {"open": "All open tasks", "all": "All tasks"}.get(
+        query.status, STATUS_LABELS[query.status]
+    )
 
 
 def active_view(query: ListQuery | None) -> str:
-    """Which sidebar entry the current page is (none outside the list)."""
+    """Which sidebar entry the current page is (none outside the list): a smart view's
+    key, or "list-<id>" for one list."""
     if query is None or request.path != "/tasks":
         return ""
+    if query.list_id is not None:
+        return f"list-{query.list_id}"
     return query.view or query.status
 
 

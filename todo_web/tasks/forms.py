@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -15,7 +17,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import recurrence
-from ..models import DESCRIPTION_MAX, TAG_NAME_MAX, TITLE_MAX, Priority, Task, TaskStatus
+from ..models import (
+    DESCRIPTION_MAX,
+    TAG_NAME_MAX,
+    TITLE_MAX,
+    Priority,
+    Task,
+    TaskList,
+    TaskStatus,
+)
 from .lifecycle import TaskData
 from .tags import parse_tag_names
 
@@ -28,6 +38,19 @@ REPEAT_CHOICES = [
     SelectChoice("monthly", "Every month"),
     SelectChoice("yearly", "Every year"),
 ]
+
+
+def _is_id(value: object, *, blank_ok: bool) -> bool:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return blank_ok
+    return text.isascii() and text.isdigit() and len(text) <= 12
+
+
+def chosen_id(value: object) -> int | None:
+    """A picker's id, None when left blank."""
+    text = "" if value is None else str(value).strip()
+    return int(text) if text else None
 
 
 def _strip(value: str | None) -> str | None:
@@ -79,6 +102,12 @@ class TaskForm(FlaskForm):
         description="1 = every day/week/month/year, 2 = every other, ...",
     )
 
+    # Ids checked by the view through todo_web.access (404 for a list or task the user
+    # cannot see, 403 for one they may not change), not by the choices, which only offer.
+    # Left out of an edit POST, they keep the task where it is.
+    list = SelectField("List", choices=[], validate_choice=False)
+    parent = SelectField("Subtask of", choices=[], validate_choice=False)
+
     def __init__(self, *args: object, custom_rule: str | None = None, **kwargs: object) -> None:
         """`custom_rule`: the task's stored rule when no preset describes it (one made by
         quick add, say); the form then offers to keep it as "custom"."""
@@ -94,6 +123,8 @@ class TaskForm(FlaskForm):
         """The edit form filled from the task: its fields, its tags as typed text, and its
         rule as the preset it reads as (or as "custom")."""
         form = cls(obj=task, custom_rule=cls.custom_rule_of(task))
+        form.list.data = str(task.list_id)
+        form.parent.data = str(task.parent_id or "")
         form.priority.data = task.priority.label
         form.status.data = task.status.value
         form.tags.data = ", ".join(tag.name for tag in task.tags)
@@ -119,6 +150,23 @@ class TaskForm(FlaskForm):
             )
         except ValueError as error:
             raise ValidationError(str(error)) from error
+
+    def validate_list(self, field: SelectField) -> None:
+        if not _is_id(field.data, blank_ok=True):
+            raise ValidationError("Pick a list.")
+
+    def validate_parent(self, field: SelectField) -> None:
+        if not _is_id(field.data, blank_ok=True):
+            raise ValidationError("Pick a parent task, or none.")
+
+    def offer(self, lists: Sequence[TaskList], parents: Sequence[Task]) -> TaskForm:
+        """Fill the pickers' choices: the user's lists, and the tasks that can be a
+        parent here."""
+        self.list.choices = [SelectChoice(str(item.id), item.name) for item in lists]
+        self.parent.choices = [SelectChoice("", "None (top level)")] + [
+            SelectChoice(str(task.id), task.title) for task in parents
+        ]
+        return self
 
     def validate_due_time(self, field: TimeField) -> None:
         if field.data is not None and self.due_date.data is None:

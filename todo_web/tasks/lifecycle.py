@@ -9,15 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .. import recurrence
 from ..db import utcnow
-from ..models import Priority, Task, TaskStatus, User
+from ..lists.queries import purge_deleted_lists
+from ..models import OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
 from ..timezones import local_today
 from .tags import resolve_tags
+from .tree import TreeError, check_parent, end_position, place_before, subtree_ids
 
 SOFT_DELETE_KEEP_DAYS = 30
 
@@ -46,12 +48,66 @@ def set_status(task: Task, status: TaskStatus, now: datetime | None = None) -> N
     task.status = status
 
 
-def create_task(session: Session, user: User, data: TaskData) -> Task:
-    task = Task(user_id=user.id)
+def create_task(
+    session: Session,
+    user: User,
+    data: TaskData,
+    task_list: TaskList,
+    parent: Task | None = None,
+) -> Task:
+    """A new task, last in `task_list` (under `parent` when given, a task of that list the
+    caller may edit; TreeError when it cannot take a subtask). The task's `user_id` is its
+    list's owner."""
+    if parent is not None:
+        check_parent(session, None, parent, task_list.id)
+    parent_id = parent.id if parent is not None else None
+    task = Task(
+        user_id=task_list.owner_id,
+        list_id=task_list.id,
+        parent_id=parent_id,
+        position=end_position(session, task_list.id, parent_id),
+    )
     _apply(session, user, task, data)
     session.add(task)
     session.flush()
     return task
+
+
+def move_task(
+    session: Session,
+    task: Task,
+    task_list: TaskList,
+    parent: Task | None,
+    before: Task | None,
+) -> None:
+    """Put the task (with its subtasks) under `parent` in `task_list`, just before the
+    sibling `before`, or last when `before` is None. TreeError (nothing changed) for a
+    parent in another list, a cycle, nesting too deep, or a `before` that is not a sibling
+    at the new spot."""
+    parent_id = parent.id if parent is not None else None
+    if parent is not None:
+        check_parent(session, task, parent, task_list.id)
+    if before is not None and (
+        before.id == task.id or before.list_id != task_list.id or before.parent_id != parent_id
+    ):
+        raise TreeError("“before” must be a task next to which this one can go.")
+    spot = place_before(session, task, task_list.id, parent_id, before)
+    for sibling_id, position in spot.moved.items():
+        session.execute(update(Task).where(Task.id == sibling_id).values(position=position))
+    if task.list_id != task_list.id:
+        below = [i for i in subtree_ids(session, task.id, live_only=False) if i != task.id]
+        if below:
+            session.execute(
+                update(Task)
+                .where(Task.id.in_(below))
+                .values(list_id=task_list.id, user_id=task_list.owner_id)
+            )
+        task.list_id = task_list.id
+        task.user_id = task_list.owner_id
+    task.parent_id = parent_id
+    task.position = spot.position
+    touch(task)
+    session.flush()
 
 
 def update_task(session: Session, user: User, task: Task, data: TaskData) -> Task:
@@ -61,7 +117,7 @@ def update_task(session: Session, user: User, task: Task, data: TaskData) -> Tas
     _apply(session, user, task, data)
     touch(task)
     if completing:
-        complete_task(session, user, task)
+        complete_with_subtasks(session, user, task)
     session.flush()
     return task
 
@@ -85,6 +141,33 @@ def _apply(session: Session, user: User, task: Task, data: TaskData) -> None:
 def touch(task: Task) -> None:
     """Mark the task changed when only its tags changed (which leaves the row untouched)."""
     task.updated_at = utcnow()
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What completing a task did: the ids it completed (the task and its open subtasks,
+    what an Undo reopens) and the next occurrence it created, if any."""
+
+    completed_ids: tuple[int, ...]
+    successor: Task | None
+
+
+def complete_with_subtasks(session: Session, user: User, task: Task) -> Completion:
+    """Complete the task and every open task below it, at any depth."""
+    below = [i for i in subtree_ids(session, task.id) if i != task.id]
+    opened = (
+        session.scalars(
+            select(Task).where(Task.id.in_(below), Task.status.in_(OPEN_STATUSES))
+        ).all()
+        if below
+        else []
+    )
+    for subtask in opened:
+        set_status(subtask, TaskStatus.COMPLETED)
+        touch(subtask)
+    successor = complete_task(session, user, task)
+    session.flush()
+    return Completion((task.id, *(t.id for t in opened)), successor)
 
 
 def complete_task(session: Session, user: User, task: Task) -> Task | None:
@@ -119,7 +202,10 @@ def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | 
     except ValueError:  # a stored rule that no longer parses: complete without a successor
         return None
     successor = Task(
-        user_id=user.id,
+        user_id=task.user_id,
+        list_id=task.list_id,
+        parent_id=task.parent_id,
+        position=task.position,
         title=task.title,
         description=task.description,
         priority=task.priority,
@@ -135,7 +221,35 @@ def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | 
             session.flush()
     except IntegrityError:  # a concurrent completion created it first
         return None
+    _copy_subtasks(session, task.id, successor.id)
     return successor
+
+
+def _copy_subtasks(session: Session, from_id: int, to_id: int) -> None:
+    """Fresh, open copies of the live subtasks of `from_id` (at every depth) under `to_id`:
+    the next occurrence of a recurring parent starts its checklist again."""
+    children = session.scalars(
+        select(Task)
+        .where(Task.parent_id == from_id, Task.deleted_at.is_(None))
+        .order_by(Task.position, Task.id)
+        .options(selectinload(Task.tags))
+    ).all()
+    for child in children:
+        copy = Task(
+            user_id=child.user_id,
+            list_id=child.list_id,
+            parent_id=to_id,
+            position=child.position,
+            title=child.title,
+            description=child.description,
+            priority=child.priority,
+            due_date=child.due_date,
+            due_time=child.due_time,
+        )
+        copy.tags = list(child.tags)
+        session.add(copy)
+        session.flush()
+        _copy_subtasks(session, child.id, copy.id)
 
 
 def reopen_task(task: Task) -> None:
@@ -143,26 +257,53 @@ def reopen_task(task: Task) -> None:
     touch(task)
 
 
-def toggle_task(session: Session, user: User, task: Task) -> Task | None:
-    """Completed becomes pending; anything else becomes completed. Returns the next
-    occurrence when completing a recurring task created one."""
+def toggle_task(session: Session, user: User, task: Task) -> Completion | None:
+    """Completed becomes pending; anything else becomes completed with its open subtasks
+    (returned, with the next occurrence when the task repeats)."""
     if task.is_completed:
         reopen_task(task)
         return None
-    return complete_task(session, user, task)
+    return complete_with_subtasks(session, user, task)
 
 
-def soft_delete(task: Task) -> None:
-    task.deleted_at = utcnow()
+def soft_delete(session: Session, task: Task) -> None:
+    """Delete the task and its live subtasks, stamped with one time, so that `restore`
+    brings back exactly those."""
+    stamp = utcnow()
+    below = [i for i in subtree_ids(session, task.id) if i != task.id]
+    if below:
+        session.execute(update(Task).where(Task.id.in_(below)).values(deleted_at=stamp))
+    task.deleted_at = stamp
+    session.flush()
 
 
-def restore(task: Task) -> None:
+def restore(session: Session, task: Task) -> None:
+    """Undo `soft_delete`: the task and the subtasks deleted with it. A task whose parent
+    is still deleted comes back at the top level of its list."""
+    stamp = task.deleted_at
+    if stamp is None:
+        return
+    below = [i for i in subtree_ids(session, task.id, live_only=False) if i != task.id]
+    if below:
+        session.execute(
+            update(Task).where(Task.id.in_(below), Task.deleted_at == stamp).values(deleted_at=None)
+        )
+    if task.parent_id is not None:
+        parent_deleted = session.scalar(
+            select(Task.deleted_at.is_not(None)).where(Task.id == task.parent_id)
+        )
+        if parent_deleted:
+            task.parent_id = None
+            task.position = end_position(session, task.list_id, None)
     task.deleted_at = None
     touch(task)
+    session.flush()
 
 
 def purge_deleted(session: Session, now: datetime | None = None) -> int:
-    """Remove tasks deleted more than SOFT_DELETE_KEEP_DAYS ago, for every user."""
+    """Remove tasks and lists deleted more than SOFT_DELETE_KEEP_DAYS ago, for every user;
+    the number of tasks removed on their own (a purged list takes its tasks along)."""
     cutoff = (now or utcnow()) - timedelta(days=SOFT_DELETE_KEEP_DAYS)
     result = session.execute(delete(Task).where(Task.deleted_at < cutoff))
+    purge_deleted_lists(session, now)
     return result.rowcount or 0

@@ -19,13 +19,16 @@ from ..models import TaskStatus
 STATUS_FILTERS = ("open", *(status.value for status in TaskStatus), "all")
 PRIORITY_FILTERS = ("low", "medium", "high")
 DUE_FILTERS = ("overdue", "today", "week", "none")
-SORT_KEYS = ("created", "updated", "title", "priority", "due", "completed")
+SORT_KEYS = ("manual", "created", "updated", "title", "priority", "due", "completed")
 VIEWS = ("today", "upcoming", "overdue", "nodate", "completed")
 ORDERS = ("asc", "desc")
 
 DEFAULT_STATUS = "open"
 DEFAULT_SORT = "created"
 DEFAULT_ORDER = "desc"
+#: Inside one list: the user's own order, top to bottom.
+LIST_SORT = "manual"
+LIST_ORDER = "asc"
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_QUERY_LENGTH = 200
@@ -39,6 +42,7 @@ STATUS_LABELS = {
 }
 DUE_LABELS = {"overdue": "Overdue", "today": "Due today", "week": "Next 7 days", "none": "No date"}
 SORT_LABELS = {
+    "manual": "My order",
     "created": "Created",
     "updated": "Updated",
     "title": "Title",
@@ -73,6 +77,7 @@ class ListQuery:
     itself, so `status` is ignored while a view is set."""
 
     view: str | None = None
+    list_id: int | None = None
     q: str = ""
     status: str = DEFAULT_STATUS
     priority: str | None = None
@@ -87,6 +92,8 @@ class ListQuery:
         """Query parameters for this list with `changes` applied; defaults left out."""
         query = replace(self, **changes) if changes else self  # type: ignore[arg-type]
         params: list[tuple[str, str]] = []
+        if query.list_id is not None:
+            params.append(("list", str(query.list_id)))
         if query.view:
             params.append(("view", query.view))
         if query.q:
@@ -98,9 +105,9 @@ class ListQuery:
         params.extend(("tag", tag) for tag in query.tags)
         if query.due:
             params.append(("due", query.due))
-        if query.sort != DEFAULT_SORT:
+        if query.sort != query.default_sort:
             params.append(("sort", query.sort))
-        if query.order != DEFAULT_ORDER:
+        if query.order != query.default_order:
             params.append(("order", query.order))
         if query.page != 1:
             params.append(("page", str(query.page)))
@@ -114,6 +121,29 @@ class ListQuery:
             changes["page"] = 1
         params = self.to_params(**changes)
         return "/tasks" + ("?" + urlencode(params) if params else "")
+
+    @property
+    def default_sort(self) -> str:
+        return LIST_SORT if self.list_id is not None else DEFAULT_SORT
+
+    @property
+    def default_order(self) -> str:
+        return LIST_ORDER if self.list_id is not None else DEFAULT_ORDER
+
+    @property
+    def is_manual(self) -> bool:
+        """The user's own order: subtasks nest under their parents, rows can be moved."""
+        return self.sort == LIST_SORT
+
+    @property
+    def can_reorder(self) -> bool:
+        """Rows can be dragged and moved: one list, in its order, nothing hidden that a
+        move would jump over except by status."""
+        return (
+            self.is_manual
+            and self.list_id is not None
+            and not (self.view or self.q or self.priority or self.tags or self.due)
+        )
 
     def without_tag(self, tag: str) -> str:
         return self.url(tags=tuple(t for t in self.tags if t != tag))
@@ -163,7 +193,18 @@ def _clean_text(value: str, limit: int) -> str:
     return " ".join(printable.split())[:limit].rstrip()
 
 
+def _list_id(args: MultiDict[str, str]) -> int | None:
+    raw = args.get("list", "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise BadListQuery("list must be a list's id (a whole number).")
+    return int(raw)
+
+
 def parse_list_query(args: MultiDict[str, str]) -> ListQuery:
+    list_id = _list_id(args)
+    in_list = list_id is not None
     tags: list[str] = []
     for raw in args.getlist("tag"):
         name = _clean_text(raw, 50)
@@ -173,13 +214,16 @@ def parse_list_query(args: MultiDict[str, str]) -> ListQuery:
         raise BadListQuery(f"Filter by at most {MAX_TAG_FILTERS} tags at once.")
     return ListQuery(
         view=_choice(args, "view", VIEWS, None),
+        list_id=list_id,
         q=_clean_text(args.get("q", ""), MAX_QUERY_LENGTH),
         status=_choice(args, "status", STATUS_FILTERS, DEFAULT_STATUS) or DEFAULT_STATUS,
         priority=_choice(args, "priority", PRIORITY_FILTERS, None),
         tags=tuple(tags),
         due=_choice(args, "due", DUE_FILTERS, None),
-        sort=_choice(args, "sort", SORT_KEYS, DEFAULT_SORT) or DEFAULT_SORT,
-        order=_choice(args, "order", ORDERS, DEFAULT_ORDER) or DEFAULT_ORDER,
+        sort=_choice(args, "sort", SORT_KEYS, LIST_SORT if in_list else DEFAULT_SORT)
+        or DEFAULT_SORT,
+        order=_choice(args, "order", ORDERS, LIST_ORDER if in_list else DEFAULT_ORDER)
+        or DEFAULT_ORDER,
         page=max(1, _whole_number(args, "page", 1)),
         per_page=min(MAX_PER_PAGE, max(1, _whole_number(args, "per_page", DEFAULT_PER_PAGE))),
     )

@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import notifications
 from ..db import get_session
 from ..htmx import retarget, wants_fragment
+from ..lists.queries import UnknownList, list_named
 from ..models import Priority
 from ..quickadd import QuickAdd, QuickAddError, parse_quick_add
 from ..timezones import local_today
@@ -16,6 +17,7 @@ from ..toasts import toast_oob
 from .forms import TaskForm
 from .lifecycle import TaskData, create_task
 from .listing import ListQuery
+from .placing import Spot, spot_for_new
 from .responses import back, current_list_query, list_context, render_list_fragment
 from .views import bp
 
@@ -37,6 +39,14 @@ def quick_add() -> Response:
     except QuickAddError as error:
         return _quick_error(text, str(error))
     session = get_session()
+    try:
+        spot = (
+            Spot(list_named(session, current_user, parsed.list_name))
+            if parsed.list_name
+            else spot_for_new(session, current_user, None, None, current_list_query().list_id)
+        )
+    except UnknownList as error:
+        return _quick_error(text, str(error))
     task = create_task(
         session,
         current_user,
@@ -48,10 +58,11 @@ def quick_add() -> Response:
             tags=tuple(parsed.tags),
             recurrence=parsed.recurrence,
         ),
+        spot.task_list,
     )
     notifications.task_changed(session, current_user, task, "created")
     session.commit()
-    message = f"Added “{task.title}”."
+    message = f"Added “{task.title}”" + (f" to {spot.task_list.name}." if parsed.list_name else ".")
     if wants_fragment():
         fresh = render_template("tasks/_quick_form.html", text="", oob=True)
         return render_list_fragment(current_list_query(), extra=fresh + toast_oob(message))

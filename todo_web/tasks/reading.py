@@ -1,6 +1,7 @@
-"""Reading the user's tasks: one task, and a page of the list with its filters and order.
-Every function takes the session and the user, so nothing here can reach another user's
-rows."""
+"""Reading the user's tasks: a page of the list with its filters and order, and what each
+row shows about its place in the tree (its subtasks' progress, its parent). Every
+function takes the session and the user and asks todo_web.access which tasks they see, so
+nothing here can reach another user's rows."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from ..models import OPEN_STATUSES, Priority, Task, TaskStatus, User
+from ..access import task_is_visible
+from ..models import MAX_DEPTH, OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
 from ..timezones import local_now
 from .counts import total_from_counts
 from .listing import ListQuery
@@ -47,14 +49,45 @@ class TaskPage:
         return self.first_index + len(self.tasks) - 1
 
 
-def get_task(
-    session: Session, user: User, task_id: int, *, include_deleted: bool = False
-) -> Task | None:
-    """The user's task with this id, or None: another user's task is as missing as no task."""
-    statement = select(Task).where(Task.id == task_id, Task.user_id == user.id)
-    if not include_deleted:
-        statement = statement.where(Task.deleted_at.is_(None))
-    return session.scalar(statement.options(selectinload(Task.tags)))
+@dataclass(frozen=True)
+class RowInfo:
+    """What a row shows beyond the task: its live subtasks and how many are done, and its
+    parent's title (the context of a subtask shown without its parent above it)."""
+
+    subtasks: int = 0
+    done: int = 0
+    parent_title: str | None = None
+
+    @property
+    def progress(self) -> str:
+        return f"{self.done}/{self.subtasks}" if self.subtasks else ""
+
+
+def row_infos(session: Session, tasks: Sequence[Task]) -> dict[int, RowInfo]:
+    """RowInfo for each task, in one statement."""
+    if not tasks:
+        return {}
+    child = aliased(Task)
+    parent = aliased(Task)
+    live_children = (
+        select(func.count())
+        .select_from(child)
+        .where(child.parent_id == Task.id, child.deleted_at.is_(None))
+    )
+    statement = (
+        select(
+            Task.id,
+            live_children.scalar_subquery(),
+            live_children.where(child.status == TaskStatus.COMPLETED.value).scalar_subquery(),
+            parent.title,
+        )
+        .outerjoin(parent, parent.id == Task.parent_id)
+        .where(Task.id.in_([task.id for task in tasks]))
+    )
+    return {
+        task_id: RowInfo(int(subtasks or 0), int(done or 0), parent_title)
+        for task_id, subtasks, done, parent_title in session.execute(statement)
+    }
 
 
 def list_tasks(
@@ -76,11 +109,9 @@ def list_tasks(
     total = total_from_counts(query, counts)
     if total is None:
         total = _count(session, user, conditions)
+    statement = _ordered(select(Task).where(task_is_visible(user), *conditions), query)
     statement = (
-        select(Task)
-        .where(Task.user_id == user.id, *conditions)
-        .order_by(*_ordering(query))
-        .limit(query.per_page)
+        statement.limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
         .options(selectinload(Task.tags))
     )
@@ -89,7 +120,7 @@ def list_tasks(
 
 
 def _count(session: Session, user: User, conditions: Sequence[ColumnElement[bool]]) -> int:
-    statement = select(func.count()).select_from(Task).where(Task.user_id == user.id, *conditions)
+    statement = select(func.count()).select_from(Task).where(task_is_visible(user), *conditions)
     return session.scalar(statement) or 0
 
 
@@ -112,15 +143,15 @@ def _page_counted_in_one_pass(
         # checked on the way out; inside, only when the search cannot find the user's
         # tasks by itself: given a user_id there, the planner also reads every task id
         # of the user from another index to intersect with what the search index found.
-        scope = [] if search_narrows_by_itself(query.q) else [Task.user_id == user.id]
+        scope = [] if search_narrows_by_itself(query.q) else [task_is_visible(user)]
         found = select(Task).where(*scope, *conditions).cte("found").prefix_with("MATERIALIZED")
         task = aliased(Task, found)
         matching = select(task, func.count().over()).where(task.user_id == user.id)
     else:
         task = Task
-        matching = select(Task, func.count().over()).where(Task.user_id == user.id, *conditions)
+        matching = select(Task, func.count().over()).where(task_is_visible(user), *conditions)
     statement = (
-        matching.order_by(*_ordering(query, task))
+        _ordered(matching, query, task)
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
         .options(selectinload(task.tags))
@@ -135,6 +166,8 @@ def _filter_conditions(
     session: Session, user: User, query: ListQuery, now: datetime | None
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Task.deleted_at.is_(None)]
+    if query.list_id is not None:
+        conditions.append(Task.list_id == query.list_id)
     if query.view:
         conditions.append(_view_condition(query.view, local_now(user.timezone, now)))
     elif query.status == "open":
@@ -189,6 +222,42 @@ def _due_condition(due: str, local: datetime) -> ColumnElement[bool]:
     )
 
 
+def _ordered(statement: Select, query: ListQuery, task: type[Task] = Task) -> Select:  # type: ignore[type-arg]
+    """The statement in the list's order (see `_ordering` and `_manual_ordering`)."""
+    if query.is_manual:
+        return _manual_ordering(statement, query, task)
+    return statement.order_by(*_ordering(query, task))
+
+
+def _manual_ordering(statement: Select, query: ListQuery, task: type[Task]) -> Select:  # type: ignore[type-arg]
+    """The user's own order, as a tree read top to bottom: each task after its parent and
+    its earlier siblings' subtrees.
+
+    A task's path is the (position, id) of each task from its top-level ancestor down to
+    itself; rows sort by path, a shorter path (a parent) before the paths it starts. The
+    ancestors come from one outer join per level (nesting is capped at MAX_DEPTH), so
+    only the matching rows are looked at. Without a list, lists follow one another.
+    """
+    chain: list[type[Task]] = [task]
+    for level in range(1, MAX_DEPTH):
+        up = aliased(Task, name=f"up{level}")
+        statement = statement.outerjoin(up, up.id == chain[-1].parent_id)
+        chain.append(up)
+    descending = query.order == "desc"
+    keys: list[ColumnElement[object]] = [] if query.list_id is not None else [task.list_id]
+    # depth d (0 = top level) when chain[d] is the last ancestor present
+    for level in range(MAX_DEPTH):
+        for column in ("position", "id"):
+            whens = [
+                (chain[depth].id.is_not(None), getattr(chain[depth - level], column))
+                for depth in range(MAX_DEPTH - 1, level - 1, -1)
+            ]
+            key = case(*whens, else_=None) if level else case(*whens)
+            ordered = key.desc() if descending else key.asc()
+            keys.append(ordered.nulls_first() if level else ordered)
+    return statement.order_by(*keys)
+
+
 def _ordering(query: ListQuery, task: type[Task] = Task) -> list[ColumnElement[object]]:
     """ORDER BY for the list. Undated tasks come last in both directions; ties are broken by
     id in the same direction, so paging never repeats or skips a task. `task` is Task or an
@@ -217,3 +286,91 @@ def _ordering(query: ListQuery, task: type[Task] = Task) -> list[ColumnElement[o
     if query.sort == "completed":
         return [task.completed_at.is_(None).asc(), directed(key), directed(task.id)]
     return [directed(key), directed(task.id)]
+
+
+def task_family(session: Session, task: Task) -> dict[str, object]:
+    """The detail page's tree: the task's list, its parent and its live subtasks (in
+    order, with their own progress)."""
+    subtasks = session.scalars(
+        select(Task)
+        .where(Task.parent_id == task.id, Task.deleted_at.is_(None))
+        .order_by(Task.position, Task.id)
+        .options(selectinload(Task.tags))
+    ).all()
+    return {
+        "task_list": session.get(TaskList, task.list_id),
+        "parent": session.get(Task, task.parent_id) if task.parent_id else None,
+        "subtasks": subtasks,
+        "infos": row_infos(session, [task, *subtasks]),
+    }
+
+
+@dataclass(frozen=True)
+class Row:
+    """A task as one row of the list: indented `depth` levels under the rows above it, its
+    parent's title as context when the parent is not shown above it, and the `before`
+    values of its move up and move down buttons (None: no such button)."""
+
+    task: Task
+    info: RowInfo
+    depth: int = 0
+    context: str | None = None
+    up_before: int | None = None
+    down_before: str | None = None
+
+
+def arrange(
+    tasks: Sequence[Task],
+    infos: dict[int, RowInfo],
+    *,
+    nested: bool,
+    complete: bool = True,
+    depths: dict[int, int] | None = None,
+) -> list[Row]:
+    """Rows for tasks in list order. `nested` (the manual order): a subtask whose parent is
+    shown above it sits indented under it, and siblings get move buttons. `complete`
+    says the tasks reach the end of the list (the last page), so the last sibling of a
+    group is known to be last. `depths` forces depths (a row rendered alone)."""
+    empty = RowInfo()
+    if not nested:
+        return [
+            Row(
+                task,
+                infos.get(task.id, empty),
+                (depths or {}).get(task.id, 0),
+                None if depths and task.id in depths else infos.get(task.id, empty).parent_title,
+            )
+            for task in tasks
+        ]
+    depth_of: dict[int, int] = {}
+    placed: list[tuple[Task, int, str | None]] = []
+    for task in tasks:
+        if task.parent_id is not None and task.parent_id in depth_of:
+            depth, context = depth_of[task.parent_id] + 1, None
+        else:
+            depth, context = 0, infos.get(task.id, empty).parent_title
+        depth_of[task.id] = depth
+        placed.append((task, depth, context))
+    # Siblings on the page: runs of rows with the same parent and depth; a shallower row
+    # ends the runs deeper than it (their last sibling is then known to be the last).
+    open_runs: dict[tuple[int | None, int], list[int]] = {}
+    ended_runs: list[list[int]] = []
+    run_of: dict[int, tuple[list[int], int]] = {}
+    for task, depth, _ in placed:
+        for key in [k for k in open_runs if k[1] > depth]:
+            ended_runs.append(open_runs.pop(key))
+        run = open_runs.setdefault((task.parent_id, depth), [])
+        run_of[task.id] = (run, len(run))
+        run.append(task.id)
+    ended_ids = {id(run) for run in ended_runs}
+    rows = []
+    for task, depth, context in placed:
+        run, at = run_of[task.id]
+        up = run[at - 1] if at > 0 else None
+        down: str | None = None
+        if at + 2 < len(run):
+            down = str(run[at + 2])
+        elif at + 1 < len(run) and (complete or id(run) in ended_ids):
+            down = ""
+        rows.append(Row(task, infos.get(task.id, empty), depth, context, up, down))
+    return rows

@@ -9,6 +9,7 @@ from flask import Response, g, make_response, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from ..access import Need, list_for
 from ..db import get_session
 from ..htmx import current_url, trigger
 from ..models import Task
@@ -16,8 +17,9 @@ from ..safe_redirect import safe_next_path
 from ..timezones import local_now
 from .counts import view_counts
 from .listing import BadListQuery, ListQuery, parse_list_query
-from .reading import list_tasks
+from .reading import arrange, list_tasks, row_infos
 from .tags import user_tag_names
+from .tree import ancestor_ids
 
 
 def current_list_query() -> ListQuery:
@@ -37,11 +39,27 @@ def back(default: str = "/tasks") -> Response:
 
 
 def list_context(query: ListQuery) -> dict[str, object]:
+    """What the list page and its fragment show. A list the user cannot see is a 404."""
     session = get_session()
+    current_list = (
+        list_for(session, current_user, query.list_id, Need.VIEW)
+        if query.list_id is not None
+        else None
+    )
     counts = g.view_counts = view_counts(session, current_user)  # the sidebar's too
+    page_counts = counts if current_list is None else {"list_open": current_list.open_count}
+    page = list_tasks(session, current_user, query, counts=page_counts)
     return {
         "query": query,
-        "page": list_tasks(session, current_user, query, counts=counts),
+        "page": page,
+        "rows": arrange(
+            page.tasks,
+            row_infos(session, page.tasks),
+            nested=query.is_manual,
+            complete=not page.has_next,
+        ),
+        "current_list": current_list,
+        "can_reorder": query.can_reorder,
         "counts": counts,
         "tag_names": user_tag_names(session, current_user),
         "today": local_now(current_user.timezone).date(),
@@ -67,7 +85,16 @@ def counts_oob() -> str:
 
 
 def render_task(task: Task, extra: str = "", status: int = 200) -> Response:
+    """One row, alone (after a change that moves nothing around it)."""
     today = local_now(current_user.timezone).date()
+    session = get_session()
+    # In the manual order a subtask's row stays indented under its parent.
+    depths = (
+        {task.id: len(ancestor_ids(session, task.id))}
+        if task.parent_id is not None and current_list_query().is_manual
+        else None
+    )
+    (row,) = arrange([task], row_infos(session, [task]), nested=False, depths=depths)
     return make_response(
-        render_template("tasks/_task.html", task=task, today=today) + extra, status
+        render_template("tasks/_task.html", task=task, row=row, today=today) + extra, status
     )

@@ -23,18 +23,21 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import notifications, recurrence
+from ..access import Need, list_for, task_for
 from ..dates import short_date
 from ..db import get_session
 from ..errors import render_error
 from ..htmx import push_url, retarget, wants_fragment
-from ..models import Task
+from ..lists.queries import user_lists
+from ..models import Task, TaskList
 from ..timezones import local_now
 from ..toasts import Toast, flash_toast, toast_oob
 from . import lifecycle
 from .bulk import BulkError, UnknownTasks, apply_bulk, describe, parse_bulk_request
-from .forms import TaskForm
+from .forms import TaskForm, chosen_id
 from .listing import BadListQuery, ListQuery, parse_list_query
-from .reading import get_task
+from .placing import parent_choices, parse_id, spot_for_edit, spot_for_new
+from .reading import task_family
 from .responses import (
     back,
     counts_oob,
@@ -43,6 +46,7 @@ from .responses import (
     render_list_fragment,
     render_task,
 )
+from .tree import TreeError
 
 bp = Blueprint("tasks", __name__)
 
@@ -56,11 +60,25 @@ def require_login() -> None:
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _task_or_404(task_id: int, *, include_deleted: bool = False) -> Task:
-    task = get_task(get_session(), current_user, task_id, include_deleted=include_deleted)
-    if task is None:
-        abort(404)
-    return task
+def _task_or_404(task_id: int, need: Need = Need.EDIT, *, include_deleted: bool = False) -> Task:
+    """The task for what the route is about to do: 404 when the user cannot see it, 403
+    when they may not do that (see todo_web.access)."""
+    return task_for(get_session(), current_user, task_id, need, include_deleted=include_deleted)
+
+
+def task_list_of(task: Task) -> TaskList:
+    return list_for(get_session(), current_user, task.list_id, Need.EDIT)
+
+
+def _offer(form: TaskForm, task: Task | None = None, list_id: int | None = None) -> TaskForm:
+    """The form with its list and parent pickers filled."""
+    session = get_session()
+    lists = user_lists(session, current_user)
+    chosen = chosen_id(form.list.data) if form.list.data else None
+    list_id = chosen or list_id or (task.list_id if task else None) or lists[0].id
+    if not form.list.data:
+        form.list.data = str(list_id)
+    return form.offer(lists, parent_choices(session, list_id, task))
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -88,15 +106,45 @@ def index() -> Response | str:
 def new() -> str:
     """The create form with every field: just the form for htmx (the list page loads it
     when "Add with all fields" is opened), a page of its own without JavaScript."""
+    form = TaskForm(formdata=None)
+    try:
+        parent_id = parse_id(request.args.get("parent"), "parent")
+        list_id = parse_id(request.args.get("list"), "list") or current_list_query().list_id
+    except TreeError as error:
+        return render_error(400, str(error))
+    if parent_id is not None:
+        parent = _task_or_404(parent_id)
+        form.parent.data, list_id = str(parent.id), parent.list_id
+    _offer(form, list_id=list_id)
     if wants_fragment():
-        return render_template("tasks/_create_form.html", form=TaskForm())
-    return render_template("tasks/new.html", form=TaskForm())
+        return render_template("tasks/_create_form.html", form=form)
+    return render_template("tasks/new.html", form=form)
 
 
 @bp.post("/tasks")
 def create() -> Response:
     form = TaskForm()
-    if not form.validate_on_submit():
+    session = get_session()
+    spot = None
+    error = None
+    if form.validate_on_submit():
+        try:
+            spot = spot_for_new(
+                session,
+                current_user,
+                chosen_id(form.list.data),
+                chosen_id(form.parent.data),
+                current_list_query().list_id,
+            )
+            task = lifecycle.create_task(
+                session, current_user, form.to_data(), spot.task_list, spot.parent
+            )
+        except TreeError as tree_error:
+            session.rollback()
+            error = str(tree_error)
+            form.parent.errors = [error]
+    if spot is None or error is not None:
+        _offer(form)
         if wants_fragment():
             response = make_response(render_template("tasks/_create_form.html", form=form), 400)
             retarget(response, "#create-form")
@@ -104,13 +152,13 @@ def create() -> Response:
         return make_response(
             render_template("tasks/index.html", form=form, **list_context(ListQuery())), 400
         )
-    session = get_session()
-    task = lifecycle.create_task(session, current_user, form.to_data())
     notifications.task_changed(session, current_user, task, "created")
     session.commit()
     if wants_fragment():
         fresh_form = render_template(
-            "tasks/_create_form.html", form=TaskForm(formdata=None), oob=True
+            "tasks/_create_form.html",
+            form=_offer(TaskForm(formdata=None), list_id=task.list_id),
+            oob=True,
         )
         return render_list_fragment(
             current_list_query(), extra=fresh_form + toast_oob(f"Added “{task.title}”.")
@@ -124,30 +172,47 @@ def create() -> Response:
 
 @bp.get("/tasks/<int:task_id>")
 def detail(task_id: int) -> Response | str:
-    task = _task_or_404(task_id)
+    task = _task_or_404(task_id, Need.VIEW)
     if wants_fragment():
         return render_task(task)
     return render_template(
-        "tasks/detail.html", task=task, today=local_now(current_user.timezone).date()
+        "tasks/detail.html",
+        task=task,
+        today=local_now(current_user.timezone).date(),
+        **task_family(get_session(), task),
     )
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 def edit(task_id: int) -> Response | str:
-    task = _task_or_404(task_id)
+    task = _task_or_404(task_id, Need.VIEW if request.method == "GET" else Need.EDIT)
     if request.method == "GET":
         form = TaskForm.for_task(task)
     else:
         form = TaskForm(custom_rule=TaskForm.custom_rule_of(task))
         if form.validate():
             session = get_session()
-            lifecycle.update_task(session, current_user, task, form.to_data())
-            notifications.task_changed(session, current_user, task, "updated")
-            session.commit()
-            if wants_fragment():
-                return render_task(task, counts_oob() + toast_oob("Saved."))
-            flash("Saved.", "success")
-            return back()
+            try:
+                spot = spot_for_edit(session, current_user, task, request.form)
+                if spot is not None:
+                    lifecycle.move_task(session, task, spot.task_list, spot.parent, None)
+            except TreeError as error:
+                session.rollback()
+                form.parent.errors = [str(error)]
+            else:
+                lifecycle.update_task(session, current_user, task, form.to_data())
+                notifications.task_changed(session, current_user, task, "updated")
+                session.commit()
+                if wants_fragment():
+                    if spot is not None:  # moved: its place in the list changed
+                        response = render_list_fragment(
+                            current_list_query(), extra=toast_oob("Saved.")
+                        )
+                        return retarget(response, "#task-list")
+                    return render_task(task, counts_oob() + toast_oob("Saved."))
+                flash("Saved.", "success")
+                return back()
+    _offer(form, task)
     status = 400 if form.errors else 200
     template = "tasks/_task_edit.html" if wants_fragment() else "tasks/edit.html"
     return make_response(
@@ -194,29 +259,35 @@ def toggle(task_id: int) -> Response:
     if wanted not in {"", "completed", "pending"}:
         return render_error(400, "state must be completed or pending.")
     session = get_session()
-    successor = None
-    completed_now = False
+    completion = None
+    changed = False
     if not wanted or (wanted == "completed") != task.is_completed:
-        successor = lifecycle.toggle_task(session, current_user, task)
+        completion = lifecycle.toggle_task(session, current_user, task)
         notifications.task_changed(session, current_user, task, "updated")
-        completed_now = task.is_completed
+        changed = True
     session.commit()
-    # A completion says so, with an Undo (a bulk reopen, which answers with the whole list,
-    # so it works from wherever the user has gone since).
+    successor = completion.successor if completion else None
+    # A completion says so, with an Undo (a bulk reopen of exactly what it completed, which
+    # answers with the whole list, so it works from wherever the user has gone since).
+    undo_ids = list(completion.completed_ids) if completion else []
     if wants_fragment():
-        if successor is not None:
-            # The next occurrence joins the list: show the list, not just this row.
-            message = f"Done. Next: {short_date(successor.due_date, year=False)}."
-            response = render_list_fragment(current_list_query(), extra=toast_oob(message))
-            return retarget(response, "#task-list")
-        extra = counts_oob()
-        if completed_now:
-            extra += toast_oob(
-                f"Completed “{task.title}”.", undo_ids=[task.id], undo_action="reopen"
+        extra = ""
+        if completion is not None:
+            extra = toast_oob(
+                f"Completed “{task.title}”."
+                if successor is None
+                else f"Done. Next: {short_date(successor.due_date, year=False)}.",
+                undo_ids=None if successor else undo_ids,
+                undo_action="reopen",
             )
-        return render_task(task, extra)
-    if completed_now and successor is None:
-        flash_toast(Toast("Task completed.", undo_ids=(task.id,), undo_action="reopen"))
+        # A new occurrence, subtasks completed along, or a parent's progress: the rows
+        # around it change too, so the list comes back, not just this row.
+        if changed and (successor is not None or len(undo_ids) > 1 or task.parent_id):
+            response = render_list_fragment(current_list_query(), extra=extra)
+            return retarget(response, "#task-list")
+        return render_task(task, counts_oob() + extra)
+    if completion is not None and successor is None:
+        flash_toast(Toast("Task completed.", undo_ids=tuple(undo_ids), undo_action="reopen"))
     return back()
 
 
@@ -224,7 +295,7 @@ def toggle(task_id: int) -> Response:
 def delete(task_id: int) -> Response:
     task = _task_or_404(task_id)
     session = get_session()
-    lifecycle.soft_delete(task)
+    lifecycle.soft_delete(session, task)
     notifications.task_changed(session, current_user, task, "deleted")
     session.commit()
     if wants_fragment():
@@ -237,7 +308,7 @@ def delete(task_id: int) -> Response:
 @bp.post("/tasks/<int:task_id>/restore")
 def restore(task_id: int) -> Response:
     task = _task_or_404(task_id, include_deleted=True)
-    lifecycle.restore(task)
+    lifecycle.restore(get_session(), task)
     get_session().commit()
     if wants_fragment():
         response = render_list_fragment(
@@ -247,6 +318,39 @@ def restore(task_id: int) -> Response:
         return response
     flash(f"Restored “{task.title}”.", "success")
     return back(url_for("tasks.index"))
+
+
+@bp.post("/tasks/<int:task_id>/move")
+def move(task_id: int) -> Response:
+    """Put the task just before the sibling `before` (blank: last) under `parent` (blank:
+    top level; left out: its parent now): drag and drop, indent and outdent, and the
+    move up/down buttons all post here. Its subtasks go along."""
+    task = _task_or_404(task_id)
+    session = get_session()
+    try:
+        before_id = parse_id(request.form.get("before"), "before")
+        parent_id = (
+            parse_id(request.form.get("parent"), "parent")
+            if "parent" in request.form
+            else task.parent_id
+        )
+        parent = _task_or_404(parent_id) if parent_id is not None else None
+        before = _task_or_404(before_id, Need.VIEW) if before_id is not None else None
+        lifecycle.move_task(session, task, task_list_of(task), parent, before)
+    except TreeError as error:
+        session.rollback()
+        return _move_error(str(error))
+    session.commit()
+    if wants_fragment():
+        return retarget(render_list_fragment(current_list_query()), "#task-list")
+    return back()
+
+
+def _move_error(message: str) -> Response:
+    if wants_fragment():
+        response = render_list_fragment(current_list_query(), 400, toast_oob(message, "error"))
+        return retarget(response, "#task-list")
+    return render_error(400, message)
 
 
 # -- bulk ----------------------------------------------------------------------------------

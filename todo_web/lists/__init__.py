@@ -1,0 +1,1 @@
+"""Lists: the user's own lists (projects), with their Inbox, and the routes to manage them."""
