@@ -73,10 +73,9 @@ def spot_for_edit(
         return None
     list_id = parse_id(form.get("list"), "list") if "list" in form else task.list_id
     list_id = task.list_id if list_id is None else list_id
-    if "parent" in form:
-        parent_id = parse_id(form.get("parent"), "parent")
-    else:
-        parent_id = task.parent_id if list_id == task.list_id else None
+    parent_id = parse_id(form.get("parent"), "parent") if "parent" in form else task.parent_id
+    if list_id != task.list_id and parent_id == task.parent_id:
+        parent_id = None  # a new list, the parent left as it was: its top level
     if list_id == task.list_id and parent_id == task.parent_id:
         return None
     task_list = list_for(session, user, list_id, Need.EDIT)
