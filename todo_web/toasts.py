@@ -29,6 +29,8 @@ class Toast:
     undo_ids: tuple[int, ...] = ()
     undo_action: str = "restore"
     undo_url: str | None = None
+    #: The bulk action's `value` (the list a move goes back to).
+    undo_value: str = ""
 
 
 def toast_oob(
@@ -38,9 +40,21 @@ def toast_oob(
     *,
     undo_ids: Sequence[int] | None = None,
     undo_action: str = "restore",
+    undo_value: str = "",
 ) -> str:
     """The toast, for an htmx answer: appended to #toasts out of band."""
-    toast = Toast(message, category, undo_task_id, tuple(undo_ids or ()), undo_action)
+    toast = Toast(
+        message,
+        category,
+        undo_task_id,
+        tuple(undo_ids or ()),
+        undo_action,
+        undo_value=undo_value,
+    )
+    return render_toast_oob(toast)
+
+
+def render_toast_oob(toast: Toast) -> str:
     return render_template("_toast_oob.html", toast=toast)
 
 

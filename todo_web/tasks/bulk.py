@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..access import Need, list_for, task_is_visible
 from ..models import TAG_NAME_MAX, Priority, Task, User
+from ..toasts import Toast
 from . import lifecycle
 from .tags import resolve_tags
 
@@ -89,6 +90,31 @@ def _load(session: Session, user: User, ids: Sequence[int], *, deleted: bool) ->
     if len(tasks) != len(ids):
         raise UnknownTasks()
     return tasks
+
+
+def undo_for(request: BulkRequest, tasks: Sequence[Task], sources: set[int]) -> Toast | None:
+    """The Undo the answer offers: restore what a delete deleted, move back what a move
+    took from one list (from several, there is no single way back)."""
+    noun = "Task" if len(tasks) == 1 else "Tasks"
+    if request.action == "delete":
+        return Toast(f"{noun} deleted.", "info", undo_ids=tuple(t.id for t in tasks))
+    if request.action == "move_to_list" and len(sources) == 1:
+        (source,) = sources
+        return Toast(
+            f"{noun} moved.",
+            undo_ids=tuple(t.id for t in tasks),
+            undo_action="move_to_list",
+            undo_value=str(source),
+        )
+    return None
+
+
+def source_lists(session: Session, user: User, request: BulkRequest) -> set[int]:
+    """The lists the request's tasks are in now (before a move)."""
+    if request.action != "move_to_list":
+        return set()
+    statement = select(Task.list_id).where(task_is_visible(user), Task.id.in_(request.ids))
+    return set(session.scalars(statement.distinct()))
 
 
 def apply_bulk(session: Session, user: User, request: BulkRequest) -> list[Task]:

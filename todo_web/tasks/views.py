@@ -8,6 +8,7 @@ current user's is a 404, like a missing one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 
 from flask import (
@@ -31,9 +32,17 @@ from ..htmx import push_url, retarget, wants_fragment
 from ..lists.queries import user_lists
 from ..models import Task, TaskList
 from ..timezones import local_now
-from ..toasts import Toast, flash_toast, toast_oob
+from ..toasts import Toast, flash_toast, render_toast_oob, toast_oob
 from . import lifecycle
-from .bulk import BulkError, UnknownTasks, apply_bulk, describe, parse_bulk_request
+from .bulk import (
+    BulkError,
+    UnknownTasks,
+    apply_bulk,
+    describe,
+    parse_bulk_request,
+    source_lists,
+    undo_for,
+)
 from .forms import TaskForm, chosen_id
 from .listing import BadListQuery, ListQuery, parse_list_query
 from .placing import parent_choices, parse_id, spot_for_edit, spot_for_new
@@ -192,6 +201,7 @@ def edit(task_id: int) -> Response | str:
         form = TaskForm(custom_rule=TaskForm.custom_rule_of(task))
         if form.validate():
             session = get_session()
+            old_list_id = task.list_id
             try:
                 spot = spot_for_edit(session, current_user, task, request.form)
                 if spot is not None:
@@ -203,14 +213,23 @@ def edit(task_id: int) -> Response | str:
                 lifecycle.update_task(session, current_user, task, form.to_data())
                 notifications.task_changed(session, current_user, task, "updated")
                 session.commit()
+                # Moved to another list: Undo moves it (with its subtasks) back.
+                saved = Toast("Saved.")
+                if task.list_id != old_list_id:
+                    saved = Toast(
+                        f"Moved to {spot.task_list.name}." if spot else "Saved.",
+                        undo_ids=(task.id,),
+                        undo_action="move_to_list",
+                        undo_value=str(old_list_id),
+                    )
                 if wants_fragment():
                     if spot is not None:  # moved: its place in the list changed
                         response = render_list_fragment(
-                            current_list_query(), extra=toast_oob("Saved.")
+                            current_list_query(), extra=render_toast_oob(saved)
                         )
                         return retarget(response, "#task-list")
-                    return render_task(task, counts_oob() + toast_oob("Saved."))
-                flash("Saved.", "success")
+                    return render_task(task, counts_oob() + render_toast_oob(saved))
+                flash_toast(saved)
                 return back()
     _offer(form, task)
     status = 400 if form.errors else 200
@@ -367,21 +386,23 @@ def bulk() -> Response:
     except BulkError as error:
         return render_error(400, str(error))
     session = get_session()
+    sources = source_lists(session, current_user, bulk_request)
     try:
         tasks = apply_bulk(session, current_user, bulk_request)
     except UnknownTasks:
         abort(404)
     session.commit()
     message = describe(bulk_request, len(tasks))
-    undo_ids = [t.id for t in tasks] if bulk_request.action == "delete" else None
+    undo = undo_for(bulk_request, tasks, sources)
     if wants_fragment():
-        response = render_list_fragment(
-            current_list_query(), extra=toast_oob(message, undo_ids=undo_ids)
+        toast = (
+            toast_oob(message) if undo is None else render_toast_oob(replace(undo, message=message))
         )
+        response = render_list_fragment(current_list_query(), extra=toast)
         retarget(response, "#task-list")
         return response
-    if undo_ids:
-        flash_toast(Toast("Tasks deleted.", "info", undo_ids=tuple(undo_ids)))
+    if undo is not None:
+        flash_toast(undo)
     else:
         flash(message, "success")
     return back()
