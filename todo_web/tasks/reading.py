@@ -6,10 +6,24 @@ nothing here can reach another user's rows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..access import task_is_visible
@@ -27,6 +41,8 @@ class TaskPage:
     total: int
     page: int
     per_page: int
+    #: Each task's RowInfo, read with the page.
+    infos: dict[int, RowInfo] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -63,31 +79,34 @@ class RowInfo:
         return f"{self.done}/{self.subtasks}" if self.subtasks else ""
 
 
-def row_infos(session: Session, tasks: Sequence[Task]) -> dict[int, RowInfo]:
-    """RowInfo for each task, in one statement."""
-    if not tasks:
-        return {}
+def row_info_columns(task: type[Task] = Task) -> list[ColumnElement[object]]:
+    """The columns a row's RowInfo is read from, as correlated subqueries of `task` (Task or
+    an alias): added to the page's own statement, PostgreSQL works them out for the rows
+    of the page only, after the sort and the limit, with no round trip of their own."""
     child = aliased(Task)
     parent = aliased(Task)
     live_children = (
         select(func.count())
         .select_from(child)
-        .where(child.parent_id == Task.id, child.deleted_at.is_(None))
+        .where(child.parent_id == task.id, child.deleted_at.is_(None))
     )
-    statement = (
-        select(
-            Task.id,
-            live_children.scalar_subquery(),
-            live_children.where(child.status == TaskStatus.COMPLETED.value).scalar_subquery(),
-            parent.title,
-        )
-        .outerjoin(parent, parent.id == Task.parent_id)
-        .where(Task.id.in_([task.id for task in tasks]))
-    )
-    return {
-        task_id: RowInfo(int(subtasks or 0), int(done or 0), parent_title)
-        for task_id, subtasks, done, parent_title in session.execute(statement)
-    }
+    return [
+        live_children.scalar_subquery(),
+        live_children.where(child.status == TaskStatus.COMPLETED.value).scalar_subquery(),
+        select(parent.title).where(parent.id == task.parent_id).scalar_subquery(),
+    ]
+
+
+def _info(subtasks: int | None, done: int | None, parent_title: str | None) -> RowInfo:
+    return RowInfo(int(subtasks or 0), int(done or 0), parent_title)
+
+
+def row_infos(session: Session, tasks: Sequence[Task]) -> dict[int, RowInfo]:
+    """RowInfo for each task, in one statement (a row or a task page shown alone)."""
+    if not tasks:
+        return {}
+    statement = select(Task.id, *row_info_columns()).where(Task.id.in_([task.id for task in tasks]))
+    return {row[0]: _info(*row[1:]) for row in session.execute(statement)}
 
 
 def list_tasks(
@@ -109,14 +128,22 @@ def list_tasks(
     total = total_from_counts(query, counts)
     if total is None:
         total = _count(session, user, conditions)
-    statement = _ordered(select(Task).where(task_is_visible(user), *conditions), query)
+    statement = _ordered(
+        select(Task, *row_info_columns()).where(task_is_visible(user), *conditions), query
+    )
     statement = (
         statement.limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
         .options(selectinload(Task.tags))
     )
-    tasks = session.scalars(statement).all()
-    return TaskPage(tasks=tasks, total=total, page=query.page, per_page=query.per_page)
+    rows = session.execute(statement).all()
+    return TaskPage(
+        tasks=[row[0] for row in rows],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+        infos={row[0].id: _info(*row[1:]) for row in rows},
+    )
 
 
 def _count(session: Session, user: User, conditions: Sequence[ColumnElement[bool]]) -> int:
@@ -146,10 +173,14 @@ def _page_counted_in_one_pass(
         scope = [] if search_narrows_by_itself(query.q) else [task_is_visible(user)]
         found = select(Task).where(*scope, *conditions).cte("found").prefix_with("MATERIALIZED")
         task = aliased(Task, found)
-        matching = select(task, func.count().over()).where(task.user_id == user.id)
+        matching = select(task, func.count().over(), *row_info_columns(task)).where(
+            task.user_id == user.id
+        )
     else:
         task = Task
-        matching = select(Task, func.count().over()).where(task_is_visible(user), *conditions)
+        matching = select(Task, func.count().over(), *row_info_columns()).where(
+            task_is_visible(user), *conditions
+        )
     statement = (
         _ordered(matching, query, task)
         .limit(query.per_page)
@@ -158,8 +189,13 @@ def _page_counted_in_one_pass(
     )
     rows = session.execute(statement).all()
     total = rows[0][1] if rows else _count(session, user, conditions)  # past the last page
-    tasks = [row[0] for row in rows]
-    return TaskPage(tasks=tasks, total=total, page=query.page, per_page=query.per_page)
+    return TaskPage(
+        tasks=[row[0] for row in rows],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+        infos={row[0].id: _info(*row[2:]) for row in rows},
+    )
 
 
 def _filter_conditions(
@@ -231,31 +267,56 @@ def _ordered(statement: Select, query: ListQuery, task: type[Task] = Task) -> Se
 
 def _manual_ordering(statement: Select, query: ListQuery, task: type[Task]) -> Select:  # type: ignore[type-arg]
     """The user's own order, as a tree read top to bottom: each task after its parent and
-    its earlier siblings' subtrees.
-
-    A task's path is the (position, id) of each task from its top-level ancestor down to
-    itself; rows sort by path, a shorter path (a parent) before the paths it starts. The
-    ancestors come from one outer join per level (nesting is capped at MAX_DEPTH), so
-    only the matching rows are looked at. Without a list, lists follow one another.
-    """
-    chain: list[type[Task]] = [task]
-    for level in range(1, MAX_DEPTH):
-        up = aliased(Task, name=f"up{level}")
-        statement = statement.outerjoin(up, up.id == chain[-1].parent_id)
-        chain.append(up)
+    its earlier siblings' subtrees (see `_tree_paths`). Without a list, lists follow one
+    another."""
+    tree = _tree_paths(query.list_id)
+    statement = statement.join(tree, tree.c.id == task.id)
     descending = query.order == "desc"
     keys: list[ColumnElement[object]] = [] if query.list_id is not None else [task.list_id]
-    # depth d (0 = top level) when chain[d] is the last ancestor present
     for level in range(MAX_DEPTH):
-        for column in ("position", "id"):
-            whens = [
-                (chain[depth].id.is_not(None), getattr(chain[depth - level], column))
-                for depth in range(MAX_DEPTH - 1, level - 1, -1)
-            ]
-            key = case(*whens, else_=None) if level else case(*whens)
+        for column in (f"p{level}", f"i{level}"):
+            key = tree.c[column]
             ordered = key.desc() if descending else key.asc()
             keys.append(ordered.nulls_first() if level else ordered)
     return statement.order_by(*keys)
+
+
+def _tree_paths(list_id: int | None) -> CTE:
+    """Each live task of the list with its path: the (position, id) of every task from its
+    top-level ancestor down to itself, as columns p0, i0 … p4, i4 (NULL below its own
+    level), so that sorting by them reads the tree top to bottom, a parent before its
+    subtasks.
+
+    Walked from the list's top-level tasks down through ix_tasks_list_id_parent_id_position
+    and ix_tasks_parent_id: it costs as many index reads as the list has live tasks, never a
+    scan of other lists' tasks. (`list_id` None walks every list of the rows it is joined
+    to: the rarely used "my order" across lists.)
+    """
+    levels = range(MAX_DEPTH)
+    top_columns = [Task.id.label("id"), literal_column("0", Integer).label("level")]
+    for level in levels:
+        top_columns.append(
+            (Task.position if level == 0 else cast(null(), BigInteger)).label(f"p{level}")
+        )
+        top_columns.append((Task.id if level == 0 else cast(null(), Integer)).label(f"i{level}"))
+    top = select(*top_columns).where(Task.parent_id.is_(None), Task.deleted_at.is_(None))
+    if list_id is not None:
+        top = top.where(Task.list_id == list_id)
+    tree = top.cte("tree", recursive=True)
+    child = aliased(Task, name="child")
+    step_columns = [child.id, tree.c.level + 1]
+    for level in levels:
+        is_mine = tree.c.level + 1 == level
+        step_columns.append(case((is_mine, child.position), else_=tree.c[f"p{level}"]))
+        step_columns.append(case((is_mine, child.id), else_=tree.c[f"i{level}"]))
+    step = (
+        select(*step_columns)
+        .join(tree, child.parent_id == tree.c.id)
+        .where(child.deleted_at.is_(None), tree.c.level < MAX_DEPTH - 1)
+    )
+    if list_id is not None:  # lets the planner read only this list's rows
+        step = step.where(child.list_id == list_id)
+    return tree.union_all(step)
 
 
 def _ordering(query: ListQuery, task: type[Task] = Task) -> list[ColumnElement[object]]:

@@ -54,7 +54,7 @@ def list_context(query: ListQuery) -> dict[str, object]:
         "page": page,
         "rows": arrange(
             page.tasks,
-            row_infos(session, page.tasks),
+            page.infos,
             nested=query.is_manual,
             complete=not page.has_next,
         ),
