@@ -47,6 +47,10 @@ LIST_NAME_MAX = 100
 INBOX_NAME = "Inbox"
 #: How deep subtasks nest: a top-level task and four levels below it.
 MAX_DEPTH = 5
+#: Sixteen hex digits per level of the tree; byte order ("C") on PostgreSQL.
+ORDER_PATH_TYPE = String(16 * MAX_DEPTH).with_variant(
+    String(16 * MAX_DEPTH, collation="C"), "postgresql"
+)
 
 
 def new_session_token() -> str:
@@ -255,9 +259,11 @@ class Task(TimestampMixin, Base):
         Index("ix_tasks_user_id_priority", "user_id", "priority"),
         # The purge of soft-deleted tasks scans by deletion time across users.
         Index("ix_tasks_deleted_at", "deleted_at"),
-        # One list in its manual order (siblings by position), and a task's subtasks.
+        # A sibling group in its order (moves), a task's subtasks, and one list read as a
+        # tree in its manual order (the list page).
         Index("ix_tasks_list_id_parent_id_position", "list_id", "parent_id", "position"),
         Index("ix_tasks_parent_id", "parent_id"),
+        Index("ix_tasks_list_id_order_path_id", "list_id", "order_path", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -270,6 +276,11 @@ class Task(TimestampMixin, Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     # The manual order among siblings (same list, same parent); see todo_web.ordering.
     position: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The task's place in its list's tree: its ancestors' positions and its own, each as 16
+    # hex digits, so that sorting by it reads the tree top to bottom, a parent right before
+    # its subtasks. Written by database triggers from position and the parent's path;
+    # todo_web.tasks.lifecycle rewrites the paths below a task it moves.
+    order_path: Mapped[str] = mapped_column(ORDER_PATH_TYPE, default="", server_default="")
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[TaskStatus] = mapped_column(

@@ -3,7 +3,8 @@
 Every user gets an Inbox and every task moves into it, in the order it was created
 (`position` = id × 2**16, leaving room between neighbours for the midpoint moves of
 todo_web.ordering). Tasks gain `list_id` (NOT NULL once filled), `parent_id` and
-`position`. `lists.open_count` is kept by triggers on tasks, like task_counts.
+`position`. `lists.open_count` is kept by triggers on tasks, like task_counts, and so is
+`tasks.order_path` (the task's place in its list's tree, see todo_web.tasks.tree).
 
 On SQLite, making `list_id` NOT NULL rebuilds the tasks table (batch mode), which drops
 its triggers: the task_counts triggers are created again from their own migration, and
@@ -31,6 +32,10 @@ depends_on: str | Sequence[str] | None = None
 
 #: Gaps between the positions the migration hands out (see todo_web.ordering).
 POSITION_STEP = 1 << 16
+#: Five levels of 16 hex digits; compared byte by byte ("C") on PostgreSQL.
+ORDER_PATH_TYPE = sa.String(length=80).with_variant(
+    sa.String(length=80, collation="C"), "postgresql"
+)
 
 POSTGRES_COUNTS = [
     """
@@ -87,6 +92,40 @@ SQLITE_COUNT_TRIGGERS = (
     "tasks_list_counts_delete",
     "tasks_list_counts_update",
 )
+
+#: A position as 16 hex digits, offset so that every position (-2**62 .. 2**62) is one of
+#: the same width and sorts as text the way it sorts as a number.
+POSITION_OFFSET = 1 << 62
+POSTGRES_SEGMENT = f"lpad(to_hex({{r}}.position + {POSITION_OFFSET}), 16, '0')"
+SQLITE_SEGMENT = f"printf('%016x', {{r}}.position + {POSITION_OFFSET})"
+
+POSTGRES_PATHS = [
+    f"""
+    CREATE FUNCTION tasks_keep_order_path() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.order_path := coalesce(
+            (SELECT parent.order_path FROM tasks parent WHERE parent.id = NEW.parent_id), ''
+        ) || {POSTGRES_SEGMENT.format(r="NEW")};
+        RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE TRIGGER tasks_keep_order_path BEFORE INSERT OR UPDATE OF position, parent_id
+    ON tasks FOR EACH ROW EXECUTE FUNCTION tasks_keep_order_path()
+    """,
+]
+_SQLITE_SET_PATH = (
+    " BEGIN UPDATE tasks SET order_path = coalesce((SELECT parent.order_path FROM tasks "
+    "parent WHERE parent.id = NEW.parent_id), '') || "
+    + SQLITE_SEGMENT.format(r="NEW")
+    + " WHERE id = NEW.id; END"
+)
+SQLITE_PATHS = [
+    "CREATE TRIGGER tasks_order_path_insert AFTER INSERT ON tasks" + _SQLITE_SET_PATH,
+    "CREATE TRIGGER tasks_order_path_update AFTER UPDATE OF position, parent_id ON tasks"
+    + _SQLITE_SET_PATH,
+]
+SQLITE_PATH_TRIGGERS = ("tasks_order_path_insert", "tasks_order_path_update")
 
 BACKFILL_COUNTS = """
     UPDATE lists SET open_count = (
@@ -171,11 +210,17 @@ def upgrade() -> None:
     op.add_column(
         "tasks", sa.Column("position", sa.BigInteger(), server_default="0", nullable=False)
     )
+    op.add_column(
+        "tasks",
+        sa.Column("order_path", ORDER_PATH_TYPE, server_default="", nullable=False),
+    )
     op.execute(
         "UPDATE tasks SET list_id = (SELECT lists.id FROM lists "
         "WHERE lists.owner_id = tasks.user_id AND lists.is_inbox), "
         f"position = id * {POSITION_STEP}"
     )
+    segment = SQLITE_SEGMENT if _is_sqlite() else POSTGRES_SEGMENT
+    op.execute(f"UPDATE tasks SET order_path = {segment.format(r='tasks')}")
     with _tasks_rebuilt() as batch_op:
         batch_op.alter_column("list_id", existing_type=sa.Integer(), nullable=False)
         batch_op.create_foreign_key(
@@ -192,31 +237,36 @@ def upgrade() -> None:
             "ix_tasks_list_id_parent_id_position", ["list_id", "parent_id", "position"]
         )
         batch_op.create_index("ix_tasks_parent_id", ["parent_id"])
+        batch_op.create_index("ix_tasks_list_id_order_path_id", ["list_id", "order_path", "id"])
 
     op.execute(BACKFILL_COUNTS)
     if _is_sqlite():
         _recreate_task_counts_triggers()
-        for statement in SQLITE_COUNTS:
+        for statement in SQLITE_COUNTS + SQLITE_PATHS:
             op.execute(statement)
     else:
-        for statement in POSTGRES_COUNTS:
+        for statement in POSTGRES_COUNTS + POSTGRES_PATHS:
             op.execute(statement)
 
 
 def downgrade() -> None:
     if _is_sqlite():
-        for name in SQLITE_COUNT_TRIGGERS:
+        for name in SQLITE_COUNT_TRIGGERS + SQLITE_PATH_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
     else:
         op.execute("DROP TRIGGER tasks_keep_list_counts ON tasks")
         op.execute("DROP FUNCTION tasks_keep_list_counts()")
+        op.execute("DROP TRIGGER tasks_keep_order_path ON tasks")
+        op.execute("DROP FUNCTION tasks_keep_order_path()")
     # Tasks in lists go back to their owner's one flat list; deleted lists' tasks were
     # deleted with them and stay so.
     with _tasks_rebuilt() as batch_op:
+        batch_op.drop_index("ix_tasks_list_id_order_path_id")
         batch_op.drop_index("ix_tasks_parent_id")
         batch_op.drop_index("ix_tasks_list_id_parent_id_position")
         batch_op.drop_constraint(batch_op.f("fk_tasks_parent_id_tasks"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_tasks_list_id_lists"), type_="foreignkey")
+        batch_op.drop_column("order_path")
         batch_op.drop_column("position")
         batch_op.drop_column("parent_id")
         batch_op.drop_column("list_id")

@@ -4,8 +4,8 @@ default, and the purge of deleted lists."""
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from flask import Flask

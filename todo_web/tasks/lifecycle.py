@@ -19,7 +19,16 @@ from ..lists.queries import purge_deleted_lists
 from ..models import OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
 from ..timezones import local_today
 from .tags import resolve_tags
-from .tree import TreeError, check_parent, end_position, place_before, subtree_ids
+from .tree import (
+    PATH_SEGMENT,
+    TreeError,
+    check_parent,
+    end_position,
+    path_length,
+    place_before,
+    rewrite_paths_below,
+    subtree_ids,
+)
 
 SOFT_DELETE_KEEP_DAYS = 30
 
@@ -92,8 +101,12 @@ def move_task(
     ):
         raise TreeError("“before” must be a task next to which this one can go.")
     spot = place_before(session, task, task_list.id, parent_id, before)
-    for sibling_id, position in spot.moved.items():
-        session.execute(update(Task).where(Task.id == sibling_id).values(position=position))
+    old_length = path_length(session, task.id)
+    if spot.moved:  # siblings renumbered to make room: their subtasks follow them
+        sibling_length = PATH_SEGMENT + (path_length(session, parent.id) if parent else 0)
+        for sibling_id, position in spot.moved.items():
+            session.execute(update(Task).where(Task.id == sibling_id).values(position=position))
+            rewrite_paths_below(session, sibling_id, sibling_length)
     if task.list_id != task_list.id:
         below = [i for i in subtree_ids(session, task.id, live_only=False) if i != task.id]
         if below:
@@ -108,6 +121,7 @@ def move_task(
     task.position = spot.position
     touch(task)
     session.flush()
+    rewrite_paths_below(session, task.id, old_length)
 
 
 def update_task(session: Session, user: User, task: Task, data: TaskData) -> Task:
@@ -293,8 +307,11 @@ def restore(session: Session, task: Task) -> None:
             select(Task.deleted_at.is_not(None)).where(Task.id == task.parent_id)
         )
         if parent_deleted:
+            old_length = path_length(session, task.id)
             task.parent_id = None
             task.position = end_position(session, task.list_id, None)
+            session.flush()
+            rewrite_paths_below(session, task.id, old_length)
     task.deleted_at = None
     touch(task)
     session.flush()

@@ -9,25 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import (
-    CTE,
-    BigInteger,
-    ColumnElement,
-    Integer,
-    Select,
-    and_,
-    case,
-    cast,
-    func,
-    literal_column,
-    null,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..access import task_is_visible
-from ..models import MAX_DEPTH, OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
+from ..models import OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
 from ..timezones import local_now
 from .counts import total_from_counts
 from .listing import ListQuery
@@ -266,57 +252,18 @@ def _ordered(statement: Select, query: ListQuery, task: type[Task] = Task) -> Se
 
 
 def _manual_ordering(statement: Select, query: ListQuery, task: type[Task]) -> Select:  # type: ignore[type-arg]
-    """The user's own order, as a tree read top to bottom: each task after its parent and
-    its earlier siblings' subtrees (see `_tree_paths`). Without a list, lists follow one
-    another."""
-    tree = _tree_paths(query.list_id)
-    statement = statement.join(tree, tree.c.id == task.id)
+    """The user's own order: each list read as a tree, top to bottom, a parent right before
+    its subtasks (tasks.order_path, kept by triggers; ix_tasks_list_id_order_path_id
+    serves one list's page). Without a list, lists follow one another."""
     descending = query.order == "desc"
-    keys: list[ColumnElement[object]] = [] if query.list_id is not None else [task.list_id]
-    for level in range(MAX_DEPTH):
-        for column in (f"p{level}", f"i{level}"):
-            key = tree.c[column]
-            ordered = key.desc() if descending else key.asc()
-            keys.append(ordered.nulls_first() if level else ordered)
-    return statement.order_by(*keys)
 
+    def directed(column: ColumnElement[object]) -> ColumnElement[object]:
+        return column.desc() if descending else column.asc()
 
-def _tree_paths(list_id: int | None) -> CTE:
-    """Each live task of the list with its path: the (position, id) of every task from its
-    top-level ancestor down to itself, as columns p0, i0 … p4, i4 (NULL below its own
-    level), so that sorting by them reads the tree top to bottom, a parent before its
-    subtasks.
-
-    Walked from the list's top-level tasks down through ix_tasks_list_id_parent_id_position
-    and ix_tasks_parent_id: it costs as many index reads as the list has live tasks, never a
-    scan of other lists' tasks. (`list_id` None walks every list of the rows it is joined
-    to: the rarely used "my order" across lists.)
-    """
-    levels = range(MAX_DEPTH)
-    top_columns = [Task.id.label("id"), literal_column("0", Integer).label("level")]
-    for level in levels:
-        top_columns.append(
-            (Task.position if level == 0 else cast(null(), BigInteger)).label(f"p{level}")
-        )
-        top_columns.append((Task.id if level == 0 else cast(null(), Integer)).label(f"i{level}"))
-    top = select(*top_columns).where(Task.parent_id.is_(None), Task.deleted_at.is_(None))
-    if list_id is not None:
-        top = top.where(Task.list_id == list_id)
-    tree = top.cte("tree", recursive=True)
-    child = aliased(Task, name="child")
-    step_columns = [child.id, tree.c.level + 1]
-    for level in levels:
-        is_mine = tree.c.level + 1 == level
-        step_columns.append(case((is_mine, child.position), else_=tree.c[f"p{level}"]))
-        step_columns.append(case((is_mine, child.id), else_=tree.c[f"i{level}"]))
-    step = (
-        select(*step_columns)
-        .join(tree, child.parent_id == tree.c.id)
-        .where(child.deleted_at.is_(None), tree.c.level < MAX_DEPTH - 1)
-    )
-    if list_id is not None:  # lets the planner read only this list's rows
-        step = step.where(child.list_id == list_id)
-    return tree.union_all(step)
+    keys = [task.order_path, task.id]
+    if query.list_id is None:
+        keys.insert(0, task.list_id)
+    return statement.order_by(*(directed(key) for key in keys))
 
 
 def _ordering(query: ListQuery, task: type[Task] = Task) -> list[ColumnElement[object]]:

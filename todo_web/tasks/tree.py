@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..models import MAX_DEPTH, Task
 from ..ordering import Placement, Window, last_position, placement
+
+#: Characters of order_path per level of the tree (a position as 16 hex digits).
+PATH_SEGMENT = 16
 
 
 class TreeError(ValueError):
@@ -127,3 +130,25 @@ def place_before(
         )
 
     return placement(window_of)
+
+
+def path_length(session: Session, task_id: int) -> int:
+    """How long the task's order_path is now (16 characters per level)."""
+    return session.scalar(select(func.length(Task.order_path)).where(Task.id == task_id)) or 0
+
+
+def rewrite_paths_below(session: Session, task_id: int, old_length: int) -> None:
+    """Give the tasks below `task_id` its new order_path as their prefix, after the task's
+    own path (`old_length` characters long before) was changed by its trigger: the
+    triggers write a task's path from its parent's when the task itself is written, not
+    when an ancestor moves. One statement; a task without subtasks changes nothing."""
+    tree = select(Task.id).where(Task.parent_id == task_id).cte("below", recursive=True)
+    child = aliased(Task)
+    tree = tree.union_all(select(child.id).join(tree, child.parent_id == tree.c.id))
+    new_prefix = select(Task.order_path).where(Task.id == task_id).scalar_subquery()
+    session.execute(
+        update(Task)
+        .where(Task.id.in_(select(tree.c.id)))
+        .values(order_path=new_prefix + func.substr(Task.order_path, old_length + 1)),
+        execution_options={"synchronize_session": False},
+    )
