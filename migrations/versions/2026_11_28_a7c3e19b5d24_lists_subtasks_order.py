@@ -1,7 +1,7 @@
 """Lists, subtasks and manual order.
 
 Every user gets an Inbox and every task moves into it, in the order it was created
-(`position` = id × 2**16, leaving room between neighbours for the midpoint moves of
+(`position` = id * 2**16, leaving room between neighbours for the midpoint moves of
 todo_web.ordering). Tasks gain `list_id` (NOT NULL once filled), `parent_id` and
 `position`. `lists.open_count` is kept by triggers on tasks, like task_counts, and so is
 `tasks.order_path` (the task's place in its list's tree, see todo_web.tasks.tree).
