@@ -458,6 +458,16 @@ def test_a_csv_list_column() -> None:
     assert plan.list_names() == ["Groceries"]
 
 
+def test_a_subtask_without_an_id_of_its_own() -> None:
+    plan = read("id,title,list,parent\n1,Milk,Groceries,\n,Oat milk,,1\n")
+    assert outline(plan) == [("Milk", "Groceries", None, None), ("Oat milk", "Groceries", 1, None)]
+    deep = [{"id": n, "title": f"T{n}", "parent": n - 1 or None} for n in range(1, 6)]
+    plan = read(export_v2(*deep, {"title": "Sixth level", "parent": 5}))
+    assert [(problem.row, problem.message) for problem in plan.errors] == [
+        (6, "Subtasks nest at most 5 levels deep.")
+    ]
+
+
 @pytest.mark.parametrize(
     ("tasks", "problems"),
     [

@@ -71,7 +71,7 @@ def check_outline(plan: ImportPlan) -> None:
             )
     levels = _levels(tasks)
     for task in plan.tasks:
-        level = levels.get(task.source_id) if task.source_id is not None else 1
+        level = _level_of(task, levels)
         if task.parent is not None and task.parent != task.source_id and level is None:
             plan.errors.append(RowProblem(task.row, "The parent links go round in a circle."))
         elif level is not None and level > MAX_DEPTH:
@@ -113,17 +113,27 @@ def _levels(tasks: dict[int, ImportedTask]) -> dict[int, int | None]:
     return levels
 
 
+def _level_of(task: ImportedTask, levels: dict[int, int | None]) -> int | None:
+    """The task's level (see `_levels`); a task without an id can still have a parent."""
+    if task.source_id is not None:
+        return levels.get(task.source_id)
+    if task.parent is None or task.parent not in levels:
+        return 1
+    above = levels[task.parent]
+    return None if above is None else above + 1
+
+
 def _inherit_lists(
     plan: ImportPlan, tasks: dict[int, ImportedTask], levels: dict[int, int | None]
 ) -> None:
     """Subtasks take their parent's list, parents first; one naming another list is an
     error."""
 
-    def level(task: ImportedTask) -> int:
-        return (levels.get(task.source_id) if task.source_id is not None else None) or 0
+    def level(index: int) -> int:
+        return _level_of(plan.tasks[index], levels) or 0
 
     lists: dict[int, str | None] = {}  # source id: the list the task ends up in
-    for index in sorted(range(len(plan.tasks)), key=lambda index: level(plan.tasks[index])):
+    for index in sorted(range(len(plan.tasks)), key=level):
         task = plan.tasks[index]
         if task.parent is not None and task.parent in lists and task.parent != task.source_id:
             inherited = lists[task.parent]
