@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from todo_web import recurrence
 from todo_web.db import utcnow
+from todo_web.lists.queries import inbox_of
 from todo_web.models import Priority, TaskStatus, User
 
 from ..client import Client
-from ..factories import make_task, make_user, set_timezone, user_by_email
+from ..factories import make_list, make_task, make_user, set_timezone, user_by_email
 
 BERLIN = "Europe/Berlin"  # clocks go forward on Sunday 2026-03-29
 
@@ -285,3 +286,44 @@ def test_an_account_without_a_secret_can_create_one(
         alice_client.application.test_client().get(feed_url(user_by_email(db_session))).status_code
         == 200
     )
+
+
+def test_one_list_of_the_feed(alice: User, client: Client, db_session: Session) -> None:
+    """`?list=<id>` keeps that list's tasks; the events are those of the whole feed."""
+    day = date(2026, 3, 10)
+    home = make_list(db_session, alice, "Home")
+    make_list(db_session, alice, "Empty")
+    make_task(db_session, alice, "Inbox task", due_date=day)
+    paint = make_task(db_session, alice, "Paint", due_date=day, task_list=home)
+    make_task(db_session, alice, "Walls", due_date=day, parent=paint)
+    make_task(db_session, alice, "Undated", task_list=home)
+    whole = events(fetch(client, alice))
+    assert sorted(whole) == ["Inbox task", "Paint", "Walls"]
+
+    response = client.get(f"{feed_url(alice)}?list={home.id}")
+    assert response.status_code == 200 and response.headers["ETag"]
+    calendar = Calendar.from_ical(response.get_data())
+    assert sorted(events(calendar)) == ["Paint", "Walls"]
+    assert str(calendar["X-WR-CALNAME"]) == "Alice's tasks: Home"
+    assert events(calendar)["Paint"].to_ical() == whole["Paint"].to_ical()
+    assert response.headers["ETag"] != client.get(feed_url(alice)).headers["ETag"]
+
+    inbox = client.get(f"{feed_url(alice)}?list={inbox_of(db_session, alice).id}")
+    assert sorted(events(Calendar.from_ical(inbox.get_data()))) == ["Inbox task"]
+    assert client.get(f"{feed_url(alice)}?list=").status_code == 200  # no list: all of them
+
+
+def test_a_list_that_is_not_the_owners_is_404(
+    alice: User, client: Client, db_session: Session
+) -> None:
+    bob = make_user(db_session, "bob@example.com", name="Bob")
+    bobs = make_list(db_session, bob, "Bob's")
+    make_task(db_session, bob, "Bob's task", due_date=date(2026, 3, 10), task_list=bobs)
+    gone = make_list(db_session, alice, "Gone")
+    gone.deleted_at = utcnow()
+    db_session.commit()
+    for value in (str(bobs.id), str(gone.id), "999999", "abc", "-1", "1.0", "\u0661", str(2**63)):
+        response = client.get(f"{feed_url(alice)}?list={value}")
+        assert response.status_code == 404, value
+        assert response.mimetype == "text/plain" and "Bob" not in response.get_data(as_text=True)
+    assert client.get(f"{feed_url(bob)}?list={bobs.id}").status_code == 200

@@ -13,9 +13,10 @@ from time_machine import TimeMachineFixture
 
 from todo_web.db import utcnow
 from todo_web.models import Priority, TaskStatus, User
+from todo_web.ordering import GAP
 
 from ..client import Client
-from ..factories import BOB, make_task, make_user, user_by_email
+from ..factories import BOB, make_list, make_task, make_user, user_by_email
 
 CREATED = datetime(2025, 11, 2, 8, 15, 30, 123456, tzinfo=UTC)
 
@@ -71,7 +72,7 @@ def test_json_export(
     )
     assert response.headers["Cache-Control"] == "no-store"
     document = json.loads(response.get_data(as_text=True))
-    assert (document["format"], document["version"]) == ("todo-web", 1)
+    assert (document["format"], document["version"]) == ("todo-web", 2)
     assert document["user"] == {"name": "Alice", "timezone": "UTC"}
     datetime.fromisoformat(document["exported_at"])
     tasks = document["tasks"]
@@ -91,7 +92,11 @@ def test_json_export(
         "updated_at": first["updated_at"],
         "completed_at": "2026-01-05T18:00:00+00:00",
         "recurs_from_id": None,
+        "list": "Inbox",
+        "parent": None,
+        "position": 0,
     }
+    assert document["lists"] == [{"name": "Inbox", "inbox": True, "position": 0}]
     assert (second["recurs_from_id"], second["due_time"], second["priority"]) == (
         ids["first"],
         "09:30",
@@ -113,6 +118,7 @@ def test_csv_export(alice: User, alice_client: Client, db_session: Session) -> N
     assert response.headers["Content-Disposition"].endswith('.csv"')
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbfid,title,description,status,priority,")  # BOM for Excel
+    assert raw.split(b"\r\n")[0].endswith(b",recurs_from_id,list,parent,position")
     assert b"\r\n" in raw
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert [row["id"] for row in rows] == [str(ids["first"]), str(ids["second"]), str(ids["plain"])]
@@ -125,6 +131,11 @@ def test_csv_export(alice: User, alice_client: Client, db_session: Session) -> N
         str(ids["first"]),
     )
     assert rows[0]["completed_at"] == "2026-01-05T18:00:00+00:00"
+    assert [(row["list"], row["parent"], row["position"]) for row in rows] == [
+        ("Inbox", "", "0"),
+        ("Inbox", "", str(GAP)),
+        ("Inbox", "", str(2 * GAP)),
+    ]
     assert rows[2]["title"] == "=SUM(A1:A2) is a title"  # written as it is
     assert (rows[2]["due_date"], rows[2]["recurrence"], rows[2]["tags"]) == ("", "", "")
     assert "Bob" not in raw.decode() and "Deleted task" not in raw.decode()
@@ -144,3 +155,43 @@ def test_an_empty_account_exports_an_empty_list(alice_client: Client) -> None:
     assert alice_client.get("/settings/export.json").get_json()["tasks"] == []
     raw = alice_client.get("/settings/export.csv").get_data(as_text=True)
     assert raw.strip("\ufeff\r\n").count("\r\n") == 0  # the header alone
+
+
+def test_lists_subtasks_and_order_are_exported(
+    alice: User, alice_client: Client, db_session: Session
+) -> None:
+    """Every live list of Alice's (an empty one too) in her order; each task's list by
+    name, its parent by id, its position among its siblings."""
+    home = make_list(db_session, alice, "Home")
+    make_list(db_session, alice, "Empty")
+    gone = make_list(db_session, alice, "Gone")
+    make_task(db_session, alice, "In the gone list", task_list=gone)
+    gone.deleted_at = utcnow()
+    db_session.commit()
+    paint = make_task(db_session, alice, "Paint", task_list=home)
+    walls = make_task(db_session, alice, "Walls", parent=paint)
+    door = make_task(db_session, alice, "Door", parent=paint, position=-5)
+    make_task(db_session, alice, "Inbox task")
+    bob = make_user(db_session, BOB, name="Bob")
+    make_list(db_session, bob, "Bob's list")
+
+    document = alice_client.get("/settings/export.json").get_json()
+    assert [(item["name"], item["inbox"]) for item in document["lists"]] == [
+        ("Inbox", True),
+        ("Home", False),
+        ("Empty", False),
+    ]
+    positions = [item["position"] for item in document["lists"]]
+    assert positions == sorted(positions)
+    tasks = {task["title"]: task for task in document["tasks"]}
+    assert sorted(tasks) == ["Door", "Inbox task", "Paint", "Walls"]  # not the gone list's
+    assert (tasks["Paint"]["list"], tasks["Paint"]["parent"]) == ("Home", None)
+    assert (tasks["Walls"]["list"], tasks["Walls"]["parent"]) == ("Home", paint.id)
+    assert (tasks["Door"]["parent"], tasks["Door"]["position"]) == (paint.id, -5)
+    assert tasks["Walls"]["position"] == walls.position and door.position == -5
+    assert tasks["Inbox task"]["list"] == "Inbox"
+
+    raw = alice_client.get("/settings/export.csv").get_data().decode("utf-8-sig")
+    rows = {row["title"]: row for row in csv.DictReader(io.StringIO(raw, newline=""))}
+    assert (rows["Walls"]["list"], rows["Walls"]["parent"]) == ("Home", str(paint.id))
+    assert (rows["Door"]["position"], rows["Inbox task"]["list"]) == ("-5", "Inbox")

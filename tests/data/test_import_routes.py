@@ -11,11 +11,24 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from todo_web.data import queries
-from todo_web.models import Priority, Tag, Task, TaskStatus, User
+from todo_web.data import importer, queries
+from todo_web.db import get_session
+from todo_web.lists.queries import inbox_of
+from todo_web.models import Priority, Tag, Task, TaskList, TaskStatus, User
+from todo_web.ordering import GAP
 
 from ..client import Client, upload
-from ..factories import BOB, TODOIST_CSV, all_tasks, count_rows, make_tags, make_task, make_user
+from ..factories import (
+    BOB,
+    TODOIST_CSV,
+    all_tasks,
+    count_rows,
+    make_list,
+    make_tags,
+    make_task,
+    make_user,
+    snapshot,
+)
 
 
 def export_json(*tasks: dict[str, object]) -> str:
@@ -123,6 +136,14 @@ def test_todoist_csv_imports(alice: User, alice_client: Client, db_session: Sess
     assert tasks["Water plants"].recurrence == "FREQ=WEEKLY;BYDAY=MO"
     assert tasks["Dentist, downtown"].due_time == time(10, 30)
     assert "Todoist date: every 3rd friday" in tasks["Quarterly report"].description
+    [errands] = [item for item in lists_of(db_session, alice) if not item.is_inbox]
+    assert errands.name == "Errands"
+    assert {task.list_id for task in tasks.values()} == {errands.id}
+    assert tasks["Dentist, downtown"].parent_id == tasks["Water plants"].id
+    assert tasks["Sub-task without a date"].parent_id == tasks["Quarterly report"].id
+    assert tasks["Buy milk"].parent_id is None
+    top = sorted((task for task in tasks.values() if task.parent_id is None), key=by_position)
+    assert [task.title for task in top] == ["Buy milk", "Water plants", "Quarterly report"]
 
 
 def test_one_bad_row_imports_nothing(alice_client: Client, db_session: Session) -> None:
@@ -267,3 +288,172 @@ def test_the_import_needs_the_csrf_token(alice_client: Client, db_session: Sessi
     )
     assert response.status_code == 400
     assert count_rows(db_session, Task) == 0
+
+
+def lists_of(session: Session, user: User) -> list[TaskList]:
+    """The user's live lists, Inbox first, then in their order."""
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(TaskList)
+            .where(TaskList.owner_id == user.id, TaskList.deleted_at.is_(None))
+            .order_by(TaskList.is_inbox.desc(), TaskList.position, TaskList.id)
+        )
+    )
+
+
+def by_position(task: Task) -> tuple[int, int]:
+    return (task.position, task.id)
+
+
+V2 = json.dumps(
+    {
+        "format": "todo-web",
+        "version": 2,
+        "lists": [
+            {"name": "Inbox", "inbox": True, "position": 0},
+            {"name": "Home", "inbox": False, "position": GAP},
+            {"name": "Empty", "inbox": False, "position": 2 * GAP},
+            {"name": "Garden", "inbox": False, "position": 3 * GAP},
+        ],
+        "tasks": [
+            {"id": 11, "title": "Walls", "parent": 10, "position": 5, "list": "Home"},
+            {"id": 10, "title": "Paint", "position": 2 * GAP, "list": "Home"},
+            {"id": 12, "title": "Door", "parent": 10, "position": 1, "list": "Home"},
+            {"id": 13, "title": "Hinges", "parent": 12, "position": 0, "list": "Home"},
+            {"id": 14, "title": "Shop", "position": GAP, "list": "Home"},
+            {"id": 15, "title": "Mow", "position": 0, "list": "garden"},
+            {"id": 16, "title": "Inbox one", "position": 0, "list": "Inbox"},
+        ],
+    }
+)
+
+
+def test_a_version_2_file_recreates_lists_subtasks_and_order(
+    alice: User, alice_client: Client, db_session: Session
+) -> None:
+    """An existing list of the same name (ignoring case) is reused; the others are made
+    after Alice's lists; subtasks hang under their parents; siblings keep their order."""
+    make_list(db_session, alice, "GARDEN")
+    make_task(db_session, alice, "Already in the inbox")
+    before = snapshot(alice_client.application, ("users", "tasks", "tags", "lists"))
+
+    dry = upload(alice_client, V2, dry_run=True)
+    page = dry.get_data(as_text=True)
+    assert dry.status_code == 200 and 'data-import-new-lists="2"' in page
+    assert "3 lists, 2 of them new: Home, Empty" in page
+    assert snapshot(alice_client.application, ("users", "tasks", "tags", "lists")) == before
+
+    assert upload(alice_client, V2).status_code == 302
+    lists = lists_of(db_session, alice)
+    assert [item.name for item in lists] == ["Inbox", "GARDEN", "Home", "Empty"]
+    inbox, garden, home, _ = lists
+    tasks = {task.title: task for task in all_tasks(db_session, alice)}
+    assert tasks["Mow"].list_id == garden.id
+    assert {tasks[title].list_id for title in ("Walls", "Paint", "Door", "Hinges")} == {home.id}
+    assert tasks["Paint"].parent_id is None
+    assert tasks["Walls"].parent_id == tasks["Door"].parent_id == tasks["Paint"].id
+    assert tasks["Hinges"].parent_id == tasks["Door"].id
+    home_top = [t for t in tasks.values() if t.list_id == home.id and t.parent_id is None]
+    assert [task.title for task in sorted(home_top, key=by_position)] == ["Shop", "Paint"]
+    under_paint = sorted((tasks["Walls"], tasks["Door"]), key=by_position)
+    assert [task.title for task in under_paint] == ["Door", "Walls"]
+    assert (tasks["Paint"].position, tasks["Walls"].position) == (2 * GAP, 5)  # kept
+    # The Inbox had a task: the imported one goes after it.
+    inbox_tasks = sorted((t for t in tasks.values() if t.list_id == inbox.id), key=by_position)
+    assert [task.title for task in inbox_tasks] == ["Already in the inbox", "Inbox one"]
+    assert {task.user_id for task in tasks.values()} == {alice.id}
+    db_session.expire_all()
+    assert (home.open_count, garden.open_count, inbox.open_count) == (5, 1, 2)  # triggers
+
+
+def test_a_version_1_file_goes_to_the_inbox(
+    alice: User, alice_client: Client, db_session: Session
+) -> None:
+    assert upload(alice_client, GOOD).status_code == 302
+    inbox = inbox_of(db_session, alice)
+    tasks = all_tasks(db_session, alice)
+    assert {task.list_id for task in tasks} == {inbox.id}
+    assert [task.position for task in tasks] == [0, GAP]  # in file order
+    assert [item.name for item in lists_of(db_session, alice)] == ["Inbox"]
+
+
+def test_csv_rows_go_in_their_lists(alice: User, alice_client: Client, db_session: Session) -> None:
+    make_list(db_session, alice, "Work")
+    content = (
+        "id,title,list,parent\r\n"
+        "1,Milk,Groceries,\r\n"
+        "2,Report,work,\r\n"
+        "3,Oat milk,,1\r\n"
+        "4,Loose end,,\r\n"
+    )
+    dry = upload(alice_client, content, "tasks.csv", dry_run=True)
+    assert "2 lists, 1 of them new: Groceries" in dry.get_data(as_text=True)
+    assert upload(alice_client, content, "tasks.csv").status_code == 302
+    inbox, work, groceries = lists_of(db_session, alice)
+    assert groceries.name == "Groceries"
+    tasks = {task.title: task for task in all_tasks(db_session, alice)}
+    assert tasks["Milk"].list_id == tasks["Oat milk"].list_id == groceries.id
+    assert tasks["Oat milk"].parent_id == tasks["Milk"].id
+    assert (tasks["Report"].list_id, tasks["Loose end"].list_id) == (work.id, inbox.id)
+
+
+def test_a_todoist_file_with_a_project_column(
+    alice: User, alice_client: Client, db_session: Session
+) -> None:
+    content = "TYPE,CONTENT,INDENT,PROJECT\ntask,Milk,1,Groceries\ntask,Report,1,\n"
+    assert upload(alice_client, content, "My export.csv").status_code == 302
+    names = [item.name for item in lists_of(db_session, alice)]
+    assert names == ["Inbox", "Groceries", "My export"]
+
+
+def test_bad_subtasks_import_nothing(
+    alice: User, alice_client: Client, db_session: Session
+) -> None:
+    content = json.dumps(
+        {
+            "format": "todo-web",
+            "version": 2,
+            "tasks": [
+                {"id": 1, "title": "A", "list": "New list"},
+                {"id": 2, "title": "B", "parent": 3},
+            ],
+        }
+    )
+    response = upload(alice_client, content)
+    assert response.status_code == 400
+    assert "parent 3 is not the id of a task in this file." in response.get_data(as_text=True)
+    assert count_rows(db_session, Task) == 0
+    assert [item.name for item in lists_of(db_session, alice)] == ["Inbox"]
+
+
+def test_a_list_made_meanwhile_imports_nothing(
+    alice: User, alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request made a list of a name the file names after the import looked: the
+    unique index refuses the second one, and the answer says to import again."""
+    make_list(db_session, alice, "Home")
+    monkeypatch.setattr(queries, "_existing_lists", lambda session, user: {})
+    response = upload(alice_client, V2)
+    assert response.status_code == 409
+    assert "import the file again" in response.get_data(as_text=True)
+    assert count_rows(db_session, Task) == 0
+    assert [item.name for item in lists_of(db_session, alice)] == ["Inbox", "Home"]
+
+
+def test_the_file_is_read_outside_a_transaction(
+    alice_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing a large file takes a while: no connection sits idle in a transaction
+    (and holds its locks) meanwhile."""
+    seen: list[bool] = []
+    original = importer.read_upload
+
+    def read_upload(*args: object, **kwargs: object) -> object:
+        seen.append(get_session().in_transaction())
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importer, "read_upload", read_upload)
+    assert upload(alice_client, V2, dry_run=True).status_code == 200
+    assert upload(alice_client, V2).status_code == 302
+    assert seen == [False, False]

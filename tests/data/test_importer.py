@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from todo_web.data.importer import read_upload
-from todo_web.data.plan import ImportedTask, ImportFileError, ImportPlan
+from todo_web.data.outline import MAX_LISTS, list_name_from_filename
+from todo_web.data.plan import ImportedList, ImportedTask, ImportFileError, ImportPlan
 from todo_web.models import Priority, TaskStatus
 
 from ..factories import TODOIST_CSV
@@ -20,9 +21,9 @@ TODAY = date(2026, 1, 7)  # a Wednesday
 TZ = "Europe/Berlin"
 
 
-def read(content: str | bytes, max_rows: int = 100) -> ImportPlan:
+def read(content: str | bytes, max_rows: int = 100, filename: str | None = None) -> ImportPlan:
     data = content.encode() if isinstance(content, str) else content
-    return read_upload(data, today=TODAY, tz=TZ, max_rows=max_rows)
+    return read_upload(data, today=TODAY, tz=TZ, max_rows=max_rows, filename=filename)
 
 
 def export_json(*tasks: dict[str, Any], **top: Any) -> str:
@@ -54,7 +55,33 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
         ('title,description\n"Closed" then text,x\n', "malformed near line 2"),
         ('{"tasks": []}', "not a todo-web export"),
         ("[1, 2]", "not a todo-web export"),
-        ('{"format": "todo-web", "version": 2, "tasks": []}', "version “2”; this app reads"),
+        ('{"format": "todo-web", "version": 3, "tasks": []}', "version “3”; this app reads"),
+        ('{"format": "todo-web", "version": true, "tasks": []}', "versions 1 and 2"),
+        ('{"format": "todo-web", "version": 1, "lists": [], "tasks": []}', "no “lists”"),
+        ('{"format": "todo-web", "version": 2, "lists": {}, "tasks": []}', "must be a list"),
+        ('{"format": "todo-web", "version": 2, "lists": [3], "tasks": []}', "not a JSON object"),
+        ('{"format": "todo-web", "version": 2, "lists": [{}], "tasks": []}', "has no name"),
+        (
+            '{"format": "todo-web", "version": 2, "tasks": [], "lists": [{"name": "A", '
+            '"colour": 1}]}',
+            "List 1 of “lists”: Unknown field\\(s\\): colour",
+        ),
+        (
+            '{"format": "todo-web", "version": 2, "tasks": [], "lists": [{"name": "A"}, '
+            '{"name": " a "}]}',
+            "List 2 of “lists”: the list “a” is named twice",
+        ),
+        (
+            '{"format": "todo-web", "version": 2, "tasks": [], "lists": [{"name": "A", '
+            '"position": "1"}]}',
+            "position must be a whole number",
+        ),
+        (
+            '{"format": "todo-web", "version": 2, "tasks": [], "lists": [{"name": "'
+            + "x" * 101
+            + '"}]}',
+            "longer than 100 characters",
+        ),
         ('{"format": "todo-web", "version": 1, "tasks": {}}', "no list of “tasks”"),
         ('{"format": "todo-web", "version": 1, "tasks": [', "not valid JSON"),
         ('{"format": "todo-web", "format": "todo-web"}', "twice"),
@@ -359,3 +386,244 @@ def test_todoist_row_errors(row: str, message: str) -> None:
     plan = read(f"TYPE,CONTENT,PRIORITY\ntask,Fine,4\n{row}\n")
     assert [task.title for task in plan.tasks] == ["Fine"]
     assert [(p.row, p.message[: len(message)]) for p in plan.errors] == [(3, message)]
+
+
+# -- lists, subtasks and order ---------------------------------------------------------------
+
+
+def export_v2(*tasks: dict[str, Any], lists: list[dict[str, Any]] | None = None) -> str:
+    document: dict[str, Any] = {"format": "todo-web", "version": 2, "tasks": list(tasks)}
+    if lists is not None:
+        document["lists"] = lists
+    return json.dumps(document)
+
+
+def outline(plan: ImportPlan) -> list[tuple[str, str | None, int | None, int | None]]:
+    """(title, list, parent, position) of every task."""
+    assert plan.errors == [], plan.errors
+    return [(task.title, task.list_name, task.parent, task.position) for task in plan.tasks]
+
+
+def test_a_version_2_export_keeps_lists_subtasks_and_order() -> None:
+    plan = read(
+        export_v2(
+            {"id": 3, "title": "Walls", "parent": 1, "position": 7},
+            {"id": 1, "title": "Paint", "list": "Home", "position": -4},
+            {"id": 2, "title": "Errand", "list": "Inbox", "position": 0},
+            {"id": 4, "title": "Ceiling", "parent": 3, "list": " home "},
+            {"id": 5, "title": "Call", "list": "  Phone\tcalls "},
+            lists=[
+                {"name": "Inbox", "inbox": True, "position": 0},
+                {"name": "Empty", "inbox": False, "position": 9},
+                {"name": "Home", "position": 12},
+            ],
+        )
+    )
+    assert outline(plan) == [
+        ("Walls", "Home", 1, 7),  # a subtask before its parent, in its parent's list
+        ("Paint", "Home", None, -4),
+        ("Errand", None, None, 0),  # "Inbox" is the importer's Inbox
+        ("Ceiling", "Home", 3, None),  # the parent's spelling
+        ("Call", "Phone calls", None, None),
+    ]
+    assert plan.lists == [ImportedList("Empty", 9), ImportedList("Home", 12)]
+    assert plan.list_names() == ["Empty", "Home", "Phone calls"]
+    assert plan.list_positions() == {"empty": 9, "home": 12}
+
+
+def test_a_version_1_export_goes_to_the_inbox_and_knows_no_lists() -> None:
+    assert outline(read(export_json({"title": "Old"}))) == [("Old", None, None, None)]
+    plan = read(export_json({"title": "Old", "list": "Home", "parent": None, "position": 1}))
+    assert [problem.message for problem in plan.errors] == [
+        "Unknown field(s): list, parent, position."
+    ]
+
+
+def test_a_csv_list_column() -> None:
+    plan = read(
+        "id,title,list,parent,position\r\n"
+        "1,Milk,Groceries,,\r\n"
+        "2,Inbox task,,,5\r\n"
+        "3,Oat milk,,1,-2\r\n"
+        "4,Bread,groceries,,\r\n"
+        "5,Also inbox,INBOX,,\r\n"
+    )
+    assert outline(plan) == [
+        ("Milk", "Groceries", None, None),
+        ("Inbox task", None, None, 5),
+        ("Oat milk", "Groceries", 1, -2),  # a blank list: its parent's
+        ("Bread", "groceries", None, None),
+        ("Also inbox", None, None, None),
+    ]
+    assert plan.list_names() == ["Groceries"]
+
+
+def test_a_subtask_without_an_id_of_its_own() -> None:
+    plan = read("id,title,list,parent\n1,Milk,Groceries,\n,Oat milk,,1\n")
+    assert outline(plan) == [("Milk", "Groceries", None, None), ("Oat milk", "Groceries", 1, None)]
+    deep = [{"id": n, "title": f"T{n}", "parent": n - 1 or None} for n in range(1, 6)]
+    plan = read(export_v2(*deep, {"title": "Sixth level", "parent": 5}))
+    assert [(problem.row, problem.message) for problem in plan.errors] == [
+        (6, "Subtasks nest at most 5 levels deep.")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tasks", "problems"),
+    [
+        ([{"id": 1, "title": "A", "parent": 9}], [(1, "parent 9 is not the id of a task")]),
+        ([{"id": 1, "title": "A", "parent": 1}], [(1, "parent names the task itself.")]),
+        ([{"title": "A", "parent": 0}], [(1, "parent must be a positive whole number")]),
+        (
+            [
+                {"id": 1, "title": "A", "parent": 2},
+                {"id": 2, "title": "B", "parent": 1},
+                {"id": 3, "title": "C", "parent": 2},
+            ],
+            [(1, "go round in a circle"), (2, "go round in a circle"), (3, "circle")],
+        ),
+        (
+            [{"id": n, "title": f"T{n}", "parent": n - 1 or None} for n in range(1, 8)],
+            [(6, "Subtasks nest at most 5 levels deep."), (7, "at most 5 levels")],
+        ),
+        (
+            [
+                {"id": 1, "title": "A", "list": "Home"},
+                {"id": 2, "title": "B", "parent": 1, "list": "Work"},
+            ],
+            [
+                (
+                    2,
+                    "A subtask goes in its parent's list: this row names “Work”, its parent's is "
+                    "“Home”.",
+                )
+            ],
+        ),
+        (
+            [{"id": 1, "title": "A"}, {"id": 2, "title": "B", "parent": 1, "list": "Work"}],
+            [(2, "its parent's is “Inbox”")],
+        ),
+        ([{"title": "A", "list": 3}], [(1, "list must be the name of a list.")]),
+        ([{"title": "A", "list": "x" * 101}], [(1, "is longer than 100 characters")]),
+        ([{"title": "A", "position": 2**62 + 1}], [(1, "position must be a whole number")]),
+        ([{"title": "A", "position": 1.5}], [(1, "position must be a whole number")]),
+        # A subtask of a row with errors is not flagged again.
+        ([{"id": 1, "title": ""}, {"id": 2, "title": "B", "parent": 1}], [(1, "title is empty")]),
+    ],
+)
+def test_subtask_and_list_errors(
+    tasks: list[dict[str, Any]], problems: list[tuple[int, str]]
+) -> None:
+    plan = read(export_v2(*tasks))
+    found = [(problem.row, problem.message) for problem in plan.errors]
+    assert len(found) == len(problems), found
+    for (row, message), (expected_row, part) in zip(found, problems, strict=True):
+        assert row == expected_row and part in message
+
+
+def test_five_levels_are_fine() -> None:
+    plan = read(
+        export_v2(*({"id": n, "title": f"T{n}", "parent": n - 1 or None} for n in range(1, 6)))
+    )
+    assert [task.parent for task in plan.tasks] == [None, 1, 2, 3, 4]
+
+
+def test_too_many_lists() -> None:
+    content = "title,list\n" + "".join(f"T,L{n}\n" for n in range(MAX_LISTS + 1))
+    with pytest.raises(ImportFileError, match="more than 1,000 lists"):
+        read(content, max_rows=MAX_LISTS + 1)
+    assert len(read(content.rsplit("T,", 1)[0], max_rows=MAX_LISTS).list_names()) == MAX_LISTS
+
+
+@pytest.mark.parametrize(
+    ("filename", "expected"),
+    [
+        ("Groceries.csv", "Groceries"),
+        ("C:\\fakepath\\Home  repairs.CSV", "Home repairs"),
+        ("exports/Work.tar.csv", "Work.tar"),
+        ("inbox.csv", None),
+        (".csv", None),
+        ("", None),
+        (None, None),
+        ("x" * 150 + ".csv", "x" * 100),
+        ("No extension", "No extension"),
+    ],
+)
+def test_the_list_of_a_todoist_file(filename: str | None, expected: str | None) -> None:
+    assert list_name_from_filename(filename) == expected
+
+
+def test_todoist_indents_become_subtasks_in_the_files_list() -> None:
+    plan = read(TODOIST_CSV, filename="Errands.csv")
+    assert [(task.title, task.list_name, task.parent) for task in plan.tasks] == [
+        ("Buy milk", "Errands", None),
+        ("Water plants", "Errands", None),
+        ("Dentist, downtown", "Errands", 6),  # INDENT 2 under row 6's INDENT 1
+        ("Quarterly report", "Errands", None),
+        ("Sub-task without a date", "Errands", 8),
+    ]
+    assert [task.source_id for task in plan.tasks] == [4, 6, 7, 8, 9]
+    assert read(TODOIST_CSV).list_names() == []  # no file name: the Inbox
+
+
+def test_todoist_outline_rules() -> None:
+    plan = read(
+        "TYPE,CONTENT,INDENT\n"
+        "task,A,1\n"
+        "task,B,2\n"
+        "note,a comment,\n"
+        "task,C,3\n"
+        "task,D,2\n"
+        "task,E,\n"  # empty: 1
+        "section,Next,\n"
+        "task,F,1\n"
+        "task,G,2\n",
+        filename="Plan.csv",
+    )
+    assert [(task.title, task.parent) for task in plan.tasks] == [
+        ("A", None),
+        ("B", 2),
+        ("C", 3),
+        ("D", 2),
+        ("E", None),
+        ("F", None),
+        ("G", 9),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("task,A,2", "INDENT 2 follows no task with INDENT 1"),
+        ("task,A,1\ntask,B,3", "INDENT 3 follows no task with INDENT 2"),
+        ("task,A,1\nsection,S,\ntask,B,2", "INDENT 2 follows no task with INDENT 1"),
+        ("task,A,6", "INDENT must be a whole number from 1 to 5, not “6”."),
+        ("task,A,x", "INDENT must be a whole number from 1 to 5"),
+        ("task,A,0", "INDENT must be a whole number from 1 to 5"),
+    ],
+)
+def test_todoist_indent_errors(rows: str, message: str) -> None:
+    plan = read(f"TYPE,CONTENT,INDENT\n{rows}\n")
+    assert [problem.message[: len(message)] for problem in plan.errors] == [message]
+
+
+def test_a_subtask_of_a_broken_todoist_row_is_not_flagged_again() -> None:
+    plan = read("TYPE,CONTENT,INDENT,PRIORITY\ntask,A,1,9\ntask,B,2,\n")
+    assert [(problem.row, problem.message[:8]) for problem in plan.errors] == [(2, "PRIORITY")]
+
+
+def test_a_todoist_project_column_names_the_list() -> None:
+    plan = read(
+        "TYPE,CONTENT,INDENT,PROJECT\n"
+        "task,Milk,1,Groceries\n"
+        "task,Oat milk,2,\n"
+        "task,Report,1,\n"
+        "task,Errand,1,Inbox\n",
+        filename="export.csv",
+    )
+    assert [(task.title, task.list_name) for task in plan.tasks] == [
+        ("Milk", "Groceries"),
+        ("Oat milk", "Groceries"),
+        ("Report", "export"),  # an empty cell: the file's list
+        ("Errand", None),
+    ]

@@ -1,4 +1,5 @@
-"""An export imported into a fresh account gives back the same tasks, field by field."""
+"""An export imported into a fresh account gives back the same tasks, field by field, in
+the same lists, under the same parents, in the same order."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from todo_web.db import utcnow
-from todo_web.models import Priority, Task, TaskStatus, User
+from todo_web.models import Priority, Task, TaskList, TaskStatus, User
 
 from ..client import Client, upload
-from ..factories import all_tasks, make_task, make_user
+from ..factories import all_tasks, make_list, make_task, make_user
 
 FIELDS = (
     "title",
@@ -25,6 +27,7 @@ FIELDS = (
     "created_at",
     "updated_at",
     "completed_at",
+    "position",
 )
 
 
@@ -75,20 +78,44 @@ def seed(session: Session, alice: User) -> None:
     )
     make_task(session, alice, "Seconds", due_date=date(2026, 4, 2), due_time=time(7, 5, 9))
     make_task(session, alice, "In the bin", deleted_at=utcnow())
+    # Lists (one left empty, one moved above another), a tree of subtasks, a manual order.
+    home = make_list(session, alice, "Home")
+    make_list(session, alice, "Someday")
+    garden = make_list(session, alice, "Garden")
+    garden.position, home.position = 5, 6
+    paint = make_task(session, alice, "Paint", task_list=home)
+    walls = make_task(session, alice, "Walls", parent=paint)
+    door = make_task(session, alice, "Door", parent=paint, position=walls.position - 100)
+    make_task(session, alice, "Hinges", parent=door, status=TaskStatus.COMPLETED)
+    make_task(session, alice, "Mow", task_list=garden, tags=["home"])
+    make_task(session, alice, "Before Paint", task_list=home, position=paint.position - 7)
     session.commit()
 
 
-def snapshot(tasks: list[Task]) -> list[dict[str, object]]:
-    """The tasks as plain data, ids replaced by positions so two accounts compare."""
-    position = {task.id: index for index, task in enumerate(tasks)}
+def snapshot(session: Session, tasks: list[Task]) -> list[dict[str, object]]:
+    """The tasks as plain data, ids replaced by indexes so two accounts compare."""
+    index = {task.id: number for number, task in enumerate(tasks)}
+    names = {row.id: row.name for row in session.execute(select(TaskList.id, TaskList.name))}
     return [
         {
             **{name: getattr(task, name) for name in FIELDS},
             "tags": [tag.name for tag in task.tags],
-            "recurs_from": position.get(task.recurs_from_id),
+            "recurs_from": index.get(task.recurs_from_id),
+            "parent": index.get(task.parent_id),
+            "list": names[task.list_id],
         }
         for task in tasks
     ]
+
+
+def list_names(session: Session, user: User) -> list[str]:
+    return list(
+        session.scalars(
+            select(TaskList.name)
+            .where(TaskList.owner_id == user.id)
+            .order_by(TaskList.is_inbox.desc(), TaskList.position, TaskList.id)
+        )
+    )
 
 
 @pytest.mark.parametrize("kind", ["json", "csv"])
@@ -110,10 +137,19 @@ def test_round_trip_into_a_fresh_account(
 
     originals = [task for task in all_tasks(db_session, alice) if task.deleted_at is None]
     copies = all_tasks(db_session, carol)
-    assert len(copies) == len(originals) == 6
-    for original, copy in zip(snapshot(originals), snapshot(copies), strict=True):
+    assert len(copies) == len(originals) == 12
+    mine, theirs = snapshot(db_session, originals), snapshot(db_session, copies)
+    for original, copy in zip(mine, theirs, strict=True):
         assert copy == original
-    assert snapshot(copies)[1]["recurs_from"] == 0  # the occurrence history came along
+    assert theirs[1]["recurs_from"] == 0  # the occurrence history came along
+    by_title = {task["title"]: task for task in theirs}
+    assert by_title["Walls"]["parent"] == by_title["Door"]["parent"] == 6  # Paint
+    assert by_title["Hinges"]["parent"] == 8  # Door
+    assert by_title["Mow"]["list"] == "Garden"
+    # A CSV has no list section: no empty list, and lists in the order the rows name them.
+    expected = ["Garden", "Home", "Someday"] if kind == "json" else ["Home", "Garden"]
+    assert list_names(db_session, carol) == ["Inbox", *expected]
+    assert list_names(db_session, alice) == ["Inbox", "Garden", "Home", "Someday"]
     assert {tag.user_id for copy in copies for tag in copy.tags} == {copies[0].user_id}
 
     # And Carol's own export is Alice's, but for the ids and when it was made.
@@ -127,4 +163,5 @@ def test_round_trip_into_a_fresh_account(
             for task in document["tasks"]:
                 task["id"] = ids[task["id"]]
                 task["recurs_from_id"] = ids.get(task["recurs_from_id"])
+                task["parent"] = ids.get(task["parent"])
         assert mine == theirs

@@ -18,6 +18,7 @@ from todo_web.models import Outbox, Priority, TaskStatus, User
 from ..database import is_postgres
 from ..factories import (
     count_rows,
+    make_list,
     make_task,
     make_user,
     outbox_rows,
@@ -190,3 +191,69 @@ def test_two_workers_at_eight_write_one_digest(
     assert not errors
     assert count_rows(db_session, Outbox) == 1
     assert len(smtp_server.messages) == 1
+
+
+def test_the_digest_groups_the_tasks_by_list(
+    app: Flask, db_session: Session, alice: User, smtp_server: SmtpServer
+) -> None:
+    """Under each list's name, Inbox first, then Alice's order (not the order of names or
+    of creation); today's tasks before the overdue ones within a list."""
+    set_timezone(db_session, alice, "America/New_York")
+    zoo = make_list(db_session, alice, "Zoo")
+    home = make_list(db_session, alice, "Home")
+    make_list(db_session, alice, "Nothing due")
+    home.position, zoo.position = 1, 2  # Alice moved Home above Zoo
+    db_session.commit()
+    yesterday = TODAY - timedelta(days=1)
+    make_task(db_session, alice, "Feed the lions", due_date=TODAY, task_list=zoo)
+    make_task(db_session, alice, "Fix the tap", due_date=yesterday, task_list=home)
+    paint = make_task(db_session, alice, "Paint", due_date=TODAY, task_list=home)
+    make_task(db_session, alice, "Walls", due_date=yesterday, parent=paint)
+    make_task(db_session, alice, "Inbox errand", due_date=TODAY)
+    make_task(db_session, alice, "Later", due_date=TODAY + timedelta(days=1), task_list=zoo)
+
+    worker_for(app, smtp_server.url).run_once(NY_EIGHT)
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Your tasks for Monday 23 November: 3 due today, 2 overdue"
+    text = text_body(message).replace("\r\n", "\n")
+    order = [
+        "Inbox\n",
+        "Inbox errand",
+        "Home\n",
+        "Due today (1)",
+        "Paint",
+        "Overdue (2)",
+        "Fix the tap (due 2026-11-22",
+        "Walls (due 2026-11-22",
+        "Zoo\n",
+        "Feed the lions",
+    ]
+    place = 0
+    for part in order:  # each after the one before
+        place = text.index(part, place) + len(part)
+    assert "Nothing due" not in text and "Later" not in text
+    html = html_body(message)
+    headings = [html.index(f">{name}</h2>") for name in ("Inbox", "Home", "Zoo")]
+    assert headings == sorted(headings)
+    assert html.index(">Home</h2>") < html.index("Paint") < html.index(">Zoo</h2>")
+
+
+def test_the_digest_counts_what_it_leaves_out(
+    app: Flask,
+    db_session: Session,
+    alice: User,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("todo_web.mail.digest.SECTION_LIMIT", 2)
+    set_timezone(db_session, alice, "America/New_York")
+    work = make_list(db_session, alice, "Work")
+    for n in range(3):
+        make_task(db_session, alice, f"Today {n}", due_date=TODAY, task_list=work, commit=False)
+        make_task(db_session, alice, f"Late {n}", due_date=TODAY - timedelta(days=n + 1))
+    worker_for(app, smtp_server.url).run_once(NY_EIGHT)
+    text = text_body(smtp_server.messages[0])
+    assert "Today 0" in text and "Today 1" in text and "Today 2" not in text
+    assert "Late 2" in text and "Late 0" not in text  # the longest overdue first
+    assert "… and 1 more due today: http://127.0.0.1:5000/tasks?due=today" in text
+    assert "… and 1 more overdue: http://127.0.0.1:5000/tasks?due=overdue" in text

@@ -9,13 +9,15 @@ not know) raises ``ImportFileError`` instead.
 
 Three formats, told apart by their content rather than the file name:
 
-- this app's JSON export (``export.py``): an object ``{"format": "todo-web", "version": 1,
-  "tasks": [...]}``. Row n is the n-th task of the list.
+- this app's JSON export (``export.py``): an object ``{"format": "todo-web", "version": 2,
+  "lists": [...], "tasks": [...]}``. Row n is the n-th task of the list. Version 1 (no
+  lists, parents or positions; those fields are unknown there) imports into the Inbox.
 - this app's CSV export: a header row naming some of ``export.CSV_COLUMNS`` (``title`` is
   required, the others may be left out; a column we do not know is an error, to catch
-  typos). Row numbers are the spreadsheet's: the header is row 1.
+  typos). Row numbers are the spreadsheet's: the header is row 1. A blank ``list`` cell
+  means the Inbox (a subtask's: its parent's list).
 - Todoist's CSV export (see ``todoist.py``): recognised by its ``TYPE`` and ``CONTENT``
-  columns.
+  columns. Its tasks go in the list named after the file (or its ``PROJECT`` column).
 
 Decisions worth knowing:
 
@@ -29,6 +31,10 @@ Decisions worth knowing:
   recurring task was completed into which); new ids are given on import. A link to an id
   that is not in the file is dropped without a word: the export leaves out deleted tasks,
   which may be the ones a later occurrence came from.
+- ``parent`` also names a task by its ``id`` in the file, which must be there: dropping it
+  would flatten the user's outline unseen. Lists and parents are checked in
+  ``outline.py``. ``position`` is any whole number the database's positions can hold;
+  the import keeps it where it can (see ``queries.import_tasks``).
 """
 
 from __future__ import annotations
@@ -42,28 +48,36 @@ from functools import lru_cache
 
 from .. import recurrence
 from ..models import DESCRIPTION_MAX, TAG_NAME_MAX, TITLE_MAX, Priority, TaskStatus
+from ..ordering import HIGHEST, LOWEST
 from . import todoist
-from .export import CSV_COLUMNS, EXPORT_FORMAT, EXPORT_VERSION
-from .plan import ImportedTask, ImportFileError, ImportPlan, RowProblem
+from .export import CSV_COLUMNS, EXPORT_FORMAT, READABLE_VERSIONS, V1_COLUMNS
+from .outline import MAX_LISTS, check_outline, list_name, list_name_from_filename
+from .plan import ImportedList, ImportedTask, ImportFileError, ImportPlan, RowProblem
 from .safe_json import JSONRefused, load_bounded
 
 _TASK_KEYS = frozenset(CSV_COLUMNS)
+#: The fields of a task each version of our JSON knows.
+_VERSION_KEYS = {1: frozenset(V1_COLUMNS), 2: _TASK_KEYS}
+_LIST_KEYS = frozenset({"name", "inbox", "position"})
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 _ID = re.compile(r"[0-9]{1,18}")
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def read_upload(data: bytes, *, today: date, tz: str, max_rows: int) -> ImportPlan:
+def read_upload(
+    data: bytes, *, today: date, tz: str, max_rows: int, filename: str | None = None
+) -> ImportPlan:
     """Decode, recognise and validate an uploaded file; see the module docstring.
 
     ``today`` and ``tz`` are the user's: they anchor repeats without a date and Todoist's
-    relative dates ("tomorrow").
+    relative dates ("tomorrow"). ``filename`` (as uploaded) names a Todoist file's list.
     """
     text = decode(data)
     if text.lstrip()[:1] in ("{", "["):
         return read_json(text, today=today, tz=tz, max_rows=max_rows)
-    return read_csv(text, today=today, tz=tz, max_rows=max_rows)
+    return read_csv(text, today=today, tz=tz, max_rows=max_rows, filename=filename)
 
 
 def decode(data: bytes) -> str:
@@ -96,29 +110,68 @@ def read_json(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
             "This JSON file is not a todo-web export (it has no “format”: “todo-web”)."
         )
     version = document.get("version")
-    if version != EXPORT_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        readable = " and ".join(str(number) for number in READABLE_VERSIONS)
         raise ImportFileError(
-            f"This export has version {_show(version)}; this app reads version {EXPORT_VERSION}."
+            f"This export has version {_show(version)}; this app reads versions {readable}."
         )
     tasks = document.get("tasks")
     if not isinstance(tasks, list):
         raise ImportFileError("The export has no list of “tasks”.")
     if len(tasks) > max_rows:
         raise ImportFileError(_too_many_rows(max_rows))
-    plan = ImportPlan(format="json")
+    if version == 1 and "lists" in document:
+        raise ImportFileError("A version 1 export has no “lists”; version 2 has.")
+    plan = ImportPlan(format="json", lists=_json_lists(document.get("lists", [])))
+    keys = _VERSION_KEYS[version]
     for number, raw in enumerate(tasks, start=1):
         if not isinstance(raw, dict):
             plan.errors.append(RowProblem(number, "This task is not a JSON object."))
             continue
-        _add(plan, number, raw, today=today, tz=tz, from_csv=False)
+        _add(plan, number, raw, today=today, tz=tz, from_csv=False, keys=keys)
     _check_links(plan)
+    check_outline(plan)
     return plan
+
+
+def _json_lists(raw: object) -> list[ImportedList]:
+    """The list section of a version 2 export: every list with its order, the Inbox left
+    out (it is the importer's own). Any problem refuses the file: it is no task's row."""
+    if not isinstance(raw, list):
+        raise ImportFileError("“lists” must be a list of lists.")
+    if len(raw) > MAX_LISTS:
+        raise ImportFileError(f"The file names more than {MAX_LISTS:,} lists.")
+    lists: dict[str, ImportedList] = {}
+    for number, item in enumerate(raw, start=1):
+        where = f"List {number} of “lists”"
+        if not isinstance(item, dict):
+            raise ImportFileError(f"{where} is not a JSON object.")
+        row = _Row(item, from_csv=False)
+        unknown = sorted(str(key) for key in item if key not in _LIST_KEYS)
+        if unknown:
+            row.problems.append(f"Unknown field(s): {', '.join(unknown)}.")
+        if not isinstance(item.get("name"), str) or not item["name"].strip():
+            row.problems.append("It has no name.")
+        name = list_name(item.get("name"), row.problems, field="name")
+        if not isinstance(item.get("inbox", False), bool):
+            row.problems.append("inbox must be true or false.")
+        position = row.integer("position")
+        if row.problems:
+            raise ImportFileError(f"{where}: {row.problems[0]}")
+        if name is None or item.get("inbox") is True:
+            continue  # the Inbox
+        if name.casefold() in lists:
+            raise ImportFileError(f"{where}: the list “{name}” is named twice.")
+        lists[name.casefold()] = ImportedList(name=name, position=position)
+    return list(lists.values())
 
 
 # --------------------------------------------------------------------------- CSV
 
 
-def read_csv(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
+def read_csv(
+    text: str, *, today: date, tz: str, max_rows: int, filename: str | None = None
+) -> ImportPlan:
     rows = _csv_rows(text, max_rows)
     number, header = next(rows, (1, []))
     names = [name.strip() for name in header]
@@ -129,10 +182,15 @@ def read_csv(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
         raise ImportFileError("The CSV header names a column twice.")
     if todoist.is_todoist_header(upper):
         plan = ImportPlan(format="todoist")
+        outline = todoist.Outline(list_name_from_filename(filename))
         for number, cells in rows:
             record = _record(plan, number, upper, cells)
             if record is not None:
-                todoist.add_row(plan, number, record, today=today, tz=tz)
+                todoist.add_row(plan, number, record, today=today, tz=tz, outline=outline)
+            else:
+                outline.failed(number)
+                plan.failed_ids.add(number)
+        check_outline(plan)
         return plan
     lowered = [name.lower() for name in names]
     unknown = [name for name in lowered if name not in _TASK_KEYS]
@@ -148,8 +206,9 @@ def read_csv(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
     for number, cells in rows:
         record = _record(plan, number, lowered, cells)
         if record is not None:
-            _add(plan, number, record, today=today, tz=tz, from_csv=True)
+            _add(plan, number, record, today=today, tz=tz, from_csv=True, keys=_TASK_KEYS)
     _check_links(plan)
+    check_outline(plan)
     return plan
 
 
@@ -231,6 +290,20 @@ class _Row:
         if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**18:
             return value
         self.problems.append(f"{key} must be a positive whole number, not {_show(value)}.")
+        return None
+
+    def integer(self, key: str) -> int | None:
+        """A whole number a position column holds (negative ones too)."""
+        value = self.raw.get(key)
+        if value is None or (self.from_csv and isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str) and self.from_csv and _INTEGER.fullmatch(value.strip()):
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and LOWEST <= value <= HIGHEST:
+            return value
+        self.problems.append(
+            f"{key} must be a whole number from {LOWEST} to {HIGHEST}, not {_show(value)}."
+        )
         return None
 
     def choice(self, key: str, default: str, choices: Sequence[str]) -> str:
@@ -327,14 +400,18 @@ def _add(
     today: date,
     tz: str,
     from_csv: bool,
+    keys: frozenset[str],
 ) -> None:
     row = _Row(raw, from_csv=from_csv)
-    unknown = sorted(str(key) for key in raw if key not in _TASK_KEYS)
+    unknown = sorted(str(key) for key in raw if key not in keys)
     if unknown:
         row.problems.append(f"Unknown field(s): {', '.join(unknown)}.")
     task = _task(row, number, today=today, tz=tz)
     if row.problems:
         plan.errors.extend(RowProblem(number, problem) for problem in row.problems)
+        failed_id = _Row(raw, from_csv=from_csv).whole_number("id")
+        if failed_id is not None:
+            plan.failed_ids.add(failed_id)
     elif task is not None:
         plan.tasks.append(task)
 
@@ -377,6 +454,9 @@ def _task(row: _Row, number: int, *, today: date, tz: str) -> ImportedTask | Non
         completed_at = updated_at
     source_id = row.whole_number("id")
     recurs_from = row.whole_number("recurs_from_id")
+    task_list = list_name(row.raw.get("list"), row.problems)
+    parent = row.whole_number("parent")
+    position = row.integer("position")
     if row.problems:
         return None
     return ImportedTask(
@@ -394,6 +474,9 @@ def _task(row: _Row, number: int, *, today: date, tz: str) -> ImportedTask | Non
         completed_at=completed_at,
         source_id=source_id,
         recurs_from=recurs_from,
+        list_name=task_list,
+        parent=parent,
+        position=position,
     )
 
 

@@ -1,4 +1,11 @@
-"""What an import would write: validated tasks and the problems found, row by row."""
+"""What an import would write: validated tasks and lists, and the problems found, row by row.
+
+Lists are named, never numbered: a task's ``list_name`` is the name of the list it goes in
+(None: the Inbox), matched on import against the importer's own lists ignoring case, and a
+list of that name is made when there is none. A subtask names its parent by ``parent``,
+the ``source_id`` of another task of the same file; ``outline.check_outline`` has checked
+the links and given every subtask its parent's list before a plan is handed out.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +41,19 @@ class ImportedTask:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None
-    source_id: int | None = None  # the id in the file, for recurs_from links
+    source_id: int | None = None  # the id in the file, for recurs_from and parent links
     recurs_from: int | None = None  # the source id of the occurrence this one came from
+    list_name: str | None = None  # None: the Inbox
+    parent: int | None = None  # the source id of the task this one is a subtask of
+    position: int | None = None  # order among siblings; None: after those that have one
+
+
+@dataclass(frozen=True)
+class ImportedList:
+    """A list the file names (JSON version 2 lists its lists, with their order)."""
+
+    name: str
+    position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,9 +68,14 @@ class ImportPlan:
 
     format: str  # a key of FORMAT_LABELS
     tasks: list[ImportedTask] = field(default_factory=list)
+    #: Lists named by the file's list section, in its order (a task's list need not be
+    #: there: ``list_names`` adds those).
+    lists: list[ImportedList] = field(default_factory=list)
     errors: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
     skipped: int = 0  # rows that are no task (Todoist sections, comments)
+    #: Ids of rows left out for their errors: a subtask of one is not flagged again.
+    failed_ids: set[int] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -69,3 +92,22 @@ class ImportPlan:
             for name in task.tags:
                 seen.setdefault(name.casefold(), name)
         return list(seen.values())
+
+    def list_names(self) -> list[str]:
+        """Every list the file names but the Inbox: the list section's first, then the
+        tasks' in order of appearance; the first spelling of each name (ignoring case)."""
+        seen: dict[str, str] = {}
+        for task_list in self.lists:
+            seen.setdefault(task_list.name.casefold(), task_list.name)
+        for task in self.tasks:
+            if task.list_name is not None:
+                seen.setdefault(task.list_name.casefold(), task.list_name)
+        return list(seen.values())
+
+    def list_positions(self) -> dict[str, int]:
+        """{case-folded name: position} for the lists whose position the file gives."""
+        return {
+            task_list.name.casefold(): task_list.position
+            for task_list in self.lists
+            if task_list.position is not None
+        }

@@ -24,8 +24,17 @@ lines separate the items.
   Such a task is still imported, without a date, with the original text kept in its
   description and a warning in the summary: one odd date must not hold back a whole
   project, and nothing is lost.
-- ``INDENT`` (sub-tasks), ``AUTHOR``, ``RESPONSIBLE``, ``DURATION`` and ``DURATION_UNIT``
-  have no counterpart here and are ignored; sub-tasks become ordinary tasks.
+- ``INDENT`` is a task's level, 1 for a top-level task: a task with indent n + 1 is a
+  subtask of the closest task above it with indent n. A deeper jump (2 straight after a
+  section, 3 after a 1) has no such task and is an error. An empty cell is 1. A section
+  starts afresh: the task after it cannot be a subtask of one before it.
+- The tasks go in one list, named after the uploaded file ("Groceries.csv": Groceries, as
+  Todoist names an export after its project), or in the list a ``PROJECT`` column names,
+  where there is one and the cell is not empty. A subtask stays in its parent's list.
+- ``AUTHOR``, ``RESPONSIBLE``, ``DURATION`` and ``DURATION_UNIT`` have no counterpart here
+  and are ignored.
+
+A task's ``source_id`` is its row number, which its subtasks' ``parent`` names.
 """
 
 from __future__ import annotations
@@ -34,8 +43,9 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from ..models import DESCRIPTION_MAX, TAG_NAME_MAX, TITLE_MAX, Priority
+from ..models import DESCRIPTION_MAX, MAX_DEPTH, TAG_NAME_MAX, TITLE_MAX, Priority
 from ..quickadd import QuickAdd, QuickAddError, parse_quick_add
+from .outline import list_name
 from .plan import ImportedTask, ImportPlan, RowProblem
 
 REQUIRED_COLUMNS = ("TYPE", "CONTENT")
@@ -52,14 +62,58 @@ def is_todoist_header(names: Sequence[str]) -> bool:
     return all(column in names for column in REQUIRED_COLUMNS)
 
 
+class Outline:
+    """The tasks above the current row, one per indent: where the next subtask goes."""
+
+    def __init__(self, default_list: str | None) -> None:
+        #: The list of a task whose row names none (None: the Inbox).
+        self.default_list = default_list
+        self._open: list[int] = []  # row numbers; _open[n - 1] is the last task of indent n
+
+    def reset(self) -> None:
+        self._open.clear()
+
+    def parent_for(self, indent: int) -> int | None:
+        """The row a task of this indent sits under; LookupError when there is none."""
+        if indent == 1:
+            return None
+        if indent - 1 > len(self._open):
+            raise LookupError(indent)
+        return self._open[indent - 2]
+
+    def add(self, number: int, indent: int) -> None:
+        del self._open[indent - 1 :]
+        self._open.append(number)
+
+    def failed(self, number: int) -> None:
+        """A row too broken to read its indent: the next rows cannot be placed under it,
+        so they are placed as if it were a top-level task (and nothing is imported)."""
+        self.add(number, 1)
+
+
 def add_row(
-    plan: ImportPlan, number: int, record: Mapping[str, str], *, today: date, tz: str
+    plan: ImportPlan,
+    number: int,
+    record: Mapping[str, str],
+    *,
+    today: date,
+    tz: str,
+    outline: Outline,
 ) -> None:
     """Add the task of one row to ``plan`` (or its problems, or count it as skipped)."""
-    if record.get("TYPE", "").strip().lower() != "task":
+    kind = record.get("TYPE", "").strip().lower()
+    if kind != "task":
+        if kind == "section":
+            outline.reset()
         plan.skipped += 1
         return
     problems: list[str] = []
+    indent, parent = _place(record, outline, problems)
+    project = record.get("PROJECT", "")
+    if project.strip():
+        task_list = list_name(project, problems, field="PROJECT")
+    else:  # a subtask's None becomes its parent's list (outline.check_outline)
+        task_list = outline.default_list if parent is None else None
     content = record.get("CONTENT", "").strip()
     labels = [match.group(1) for match in _LABEL.finditer(content)]
     title = " ".join(_LABEL.sub(" ", content).split()) or content
@@ -74,8 +128,10 @@ def add_row(
     priority = PRIORITIES.get(raw_priority or "4")
     if priority is None:
         problems.append(f"PRIORITY must be 1, 2, 3 or 4, not “{raw_priority[:20]}”.")
+    outline.add(number, indent)
     if problems:
         plan.errors.extend(RowProblem(number, problem) for problem in problems)
+        plan.failed_ids.add(number)
         return
 
     tags: dict[str, str] = {}
@@ -108,8 +164,30 @@ def add_row(
             due_time=parsed.due_time if parsed and parsed.due_date else None,
             recurrence=parsed.recurrence if parsed else None,
             tags=tuple(tags.values()),
+            source_id=number,
+            parent=parent,
+            list_name=task_list,
         )
     )
+
+
+def _place(
+    record: Mapping[str, str], outline: Outline, problems: list[str]
+) -> tuple[int, int | None]:
+    """(indent, the parent's row) of a task row; a bad INDENT is a problem, read as 1."""
+    raw = record.get("INDENT", "").strip() or "1"
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_DEPTH:
+        problems.append(f"INDENT must be a whole number from 1 to {MAX_DEPTH}, not “{raw[:20]}”.")
+        return 1, None
+    indent = int(raw)
+    try:
+        return indent, outline.parent_for(indent)
+    except LookupError:
+        problems.append(
+            f"INDENT {indent} follows no task with INDENT {indent - 1}: a subtask goes right "
+            "under its parent."
+        )
+        return indent, None
 
 
 def read_date(text: str, *, today: date, tz: str) -> QuickAdd | None:

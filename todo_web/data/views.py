@@ -3,17 +3,21 @@
 - ``GET /settings/export.json`` and ``GET /settings/export.csv``: downloads (attachment,
   dated file name, not cached).
 - ``POST /settings/import``: multipart field ``file``. The file is read and validated in
-  full first. With ``dry_run=1`` the answer is only the summary (tasks, tags, skipped rows,
-  warnings, errors by row); without it, a file with any error imports nothing (400 with the
-  same summary), and a clean one is written in one transaction, then the browser goes to
-  /tasks with a message. The upload is not kept between the two steps (the web tier keeps
-  no state): the file is sent again. An htmx request gets the summary as a fragment (the
-  file stays chosen in the form) and ``HX-Redirect`` on success; without JavaScript the
-  summary page asks to choose the file again.
+  full first, outside any database transaction (the one the login's look-up opened is
+  ended first: parsing 10,000 rows must not hold a connection idle in a transaction). With
+  ``dry_run=1`` the answer is only the summary (tasks, lists and tags, how many of them
+  new, skipped rows, warnings, errors by row); without it, a file with any error imports
+  nothing (400 with the same summary), and a clean one is written in one transaction, then
+  the browser goes to /tasks with a message. The upload is not kept between the two steps
+  (the web tier keeps no state): the file is sent again. An htmx request gets the summary
+  as a fragment (the file stays chosen in the form) and ``HX-Redirect`` on success;
+  without JavaScript the summary page asks to choose the file again.
 - ``POST /settings/calendar/rotate``: a new feed secret; the old URL answers 404 at once.
 - ``GET /calendar/<secret>.ics``: no login (calendar apps cannot log in) and no cookies,
-  the secret is the credential. ``Cache-Control: private, max-age=300`` and an ETag (a hash
-  of the body) answered with 304, so apps that poll it every few minutes cost little.
+  the secret is the credential. ``?list=<id>`` keeps one list's tasks (a list the feed's
+  user can see; any other id, or one that is no number, is a 404, as for a wrong secret).
+  ``Cache-Control: private, max-age=300`` and an ETag (a hash of the body) answered with
+  304, so apps that poll it every few minutes cost little.
 """
 
 from __future__ import annotations
@@ -35,11 +39,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from ..access import Need, list_for
 from ..db import get_session, utcnow
 from ..htmx import send_page_to, wants_fragment
-from ..models import User
+from ..models import TaskList, User
+from ..routing import MAX_ID
 from ..timezones import local_today
 from . import calendar, export, importer, queries
 from .plan import ImportFileError, ImportPlan
@@ -62,8 +68,9 @@ def _user() -> User:
 @login_required
 def export_json() -> Response:
     user = _user()
-    tasks = queries.export_tasks(get_session(), user)
-    body = export.to_json(user, tasks, now=utcnow())
+    db = get_session()
+    lists = queries.export_lists(db, user)
+    body = export.to_json(user, lists, queries.export_tasks(db, user), now=utcnow())
     return _download(body, "application/json", export.filename("json", _today(user)))
 
 
@@ -71,8 +78,9 @@ def export_json() -> Response:
 @login_required
 def export_csv() -> Response:
     user = _user()
-    tasks = queries.export_tasks(get_session(), user)
-    return _download(export.to_csv(tasks), "text/csv", export.filename("csv", _today(user)))
+    db = get_session()
+    body = export.to_csv(queries.export_lists(db, user), queries.export_tasks(db, user))
+    return _download(body, "text/csv", export.filename("csv", _today(user)))
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -101,12 +109,16 @@ def import_file() -> Response:
     if len(data) > limit:
         return _too_large()
     user = _user()
+    today, tz = _today(user), user.timezone
+    db = get_session()
+    db.commit()  # ends the login's read; nothing is written yet, the user stays loaded
     try:
         plan = importer.read_upload(
             data,
-            today=_today(user),
-            tz=user.timezone,
+            today=today,
+            tz=tz,
             max_rows=current_app.config["IMPORT_MAX_ROWS"],
+            filename=upload.filename,
         )
     except ImportFileError as exc:
         return _import_answer(None, dry_run, 400, error=str(exc))
@@ -114,8 +126,11 @@ def import_file() -> Response:
         return _import_answer(plan, dry_run, 200)
     if not plan.ok:
         return _import_answer(plan, dry_run, 400)
-    db = get_session()
-    count = queries.import_tasks(db, user, plan.tasks)
+    try:
+        count = queries.import_tasks(db, user, plan)
+    except queries.ImportConflict as exc:
+        db.rollback()
+        return _import_answer(None, dry_run, 409, error=str(exc))
     db.commit()
     tasks = "1 task" if count == 1 else f"{count} tasks"
     flash(f"Imported {tasks} from the {plan.format_label}.", "success")
@@ -172,6 +187,8 @@ def _summary(plan: ImportPlan | None, dry_run: bool, error: str | None) -> dict[
         existing = {name.casefold() for name in queries.tag_names(get_session(), _user())}
         tags = plan.tag_names()
         context.update(
+            list_count=len(plan.list_names()),
+            new_lists=queries.lists_to_create(get_session(), _user(), plan),
             tag_count=len(tags),
             new_tags=[name for name in tags if name.casefold() not in existing],
             errors=plan.errors[:SHOWN_PROBLEMS],
@@ -193,10 +210,16 @@ def calendar_feed(secret: str) -> Response:
     if _SECRET.fullmatch(secret):
         user = queries.user_by_calendar_secret(get_session(), secret)
     if user is None or not hmac.compare_digest(user.calendar_secret or "", secret):
-        return Response("Not found\n", 404, mimetype="text/plain")
+        return _feed_not_found()
+    task_list = None
+    if request.args.get("list"):
+        task_list = _feed_list(user, request.args["list"])
+        if task_list is None:
+            return _feed_not_found()
+    name = f"{user.name}'s tasks" + (f": {task_list.name}" if task_list else "")
     body = calendar.build_feed(
-        queries.feed_tasks(get_session(), user),
-        calendar_name=f"{user.name}'s tasks",
+        queries.feed_tasks(get_session(), user, task_list),
+        calendar_name=name,
         tz=user.timezone,
         base_url=current_app.config["BASE_URL"],
     )
@@ -204,6 +227,20 @@ def calendar_feed(secret: str) -> Response:
     response.headers["Cache-Control"] = FEED_CACHE_CONTROL
     response.set_etag(hashlib.sha256(body).hexdigest()[:40])
     return response.make_conditional(request)
+
+
+def _feed_not_found() -> Response:
+    return Response("Not found\n", 404, mimetype="text/plain")
+
+
+def _feed_list(user: User, raw: str) -> TaskList | None:
+    """The list `?list=` names, if it is one the feed's user can see."""
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        return None
+    try:
+        return list_for(get_session(), user, int(raw), Need.VIEW)
+    except HTTPException:
+        return None
 
 
 @bp.post("/settings/calendar/rotate")

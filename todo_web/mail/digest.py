@@ -7,17 +7,24 @@ them. A worker that was down at 08:00 catches up until noon; after that the day'
 is skipped rather than arriving in the evening. Users with nothing due today or overdue
 get no mail (and are looked at again on later rounds of the morning, so a task added at
 09:00 for today still makes it into a digest).
+
+The mail groups the tasks by list, under the list's name: the Inbox first, then the
+user's lists in their order (as the sidebar shows them); in each list the tasks due today,
+then the overdue ones. At most SECTION_LIMIT tasks due today and as many overdue ones are
+listed (the most pressing: earliest due first) before grouping; the rest are counted and
+linked at the end.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
 from ..dates import long_date
-from ..models import OPEN_STATUSES, Outbox, Task, User
+from ..models import OPEN_STATUSES, Outbox, Task, TaskList, User
 from ..timezones import local_now
 from .messages import absolute_url, render_mail
 from .outbox import enqueue
@@ -77,30 +84,57 @@ def _users_due(session: Session, zone: str, today: date) -> list[User]:
     )
 
 
-def _due_tasks(session: Session, user: User, today: date) -> list[Task]:
-    return list(
-        session.scalars(
-            select(Task)
-            .where(Task.user_id == user.id, _open_task_due_by(today))
-            .order_by(Task.due_date, Task.due_time.is_(None), Task.due_time, Task.priority.desc())
-        )
+@dataclass
+class DigestList:
+    """One list's part of the digest."""
+
+    name: str
+    due_today: list[Task] = field(default_factory=list)
+    overdue: list[Task] = field(default_factory=list)
+
+
+def _due_tasks(session: Session, user: User, today: date) -> list[tuple[Task, TaskList]]:
+    """The user's open tasks due by `today`, each with its list, most pressing first."""
+    rows = session.execute(
+        select(Task, TaskList)
+        .join(TaskList, TaskList.id == Task.list_id)
+        .where(Task.user_id == user.id, _open_task_due_by(today))
+        .order_by(Task.due_date, Task.due_time.is_(None), Task.due_time, Task.priority.desc())
     )
+    return [(task, task_list) for task, task_list in rows]
+
+
+def by_list(
+    due_today: list[tuple[Task, TaskList]], overdue: list[tuple[Task, TaskList]]
+) -> list[DigestList]:
+    """The tasks grouped by list, Inbox first, then the user's order; each group keeps
+    the order it was given."""
+    groups: dict[int, DigestList] = {}
+    lists: dict[int, TaskList] = {}
+    for section, pairs in (("due_today", due_today), ("overdue", overdue)):
+        for task, task_list in pairs:
+            lists.setdefault(task_list.id, task_list)
+            group = groups.setdefault(task_list.id, DigestList(task_list.name))
+            getattr(group, section).append(task)
+    order = sorted(lists.values(), key=lambda item: (not item.is_inbox, item.position, item.id))
+    return [groups[task_list.id] for task_list in order]
 
 
 def write_digest(session: Session, user: User, today: date) -> bool:
     """Queue `user`'s digest for `today`; False when there is nothing due or it exists."""
     tasks = _due_tasks(session, user, today)
-    overdue = [task for task in tasks if task.due_date and task.due_date < today]
-    due_today = [task for task in tasks if task.due_date == today]
+    overdue = [pair for pair in tasks if pair[0].due_date and pair[0].due_date < today]
+    due_today = [pair for pair in tasks if pair[0].due_date == today]
     if not tasks:
         return False
     text, html = render_mail(
         "daily_digest",
         user=user,
         today=today,
-        overdue=overdue[:SECTION_LIMIT],
+        lists=by_list(due_today[:SECTION_LIMIT], overdue[:SECTION_LIMIT]),
+        overdue_count=len(overdue),
         overdue_more=max(len(overdue) - SECTION_LIMIT, 0),
-        due_today=due_today[:SECTION_LIMIT],
+        due_today_count=len(due_today),
         due_today_more=max(len(due_today) - SECTION_LIMIT, 0),
         task_url=lambda task: absolute_url(f"/tasks/{task.id}"),
         today_url=absolute_url("/tasks?due=today"),
