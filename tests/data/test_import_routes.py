@@ -17,7 +17,7 @@ from todo_web.lists.queries import inbox_of
 from todo_web.models import Priority, Tag, Task, TaskList, TaskStatus, User
 from todo_web.ordering import GAP
 
-from ..client import Client, upload
+from ..client import Client, task_ids, upload
 from ..factories import (
     BOB,
     TODOIST_CSV,
@@ -316,11 +316,12 @@ V2 = json.dumps(
             {"name": "Empty", "inbox": False, "position": 2 * GAP},
             {"name": "Garden", "inbox": False, "position": 3 * GAP},
         ],
+        # Subtasks before their parents, a grandchild first of all.
         "tasks": [
+            {"id": 13, "title": "Hinges", "parent": 12, "position": 0, "list": "Home"},
             {"id": 11, "title": "Walls", "parent": 10, "position": 5, "list": "Home"},
             {"id": 10, "title": "Paint", "position": 2 * GAP, "list": "Home"},
             {"id": 12, "title": "Door", "parent": 10, "position": 1, "list": "Home"},
-            {"id": 13, "title": "Hinges", "parent": 12, "position": 0, "list": "Home"},
             {"id": 14, "title": "Shop", "position": GAP, "list": "Home"},
             {"id": 15, "title": "Mow", "position": 0, "list": "garden"},
             {"id": 16, "title": "Inbox one", "position": 0, "list": "Inbox"},
@@ -365,6 +366,10 @@ def test_a_version_2_file_recreates_lists_subtasks_and_order(
     assert {task.user_id for task in tasks.values()} == {alice.id}
     db_session.expire_all()
     assert (home.open_count, garden.open_count, inbox.open_count) == (5, 1, 2)  # triggers
+    # The list page reads the tree in order (order_path, written from each parent's).
+    page = alice_client.get(f"/tasks?list={home.id}")
+    shown = [t.title for i in task_ids(page) for t in tasks.values() if t.id == i]
+    assert shown == ["Shop", "Paint", "Door", "Hinges", "Walls"]
 
 
 def test_a_version_1_file_goes_to_the_inbox(

@@ -151,6 +151,18 @@ def _link(
         for task, task_id, row in zip(tasks, new_ids, rows, strict=True)
         if (source := target(task)) is not None and source in by_source
     ]
+    if column == "parent_id":
+        # Parents before their subtasks: the trigger that writes a task's order_path reads
+        # its parent's, which must already be the final one.
+        parent_of = {value["id"]: value["parent_id"] for value in values}
+
+        def depth(task_id: object) -> int:
+            level = 0
+            while task_id in parent_of and level <= len(parent_of):
+                task_id, level = parent_of[task_id], level + 1
+            return level
+
+        values.sort(key=lambda value: depth(value["id"]))
     if values:
         session.execute(update(Task), values)
 
