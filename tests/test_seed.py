@@ -1,8 +1,10 @@
-"""`flask --app wsgi seed` on a small scale: what it writes, that its accounts log in and
-work, and that it keeps off a database that already has users."""
+"""`flask --app wsgi seed` on a small scale: what it writes (lists, a tree of tasks in
+manual order, counts that match), that its accounts log in and work, and that it keeps off
+a database that already has users."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from todo_web.db import get_database
-from todo_web.models import Tag, Task, TaskCount, User, task_tags
+from todo_web.models import OPEN_STATUSES, Tag, Task, TaskCount, TaskList, User, task_tags
+from todo_web.ordering import GAP
 from todo_web.seed import HEAVY_EMAIL, SEED_PASSWORD
 
 from .client import Client, total_count
@@ -72,6 +75,109 @@ def test_seed_writes_users_tasks_and_tags(app: Flask, db_session: Session) -> No
         ).all()
     )
     assert counted == live
+
+
+def test_seed_gives_every_user_an_inbox_and_lists_with_true_open_counts(
+    app: Flask, db_session: Session
+) -> None:
+    assert run_seed(app, *SMALL).exit_code == 0
+
+    lists = db_session.scalars(select(TaskList)).all()
+    by_owner: dict[int, list[TaskList]] = {}
+    for task_list in lists:
+        by_owner.setdefault(task_list.owner_id, []).append(task_list)
+    assert set(by_owner) == set(db_session.scalars(select(User.id)))
+    for owned in by_owner.values():
+        assert [item.name for item in owned if item.is_inbox] == ["Inbox"]
+        assert 5 <= len(owned) - 1 <= 15
+        assert len({item.name.lower() for item in owned}) == len(owned)
+        assert len({item.position for item in owned}) == len(owned)
+        assert all(item.deleted_at is None for item in owned)
+    # The lists differ from user to user: the count and names are drawn for each.
+    assert len({tuple(sorted(item.name for item in owned)) for owned in by_owner.values()}) > 1
+
+    # Each task is in a list of its own user's; the Inbox takes a share and so do others.
+    owner_of = {item.id: item.owner_id for item in lists}
+    tasks = db_session.scalars(select(Task)).all()
+    assert all(owner_of[task.list_id] == task.user_id for task in tasks)
+    inbox_ids = {item.id for item in lists if item.is_inbox}
+    in_inbox = sum(task.list_id in inbox_ids for task in tasks)
+    assert 0 < in_inbox < len(tasks) / 2
+
+    # open_count is what a count of the list's open, live tasks says, for every list.
+    real = dict(
+        db_session.execute(
+            select(Task.list_id, func.count())
+            .where(Task.deleted_at.is_(None), Task.status.in_(OPEN_STATUSES))
+            .group_by(Task.list_id)
+        ).all()
+    )
+    assert {item.id: item.open_count for item in lists} == {
+        item.id: real.get(item.id, 0) for item in lists
+    }
+    assert sum(real.values()) > 0
+
+
+def test_seeded_subtasks_stay_in_their_parents_list_in_a_gapped_order(
+    app: Flask, db_session: Session
+) -> None:
+    assert run_seed(app, *SMALL).exit_code == 0
+
+    tasks = {task.id: task for task in db_session.scalars(select(Task))}
+    subtasks = [task for task in tasks.values() if task.parent_id is not None]
+    assert 0 < len(subtasks) < len(tasks) / 4
+
+    def depth(task: Task) -> int:
+        return 0 if task.parent_id is None else 1 + depth(tasks[task.parent_id])
+
+    for task in subtasks:
+        parent = tasks[task.parent_id]  # type: ignore[index]
+        assert parent.list_id == task.list_id
+        assert parent.user_id == task.user_id
+        assert parent.id < task.id
+        # What the app keeps true: nothing live under a deleted parent, nothing open under
+        # a closed one.
+        assert parent.deleted_at is None
+        if task.status in OPEN_STATUSES:
+            assert parent.status in OPEN_STATUSES
+        assert 1 <= depth(task) <= 3
+
+    # Siblings (same list, same parent) are in the order they were made, with room for
+    # the midpoint moves of todo_web.ordering between neighbours.
+    siblings: dict[tuple[int, int | None], list[Task]] = {}
+    for task in sorted(tasks.values(), key=lambda task: task.id):
+        siblings.setdefault((task.list_id, task.parent_id), []).append(task)
+    assert any(len(group) > 1 for group in siblings.values())
+    for group in siblings.values():
+        positions = [task.position for task in group]
+        assert all(later - earlier >= GAP for earlier, later in itertools.pairwise(positions))
+
+
+def test_seeded_list_page_shows_its_open_tasks_and_counts_keep_up(
+    app: Flask, client: Client, db_session: Session
+) -> None:
+    """The counts triggers work again after the seed (on PostgreSQL it pauses them)."""
+    assert run_seed(app, *SMALL).exit_code == 0
+    heavy = db_session.scalar(select(User).where(User.email == HEAVY_EMAIL))
+    assert heavy is not None
+    fullest = db_session.scalars(
+        select(TaskList)
+        .where(TaskList.owner_id == heavy.id)
+        .order_by(TaskList.open_count.desc(), TaskList.id)
+    ).first()
+    assert fullest is not None and fullest.open_count > 0
+    before = fullest.open_count
+
+    assert client.log_in(HEAVY_EMAIL, SEED_PASSWORD).status_code == 302
+    page = client.get(f"/tasks?list={fullest.id}")
+    assert page.status_code == 200
+    assert total_count(page) == before
+
+    response = client.submit("/tasks", {"title": "After the seed", "list": str(fullest.id)})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(TaskList, fullest.id).open_count == before + 1  # type: ignore[union-attr]
+    assert total_count(client.get(f"/tasks?list={fullest.id}")) == before + 1
 
 
 def test_seeded_user_logs_in_sees_tasks_and_adds_one(app: Flask, client: Client) -> None:

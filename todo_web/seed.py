@@ -1,17 +1,20 @@
 """`flask --app wsgi seed`: realistic demo and benchmark data, quickly.
 
-Users get tasks with tags, due dates spread over the past and the future, a mix of
-statuses and priorities, some recurring, some soft-deleted, plus one heavy user with far
-more tasks than anyone. Every seeded account has the address ``…@seed.example`` (a domain
-reserved for examples, so no mail can reach anyone), the password ``SEED_PASSWORD`` and
-the daily digest switched off.
+Users get an Inbox and 5 to 15 lists of their own, and tasks spread over them (the Inbox
+takes about a fifth) in a gapped manual order, about a tenth of them subtasks (up to three
+levels below a top-level task), with tags, due dates spread over the past and the future,
+a mix of statuses and priorities, some recurring, some soft-deleted; plus one heavy user
+with far more tasks than anyone. Every seeded account has the address ``…@seed.example``
+(a domain reserved for examples, so no mail can reach anyone), the password
+``SEED_PASSWORD`` and the daily digest switched off.
 
 Speed comes from a few choices: one bcrypt hash computed once and shared by every account;
 ids assigned here rather than returned row by row, so tasks and their tags are written in
 bulk; PostgreSQL's COPY (psycopg2 ``copy_expert``) for tasks and task_tags, batched
 ``executemany`` on SQLite; and on PostgreSQL, into empty tables, the secondary indexes
 built after the load and the task counts computed in one statement instead of by the
-per-row trigger. A million tasks take under a minute and a half on a 2-core machine.
+per-row triggers (the users' task counts and the lists' open counts). A million tasks take
+under a minute and a half on a 2-core machine.
 
 Meant for empty or demo databases: on PostgreSQL it locks the task tables for the length
 of the load.
@@ -19,7 +22,9 @@ of the load.
 
 from __future__ import annotations
 
+import bisect
 import io
+import itertools
 import random
 import secrets
 import time
@@ -35,7 +40,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import Connection, func, insert, select, text
 
 from .db import build_engine
-from .models import Tag, Task, User, task_tags
+from .models import INBOX_NAME, OPEN_STATUSES, Tag, Task, TaskList, User, task_tags
+from .ordering import GAP
 from .passwords import hash_password
 
 SEED_PASSWORD = "seed password"
@@ -86,10 +92,27 @@ _RULES = (
     "FREQ=YEARLY",
     "FREQ=WEEKLY;INTERVAL=2",
 )
+_LIST_NAMES = (
+    "Work", "Home", "Groceries", "Errands", "Garden", "Travel", "Finance", "Health",
+    "Reading list", "Family", "Car", "Side project", "Renovation", "School", "Someday",
+    "Music", "Sport", "Birthday party", "Volunteering", "Paperwork",
+)  # fmt: skip
 _ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London")
 # (status, weight): a list people use has far more done than open.
 _STATUSES = (("pending", 40), ("in_progress", 8), ("completed", 47), ("cancelled", 5))
 _PRIORITIES = ((1, 30), (2, 50), (3, 20))
+
+#: How many lists each user gets besides the Inbox.
+_LISTS_PER_USER = (5, 15)
+#: The share of a user's tasks that go to the Inbox; the rest are spread over the other
+#: lists, some fuller than others.
+_INBOX_SHARE = 0.2
+#: The share of tasks made subtasks of an earlier task of their list (a little less in
+#: practice: a list's first tasks have no candidate parent yet), and how deep they nest:
+#: a top-level task and up to this many levels below it.
+_SUBTASK_SHARE = 0.1
+_SUBTASK_LEVELS = 3
+_OPEN = frozenset(status.value for status in OPEN_STATUSES)
 
 #: Rows per COPY or executemany round.
 _BATCH = 50_000
@@ -108,6 +131,7 @@ class SeedPlan:
 @dataclass(frozen=True)
 class SeedReport:
     users: int
+    lists: int
     tasks: int
     tags: int
     task_tags: int
@@ -120,6 +144,14 @@ class _SeedUser:
     id: int
     tasks: int
     tag_ids: tuple[int, ...]
+    inbox_id: int
+    #: The user's other lists, and their cumulative weights (how full each one gets).
+    list_ids: tuple[int, ...]
+    list_weights: tuple[int, ...]
+
+    @property
+    def lists(self) -> int:
+        return 1 + len(self.list_ids)
 
 
 def existing_user_count(connection: Connection) -> int:
@@ -127,16 +159,18 @@ def existing_user_count(connection: Connection) -> int:
 
 
 def seed(connection: Connection, plan: SeedPlan, *, bcrypt_rounds: int) -> SeedReport:
-    """Write the plan's users, tags, tasks and task tags in the connection's transaction."""
+    """Write the plan's users, their lists and tags, tasks and task tags in the connection's
+    transaction."""
     started = time.perf_counter()
     rng = random.Random(plan.seed)
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         # Ids are assigned here; keep anyone else from inserting meanwhile (reads go on).
-        connection.execute(text("LOCK TABLE users, tags, tasks IN SHARE ROW EXCLUSIVE MODE"))
+        connection.execute(text("LOCK TABLE users, lists, tags, tasks IN SHARE ROW EXCLUSIVE MODE"))
     now = datetime.now(UTC).replace(microsecond=0)
     users = _insert_users(connection, plan, rng, now, bcrypt_rounds)
     tag_count = sum(len(user.tag_ids) for user in users)
+    list_count = sum(user.lists for user in users)
     task_rows, link_rows = _task_rows(connection, users, rng, now)
     if postgres:
         with (
@@ -144,7 +178,7 @@ def seed(connection: Connection, plan: SeedPlan, *, bcrypt_rounds: int) -> SeedR
             _counts_trigger_paused(connection, [user.id for user in users]),
         ):
             tasks, links = _copy_tasks(connection, task_rows, link_rows)
-        for table in ("users", "tags", "tasks"):
+        for table in ("users", "lists", "tags", "tasks"):
             connection.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -158,6 +192,7 @@ def seed(connection: Connection, plan: SeedPlan, *, bcrypt_rounds: int) -> SeedR
         heavy_email = connection.scalar(select(User.email).where(User.id == users[-1].id))
     return SeedReport(
         users=len(users),
+        lists=list_count,
         tasks=tasks,
         tags=tag_count,
         task_tags=links,
@@ -170,12 +205,12 @@ def analyze(connection: Connection) -> None:
     """Fresh planner statistics and visibility map after a bulk load (PostgreSQL; must run
     outside a transaction). Without it the first queries plan on an empty table's numbers."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("VACUUM ANALYZE users, tags, tasks, task_tags, task_counts"))
+        connection.execute(text("VACUUM ANALYZE users, lists, tags, tasks, task_tags, task_counts"))
     else:
         connection.execute(text("ANALYZE"))
 
 
-# -- users and tags ------------------------------------------------------------------------
+# -- users, lists and tags -----------------------------------------------------------------
 
 
 def _insert_users(
@@ -185,9 +220,10 @@ def _insert_users(
     taken = set(connection.scalars(select(User.email).where(User.email.like(f"%@{SEED_DOMAIN}"))))
     next_user_id = _max_id(connection, "users") + 1
     next_tag_id = _max_id(connection, "tags") + 1
+    next_list_id = _max_id(connection, "lists") + 1
     emails = _fresh_emails(taken, plan.users, heavy=plan.heavy_tasks > 0)
     sizes = [plan.tasks_per_user] * plan.users + ([plan.heavy_tasks] if plan.heavy_tasks else [])
-    user_rows, tag_rows, users = [], [], []
+    user_rows, list_rows, tag_rows, users = [], [], [], []
     for index, (email, size) in enumerate(zip(emails, sizes, strict=True)):
         user_id = next_user_id + index
         created = now - timedelta(days=rng.randint(30, 1000))
@@ -212,9 +248,28 @@ def _insert_users(
             {"id": tag_id, "user_id": user_id, "name": name}
             for tag_id, name in zip(tag_ids, names, strict=True)
         )
-        users.append(_SeedUser(user_id, size, tag_ids))
+        # The Inbox first (position 0), then the other lists in a gapped order.
+        list_names = [INBOX_NAME, *rng.sample(_LIST_NAMES, rng.randint(*_LISTS_PER_USER))]
+        list_ids = tuple(range(next_list_id, next_list_id + len(list_names)))
+        next_list_id += len(list_names)
+        list_rows.extend(
+            {
+                "id": list_id,
+                "owner_id": user_id,
+                "name": name,
+                "is_inbox": order == 0,
+                "position": order * GAP,
+                "open_count": 0,  # counted once the tasks are in (see seed())
+                "created_at": created,
+            }
+            for order, (list_id, name) in enumerate(zip(list_ids, list_names, strict=True))
+        )
+        weights = list(itertools.accumulate(rng.randint(1, 10) for _ in list_ids[1:]))
+        users.append(_SeedUser(user_id, size, tag_ids, list_ids[0], list_ids[1:], tuple(weights)))
     if user_rows:
         connection.execute(insert(User.__table__), user_rows)
+    if list_rows:
+        connection.execute(insert(TaskList.__table__), list_rows)
     if tag_rows:
         connection.execute(insert(Tag.__table__), tag_rows)
     return users
@@ -246,7 +301,8 @@ def _max_id(connection: Connection, table: str) -> int:
 
 _TASK_COLUMNS = (
     "id", "user_id", "title", "description", "status", "priority", "due_date", "due_time",
-    "recurrence", "completed_at", "deleted_at", "created_at", "updated_at",
+    "recurrence", "completed_at", "deleted_at", "created_at", "updated_at", "list_id",
+    "parent_id", "position",
 )  # fmt: skip
 
 
@@ -261,8 +317,10 @@ def _task_rows(
     def rows() -> Iterator[tuple[object, ...]]:
         task_id = first_id
         for user in users:
+            tree = _Tree(user, rng)
             for _ in range(user.tasks):
-                yield _task_row(task_id, user.id, rng, now)
+                row = _task_row(task_id, user.id, rng, now)
+                yield (*row, *tree.place(task_id, status=row[4], deleted=row[10] is not None))
                 for tag_id in _some(rng, user.tag_ids):
                     links.append((task_id, tag_id))
                 task_id += 1
@@ -303,6 +361,48 @@ def _task_row(task_id: int, user_id: int, rng: random.Random, now: datetime) -> 
         created,
         updated,
     )
+
+
+class _Tree:
+    """Where one user's tasks go, one after the other: a list (the Inbox or one of the
+    others, by weight), sometimes a parent (an earlier task of the same list, less than
+    _SUBTASK_LEVELS deep), and a position after the siblings placed before it.
+
+    An open subtask gets an open parent, and no subtask gets a deleted one: completing a
+    parent completes its subtasks and deleting it deletes them, so the app would never
+    leave an open task under a closed parent or a live one under a deleted parent."""
+
+    def __init__(self, user: _SeedUser, rng: random.Random) -> None:
+        self.user, self.rng = user, rng
+        self.total_weight = user.list_weights[-1] if user.list_weights else 0
+        #: Candidate parents of each list: (task id, depth), live ones and open ones.
+        self.live: dict[int, list[tuple[int, int]]] = {}
+        self.open: dict[int, list[tuple[int, int]]] = {}
+        #: How many siblings each (list, parent) has so far.
+        self.siblings: dict[tuple[int, int | None], int] = {}
+
+    def place(self, task_id: int, *, status: object, deleted: bool) -> tuple[object, ...]:
+        """(list_id, parent_id, position) of the next task."""
+        rng, user = self.rng, self.user
+        if not user.list_ids or rng.random() < _INBOX_SHARE:
+            list_id = user.inbox_id
+        else:
+            spot = rng.random() * self.total_weight
+            list_id = user.list_ids[bisect.bisect_right(user.list_weights, spot)]
+        is_open = status in _OPEN
+        parent_id, depth = None, 0
+        if rng.random() < _SUBTASK_SHARE:
+            candidates = (self.open if is_open else self.live).get(list_id)
+            if candidates:
+                parent_id, parent_depth = candidates[rng.randrange(len(candidates))]
+                depth = parent_depth + 1
+        key = (list_id, parent_id)
+        count = self.siblings[key] = self.siblings.get(key, 0) + 1
+        if not deleted and depth < _SUBTASK_LEVELS:
+            self.live.setdefault(list_id, []).append((task_id, depth))
+            if is_open:
+                self.open.setdefault(list_id, []).append((task_id, depth))
+        return list_id, parent_id, count * GAP
 
 
 def _some(rng: random.Random, tag_ids: Sequence[int]) -> Sequence[int]:
@@ -376,14 +476,24 @@ def _indexes_set_aside(connection: Connection, tables: Sequence[str]) -> Iterato
         connection.execute(text(definition))
 
 
+#: The per-row triggers on tasks that keep counts elsewhere (migrations 822d4f75ec9b and
+#: a7c3e19b5d24): task_counts, and lists.open_count.
+_COUNT_TRIGGERS = ("tasks_keep_counts", "tasks_keep_list_counts")
+
+
 @contextmanager
 def _counts_trigger_paused(connection: Connection, user_ids: Sequence[int]) -> Iterator[None]:
-    """Load without the per-row trigger that keeps task_counts, then count the new users'
-    tasks in one statement: a million trigger calls would double the time of the load."""
-    connection.execute(text("ALTER TABLE tasks DISABLE TRIGGER tasks_keep_counts"))
+    """Load without the per-row triggers that keep task_counts and the lists' open counts,
+    then count the new users' tasks in one statement each: a million calls of each trigger
+    (the second one updating a list row per open task) would more than double the time of
+    the load. The new users' ids are consecutive and above everyone else's."""
+    for trigger in _COUNT_TRIGGERS:
+        connection.execute(text(f"ALTER TABLE tasks DISABLE TRIGGER {trigger}"))
     yield
-    connection.execute(text("ALTER TABLE tasks ENABLE TRIGGER tasks_keep_counts"))
+    for trigger in _COUNT_TRIGGERS:
+        connection.execute(text(f"ALTER TABLE tasks ENABLE TRIGGER {trigger}"))
     if user_ids:
+        users = {"first": min(user_ids), "last": max(user_ids)}
         connection.execute(
             text(
                 "INSERT INTO task_counts (user_id, status, due_date, n) "
@@ -391,7 +501,17 @@ def _counts_trigger_paused(connection: Connection, user_ids: Sequence[int]) -> I
                 "WHERE deleted_at IS NULL AND user_id BETWEEN :first AND :last "
                 "GROUP BY user_id, status, due_date"
             ),
-            {"first": min(user_ids), "last": max(user_ids)},
+            users,
+        )
+        connection.execute(
+            text(
+                "UPDATE lists SET open_count = counted.n FROM ("
+                "SELECT list_id, count(*) AS n FROM tasks "
+                "WHERE deleted_at IS NULL AND status IN ('pending', 'in_progress') "
+                "AND user_id BETWEEN :first AND :last GROUP BY list_id) AS counted "
+                "WHERE lists.id = counted.list_id"
+            ),
+            users,
         )
 
 
@@ -467,7 +587,8 @@ def seed_command(
     finally:
         engine.dispose()
     click.echo(
-        f"Seeded {report.users} users, {report.tags} tags, {report.tasks} tasks and "
+        f"Seeded {report.users} users, {report.lists} lists, {report.tags} tags, "
+        f"{report.tasks} tasks and "
         f"{report.task_tags} task tags in {report.seconds:.1f} s."
     )
     click.echo(f"Every seeded account logs in with the password {SEED_PASSWORD!r}.")

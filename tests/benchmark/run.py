@@ -5,8 +5,9 @@ with a million tasks, loaded by wrk from 127.0.0.1, next to the ceiling app (cei
 
 Steps: create the database (todo_bench) if missing, migrate it, seed it if it has no users,
 capture the SQL each list page runs (for the ceiling, and for EXPLAIN ANALYZE), start both
-servers, run the wrk scenarios for a 1k-task user and the 50k-task user, measure what a
-browser downloads, stop everything and write results/latest.md and results/latest.json.
+servers, run the wrk scenarios for a 1k-task user and the 50k-task user (and one list of
+the 50k-task user's, in manual order), measure what a browser downloads, stop everything
+and write results/latest.md and results/latest.json.
 Every wrk run is bounded (-d), and so is every step that waits.
 """
 
@@ -256,7 +257,26 @@ def user_facts(db_url: str, email: str) -> dict[str, Any]:
             "SELECT count(*) FROM tasks WHERE user_id = %s AND deleted_at IS NULL", (user_id,)
         )
         tasks = cursor.fetchone()[0]
-    return {"email": email, "id": user_id, "tag": tag, "toggle_ids": toggle_ids, "tasks": tasks}
+        # The list scenario's list: the user's fullest (most open tasks), whose manual
+        # order costs the most to put together.
+        cursor.execute(
+            "SELECT id, name, open_count FROM lists WHERE owner_id = %s AND deleted_at IS NULL "
+            "ORDER BY open_count DESC, id LIMIT 1",
+            (user_id,),
+        )
+        list_id, list_name, list_open = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM tasks WHERE list_id = %s AND deleted_at IS NULL", (list_id,)
+        )
+        list_tasks = cursor.fetchone()[0]
+    return {
+        "email": email,
+        "id": user_id,
+        "tag": tag,
+        "toggle_ids": toggle_ids,
+        "tasks": tasks,
+        "list": {"id": list_id, "name": list_name, "open": list_open, "tasks": list_tasks},
+    }
 
 
 # -- SQL capture (for the ceiling and for EXPLAIN) -----------------------------------------
@@ -266,12 +286,18 @@ def classify(statement: str) -> str:
     sql = " ".join(statement.split()).lower()
     if "from users join login_sessions" in sql:
         return "user"
+    if sql.startswith("select lists.") and "from lists where lists.id in" in sql:
+        return "list_counts"  # the sidebar: every list with its open_count
+    if sql.startswith("select lists.") and "where lists.id =" in sql:
+        return "list"  # the list being shown (?list=<id>)
+    if sql.startswith("select tasks.id, (select count(*)"):
+        return "row_infos"  # each row's subtask progress and parent title
     if "filter (where" in sql:
         return "counts"
     if sql.startswith("select count(*)"):
         return "total"
     if ("from tasks" in sql and " limit " in sql) or sql.startswith("with found"):
-        return "page"
+        return "page_manual" if "left outer join tasks as up1" in sql else "page"
     if "from tags" in sql and "exists" in sql:
         return "tag_names"
     if "task_tags" in sql and "tags.name" in sql:
@@ -521,6 +547,8 @@ def markdown(report: dict[str, Any]) -> str:
         ),
         f"Database: {report['data']['users']} users, {report['data']['tasks']} tasks. "
         f"PostgreSQL {report['postgres']}.",
+        "The onelist scenario's list (the heavy user's fullest): "
+        "{name!r}, {tasks} live tasks, {open} open.".format(**report["data"]["list"]),
         f"Server: `{report['web_command']}`",
         f"Load: wrk, {report['duration']} s per run, threads {report['threads']}. The load "
         "column is the 1-minute load average just before each run: above ~1, other processes "
@@ -596,6 +624,11 @@ def markdown(report: dict[str, Any]) -> str:
 # -- main ----------------------------------------------------------------------------------
 
 
+def list_path(user: dict[str, Any]) -> str:
+    """One list of the user's (their fullest), in its default manual order."""
+    return f"/tasks?list={user['list']['id']}"
+
+
 def scenarios(light: dict[str, Any], heavy: dict[str, Any]) -> list[Scenario]:
     result = []
     for label, user in (("light", light), ("heavy", heavy)):
@@ -611,7 +644,18 @@ def scenarios(light: dict[str, Any], heavy: dict[str, Any]) -> list[Scenario]:
             Scenario("toggle", label, "toggle"),
             Scenario("create", label, "create"),
         ]
+    # One list's page (manual order, subtasks nested, the list sidebar): the 50k-task
+    # user's fullest list. Named onelist: "list" is the default /tasks page.
+    result.append(Scenario("onelist", "heavy", "get", list_path(heavy)))
     return result
+
+
+#: Pages only explained (EXPLAIN ANALYZE), not loaded: a list with every status, whose
+#: total is counted (the open-status default reads it off lists.open_count).
+def explain_only_paths(user: dict[str, Any], plan: list[Scenario]) -> list[str]:
+    if any(s.name == "onelist" and s.path == list_path(user) for s in plan):
+        return [list_path(user) + "&status=all"]
+    return []
 
 
 def main() -> None:
@@ -655,12 +699,17 @@ def main() -> None:
     ceiling_queries: dict[str, list[tuple]] = {}
     for label, user in users.items():
         paths = {s.path for s in plan if s.mode == "get" and s.user == label} | {"/tasks"}
+        paths |= set(explain_only_paths(user, plan))
         captured = capture_sql(db_url, user["email"], sorted(paths))
         ceiling_queries[label] = captured["/tasks"]
         for path, statements in captured.items():
-            explained[f"{label} user ({user['tasks']} tasks): GET {path}"] = explain(
-                db_url, [s for s in statements if s[0] != "user"]
-            )
+            key = f"{label} user ({user['tasks']} tasks): GET {path}"
+            if path.startswith(list_path(user)):
+                facts = user["list"]
+                key += (
+                    f" (list {facts['name']!r}: {facts['tasks']} live tasks, {facts['open']} open)"
+                )
+            explained[key] = explain(db_url, [s for s in statements if s[0] != "user"])
     queries_file = BENCH_DIR / "results" / "ceiling-queries.pickle"
     queries_file.write_bytes(pickle.dumps(ceiling_queries))
 
@@ -673,7 +722,7 @@ def main() -> None:
     report: dict[str, Any] = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
-        "data": {**data, "light": light["tasks"], "heavy": heavy["tasks"]},
+        "data": {**data, "light": light["tasks"], "heavy": heavy["tasks"], "list": heavy["list"]},
         "web_command": web,
         "duration": args.duration,
         "threads": args.threads,
