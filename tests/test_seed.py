@@ -17,6 +17,7 @@ from todo_web.db import get_database
 from todo_web.models import OPEN_STATUSES, Tag, Task, TaskCount, TaskList, User, task_tags
 from todo_web.ordering import GAP
 from todo_web.seed import HEAVY_EMAIL, SEED_PASSWORD
+from todo_web.tasks.tree import path_segment
 
 from .client import Client, total_count
 from .database import is_postgres
@@ -141,6 +142,12 @@ def test_seeded_subtasks_stay_in_their_parents_list_in_a_gapped_order(
         if task.status in OPEN_STATUSES:
             assert parent.status in OPEN_STATUSES
         assert 1 <= depth(task) <= 3
+
+    # Each task's order_path is what the triggers would have written: its parent's, then
+    # its own position.
+    for task in tasks.values():
+        above = tasks[task.parent_id].order_path if task.parent_id else ""
+        assert task.order_path == above + path_segment(task.position)
 
     # Siblings (same list, same parent) are in the order they were made, with room for
     # the midpoint moves of todo_web.ordering between neighbours.

@@ -43,6 +43,7 @@ from .db import build_engine
 from .models import INBOX_NAME, OPEN_STATUSES, Tag, Task, TaskList, User, task_tags
 from .ordering import GAP
 from .passwords import hash_password
+from .tasks.tree import path_segment
 
 SEED_PASSWORD = "seed password"
 SEED_DOMAIN = "seed.example"
@@ -302,7 +303,7 @@ def _max_id(connection: Connection, table: str) -> int:
 _TASK_COLUMNS = (
     "id", "user_id", "title", "description", "status", "priority", "due_date", "due_time",
     "recurrence", "completed_at", "deleted_at", "created_at", "updated_at", "list_id",
-    "parent_id", "position",
+    "parent_id", "position", "order_path",
 )  # fmt: skip
 
 
@@ -380,9 +381,11 @@ class _Tree:
         self.open: dict[int, list[tuple[int, int]]] = {}
         #: How many siblings each (list, parent) has so far.
         self.siblings: dict[tuple[int, int | None], int] = {}
+        #: Each placed task's order_path (what the database's triggers would write).
+        self.paths: dict[int, str] = {}
 
     def place(self, task_id: int, *, status: object, deleted: bool) -> tuple[object, ...]:
-        """(list_id, parent_id, position) of the next task."""
+        """(list_id, parent_id, position, order_path) of the next task."""
         rng, user = self.rng, self.user
         if not user.list_ids or rng.random() < _INBOX_SHARE:
             list_id = user.inbox_id
@@ -402,7 +405,12 @@ class _Tree:
             self.live.setdefault(list_id, []).append((task_id, depth))
             if is_open:
                 self.open.setdefault(list_id, []).append((task_id, depth))
-        return list_id, parent_id, count * GAP
+        position = count * GAP
+        path = self.paths.get(parent_id, "") if parent_id else ""
+        path += path_segment(position)
+        if depth < _SUBTASK_LEVELS:
+            self.paths[task_id] = path
+        return list_id, parent_id, position, path
 
 
 def _some(rng: random.Random, tag_ids: Sequence[int]) -> Sequence[int]:
@@ -477,8 +485,9 @@ def _indexes_set_aside(connection: Connection, tables: Sequence[str]) -> Iterato
 
 
 #: The per-row triggers on tasks that keep counts elsewhere (migrations 822d4f75ec9b and
-#: a7c3e19b5d24): task_counts, and lists.open_count.
-_COUNT_TRIGGERS = ("tasks_keep_counts", "tasks_keep_list_counts")
+#: a7c3e19b5d24): task_counts, and lists.open_count; and the one that writes order_path,
+#: which the rows bring along already.
+_COUNT_TRIGGERS = ("tasks_keep_counts", "tasks_keep_list_counts", "tasks_keep_order_path")
 
 
 @contextmanager

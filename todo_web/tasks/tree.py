@@ -20,6 +20,16 @@ from ..ordering import Placement, Window, last_position, placement
 PATH_SEGMENT = 16
 
 
+#: Positions run from -2**62 to 2**62; offset, every one is 16 hex digits that sort as text
+#: the way the numbers sort (the triggers of migration a7c3e19b5d24 write the same).
+POSITION_OFFSET = 1 << 62
+
+
+def path_segment(position: int) -> str:
+    """One level of an order_path, as the database's triggers write it."""
+    return f"{position + POSITION_OFFSET:016x}"
+
+
 class TreeError(ValueError):
     """A parent or spot the task cannot take; the message is shown to the user (400)."""
 
