@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for the whole benchmark on a fresh Debian machine of this project's kind:
 # installs wrk and curl when missing, builds the venv, makes sure PostgreSQL is up, then
-# runs run.py (arguments are passed on, e.g. --duration 5 --only list,ceiling).
+# runs run.py (arguments are passed on, e.g. --duration 5 --only list,ceiling,onelist).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
