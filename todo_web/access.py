@@ -1,7 +1,8 @@
 """Who may see and change which lists and tasks: decided here, used by every query.
 
 A task's visibility follows its list. Today a user reaches the lists they own; sharing
-adds lists where they are a member, by changing `reachable_lists` and `role_in` alone.
+adds lists where they are a member, by changing `list_is_visible`,
+`task_is_visible` and `role_in` alone.
 
 Every route looks things up through `list_for` and `task_for`: something the user cannot
 see is a 404, the same as something missing (so ids reveal nothing); something they see
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -40,9 +41,9 @@ DENIED_MESSAGES = {
 }
 
 
-def reachable_lists(user: User) -> Select[tuple[int]]:
-    """The ids of the live lists the user can see, as a subquery for `IN`."""
-    return select(TaskList.id).where(TaskList.owner_id == user.id, TaskList.deleted_at.is_(None))
+def list_is_visible(user: User) -> ColumnElement[bool]:
+    """The condition on TaskList for the live lists the user can see."""
+    return and_(TaskList.owner_id == user.id, TaskList.deleted_at.is_(None))
 
 
 def task_is_visible(user: User) -> ColumnElement[bool]:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..access import reachable_lists
+from ..access import list_is_visible
 from ..db import utcnow
 from ..models import INBOX_NAME, Task, TaskList, User
 from ..ordering import last_position
@@ -38,7 +38,7 @@ def user_lists(session: Session, user: User) -> Sequence[TaskList]:
     open count (kept by triggers: one indexed read whatever the lists hold)."""
     statement = (
         select(TaskList)
-        .where(TaskList.id.in_(reachable_lists(user)))
+        .where(list_is_visible(user))
         .order_by(TaskList.is_inbox.desc(), TaskList.position, TaskList.id)
     )
     return session.scalars(statement).all()

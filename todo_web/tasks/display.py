@@ -83,7 +83,9 @@ def list_url_context() -> dict[str, object]:
 
     def list_names() -> dict[int, str]:
         """List names by id, for the list chip of rows outside their list's page."""
-        return {item.id: item.name for item in sidebar_lists()}
+        if "list_names" not in g:
+            g.list_names = {item.id: item.name for item in sidebar_lists()}
+        return g.list_names
 
     return {
         "sidebar_lists": sidebar_lists,

@@ -66,6 +66,14 @@ class RowInfo:
 
 
 def row_info_columns(task: type[Task] = Task) -> list[ColumnElement[object]]:
+    """RowInfo's columns for Task (built once: building them costs more than the database
+    takes to answer them) or for an alias of it."""
+    if task is Task:
+        return _TASK_ROW_INFO_COLUMNS
+    return _row_info_columns(task)
+
+
+def _row_info_columns(task: type[Task]) -> list[ColumnElement[object]]:
     """The columns a row's RowInfo is read from, as correlated subqueries of `task` (Task or
     an alias): added to the page's own statement, PostgreSQL works them out for the rows
     of the page only, after the sort and the limit, with no round trip of their own."""
@@ -81,6 +89,9 @@ def row_info_columns(task: type[Task] = Task) -> list[ColumnElement[object]]:
         live_children.where(child.status == TaskStatus.COMPLETED.value).scalar_subquery(),
         select(parent.title).where(parent.id == task.parent_id).scalar_subquery(),
     ]
+
+
+_TASK_ROW_INFO_COLUMNS = _row_info_columns(Task)
 
 
 def _info(subtasks: int | None, done: int | None, parent_title: str | None) -> RowInfo:
