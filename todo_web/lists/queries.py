@@ -88,14 +88,17 @@ def create_inbox(session: Session, user: User) -> TaskList:
 
 
 def _name_taken(session: Session, user: User, name: str, *, but: int | None = None) -> bool:
-    statement = select(TaskList.id).where(
-        TaskList.owner_id == user.id,
-        TaskList.deleted_at.is_(None),
-        func.lower(TaskList.name) == func.lower(name),
+    """Has the owner another live list of this name, ignoring case? Compared in Python
+    with casefold, as quick add's `+Name` matches: SQLite's lower() folds ASCII only (and
+    PostgreSQL's depends on the database's locale), so "Café" and "CAFÉ" would both pass
+    it. An owner has a handful of lists; the unique index still settles races."""
+    statement = select(TaskList.name).where(
+        TaskList.owner_id == user.id, TaskList.deleted_at.is_(None)
     )
     if but is not None:
         statement = statement.where(TaskList.id != but)
-    return session.scalar(statement.limit(1)) is not None
+    wanted = name.casefold()
+    return any(taken.casefold() == wanted for taken in session.scalars(statement))
 
 
 def _flush_unique(session: Session, name: str) -> None:
