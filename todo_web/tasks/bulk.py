@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..access import Need, list_for, task_is_visible
-from ..models import TAG_NAME_MAX, Priority, Task, User
+from ..access import Need, check, list_for, task_is_visible
+from ..models import TAG_NAME_MAX, Priority, Task, TaskList, User
 from ..toasts import Toast
 from . import lifecycle
 from .tags import resolve_tags
@@ -77,19 +77,24 @@ def parse_bulk_request(
 
 
 def _load(session: Session, user: User, ids: Sequence[int], *, deleted: bool) -> list[Task]:
-    """The user's tasks with these ids, locked for the update; all of them or UnknownTasks."""
+    """The user's tasks with these ids, locked for the update; all of them or UnknownTasks
+    (a task of a deleted list too). Every list they are in must let the user edit its
+    tasks (Forbidden otherwise, see todo_web.access)."""
     statement = (
-        select(Task)
-        .where(task_is_visible(user), Task.id.in_(ids))
+        select(Task, TaskList)
+        .join(TaskList, TaskList.id == Task.list_id)
+        .where(task_is_visible(user), Task.id.in_(ids), TaskList.deleted_at.is_(None))
         .where(Task.deleted_at.is_not(None) if deleted else Task.deleted_at.is_(None))
         .options(selectinload(Task.tags))
         .order_by(Task.id)
         .with_for_update(of=Task)
     )
-    tasks = list(session.scalars(statement))
-    if len(tasks) != len(ids):
+    rows = session.execute(statement).all()
+    if len(rows) != len(ids):
         raise UnknownTasks()
-    return tasks
+    for task_list in {task_list.id: task_list for _, task_list in rows}.values():
+        check(task_list, user, Need.EDIT)
+    return [task for task, _ in rows]
 
 
 def undo_for(request: BulkRequest, tasks: Sequence[Task], sources: set[int]) -> Toast | None:

@@ -80,14 +80,26 @@ def task_list_of(task: Task) -> TaskList:
 
 
 def _offer(form: TaskForm, task: Task | None = None, list_id: int | None = None) -> TaskForm:
-    """The form with its list and parent pickers filled."""
+    """The form with its list and parent pickers filled. Only the user's own lists (and
+    their tasks) are offered: a refused form that named someone else's list shows nothing
+    of it."""
     session = get_session()
     lists = user_lists(session, current_user)
-    chosen = chosen_id(form.list.data) if form.list.data else None
-    list_id = chosen or list_id or (task.list_id if task else None) or lists[0].id
-    if not form.list.data:
+    visible = {item.id for item in lists}
+    candidates = [
+        chosen_id(form.list.data) if _is_id_text(form.list.data) else None,
+        list_id,
+        task.list_id if task else None,
+    ]
+    list_id = next((c for c in candidates if c in visible), lists[0].id)
+    if not _is_id_text(form.list.data) or chosen_id(form.list.data) not in visible:
         form.list.data = str(list_id)
     return form.offer(lists, parent_choices(session, list_id, task))
+
+
+def _is_id_text(value: object) -> bool:
+    text = "" if value is None else str(value).strip()
+    return text.isascii() and text.isdigit() and len(text) <= 12
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -124,6 +136,8 @@ def new() -> str:
     if parent_id is not None:
         parent = _task_or_404(parent_id)
         form.parent.data, list_id = str(parent.id), parent.list_id
+    elif "list" in request.args and list_id is not None:
+        list_for(get_session(), current_user, list_id, Need.EDIT)  # 404 / 403
     _offer(form, list_id=list_id)
     if wants_fragment():
         return render_template("tasks/_create_form.html", form=form)
