@@ -1,5 +1,6 @@
-// todo-web's only script besides htmx: toasts, failure messages, focus, the CSRF token's
-// renewal. htmx's settings are all in base.html's <meta name="htmx-config">.
+// todo-web's main script besides htmx: toasts, failure messages, focus, the CSRF token's
+// renewal (keys.js has the shortcuts; reorder.js the drag and drop of a list's rows).
+// htmx's settings are all in base.html's <meta name="htmx-config">.
 (function () {
   "use strict";
 
@@ -189,6 +190,23 @@
         announce(status.textContent.trim().replace(/\s+/g, " "));
       });
     }
+  });
+
+  // Drag and drop is loaded only on pages whose list can be reordered (tasks/index.html).
+  // When such a list is swapped into a page that could not be reordered (a filter taken
+  // off), load the scripts it names, once; static/reorder.js then sets the list up.
+  let reorderRequested = false;
+  document.addEventListener("htmx:load", function (event) {
+    if (reorderRequested || window.Sortable) return;
+    const list = event.target.querySelector?.(".task-items.sortable[data-scripts]");
+    if (!list) return;
+    reorderRequested = true;
+    list.dataset.scripts.split(" ").forEach(function (src) {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = false; // in order: SortableJS first
+      document.head.append(script);
+    });
   });
 
   if (document.readyState === "loading") {

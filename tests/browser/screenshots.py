@@ -3,9 +3,10 @@
     .venv/bin/python -m tests.browser.screenshots [--out docs/screenshots]
 
 Builds a throw-away SQLite database through the migrations, fills it with a believable
-week of tasks (tests/browser/support.py), serves the app on 127.0.0.1 and photographs the
-main pages at desktop (1280 by 800) and phone (390 by 844) size, in the light and the dark theme
-(the theme follows the system setting, which Chromium is told through `color_scheme`).
+week of tasks and a list with subtasks (tests/browser/support.py), serves the app on
+127.0.0.1 and photographs the main pages at desktop (1280 by 800) and phone (390 by 844)
+size, in the light and the dark theme (the theme follows the system setting, which
+Chromium is told through `color_scheme`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from todo_web.models import Task
 from todo_web.timezones import local_today
 
 from ..database import PROJECT_ROOT, upgrade
-from .support import DEVICES, add_user_with_tasks, launch, log_in, serve
+from .support import DEVICES, add_user_with_tasks, launch, log_in, seed_list, serve
 
 THEMES = ("light", "dark")
 EMAIL = "sam@example.com"
 
 
-def _shots(edit_url: str) -> list[tuple[str, bool, Callable[[Any], None]]]:
+def _shots(edit_url: str, list_url: str) -> list[tuple[str, bool, Callable[[Any], None]]]:
     """(name, logged in?, how to get there) for every page photographed."""
 
     def login(page: Any) -> None:
@@ -42,12 +43,16 @@ def _shots(edit_url: str) -> list[tuple[str, bool, Callable[[Any], None]]]:
     def edit(page: Any) -> None:
         page.goto(edit_url)
 
+    def one_list(page: Any) -> None:
+        page.goto(list_url)
+
     def settings(page: Any) -> None:
         page.goto("/settings")
 
     return [
         ("login", False, login),
         ("tasks", True, tasks),
+        ("list", True, one_list),
         ("edit", True, edit),
         ("settings", True, settings),
     ]
@@ -73,6 +78,8 @@ def take(out: Path, scale: float = 1) -> list[Path]:
         )
         with get_database(app).session_factory() as session:
             user = add_user_with_tasks(session, local_today("UTC"), email=EMAIL, name="Sam Rivera")
+            home = seed_list(session, user, local_today("UTC"))
+            list_url = f"/tasks?list={home.id}"
             session.commit()
             report = session.scalar(
                 select(Task).where(Task.user_id == user.id, Task.title.like("Send the%"))
@@ -92,14 +99,21 @@ def take(out: Path, scale: float = 1) -> list[Path]:
                     )
                     page = context.new_page()
                     signed_in = False
-                    for name, logged_in, goto in _shots(edit_url):  # logged-out pages first
+                    shots = _shots(edit_url, list_url)
+                    for name, logged_in, goto in shots:  # logged-out pages first
                         if logged_in and not signed_in:
                             log_in(page, EMAIL)
                             signed_in = True
                         goto(page)
                         page.wait_for_load_state("networkidle")
                         path = out / f"{name}-{device}-{theme}.png"
-                        page.screenshot(path=str(path), animations="disabled", caret="hide")
+                        # The list page whole: its rows (and subtasks) are below the fold.
+                        page.screenshot(
+                            path=str(path),
+                            animations="disabled",
+                            caret="hide",
+                            full_page=name == "list",
+                        )
                         written.append(path)
                     context.close()
             browser.close()

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from todo_web.db import utcnow
-from todo_web.models import Priority, TaskStatus, User
+from todo_web.models import Priority, TaskList, TaskStatus, User
 from todo_web.recurrence import rule_for_repeat
 
-from ..factories import PASSWORD, make_task, make_user
+from ..factories import PASSWORD, make_list, make_task, make_user
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -134,6 +134,27 @@ def seed_tasks(session: Session, user: User, today: date) -> None:
         completed_at=utcnow(),
     )
     session.commit()
+
+
+def seed_list(session: Session, user: User, today: date) -> TaskList:
+    """A list in its own order with subtasks, two levels deep, one of them done."""
+    day = timedelta(days=1)
+    home = make_list(session, user, "Home renovation", commit=False)
+
+    def task(title: str, **fields: Any) -> Any:
+        return make_task(session, user, title, task_list=home, commit=False, **fields)
+
+    bedroom = task("Paint the bedroom", due_date=today + 5 * day, tags=["home"])
+    task("Buy paint and rollers", parent=bedroom, status=TaskStatus.COMPLETED)
+    task("Move the furniture out", parent=bedroom)
+    coats = task("Two coats on the walls", parent=bedroom)
+    task("Tape the window frames", parent=coats)
+    task("Fix the dripping bathroom tap", due_date=today + day, priority=Priority.HIGH)
+    curtains = task("Choose new curtains for the living room")
+    task("Measure the windows", parent=curtains)
+    task("Ask the electrician about two more sockets", tags=["calls"])
+    session.commit()
+    return home
 
 
 def add_user_with_tasks(session: Session, today: date, **user_fields: Any) -> User:

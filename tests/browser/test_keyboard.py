@@ -14,7 +14,7 @@ from todo_web.timezones import local_today
 from .support import seed_tasks
 from .test_flow import COMPLETED, row, tasks_by_title
 
-SHORTCUTS = {"n", "/", "j", "k", "x", "c", "e", "?", "Esc"}
+SHORTCUTS = {"n", "/", "j", "k", "x", "c", "e", "?", "Esc", "Alt", "Shift", "↑", "↓", "→", "←"}
 
 
 def focused(page: Any) -> dict[str, Any]:
