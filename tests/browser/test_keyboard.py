@@ -186,7 +186,7 @@ def test_everything_is_reachable_without_a_mouse(logged_in: Any, db_session: Ses
     expect(row(page, "Post the letters")).not_to_have_class(COMPLETED)
 
     # Edit, change, save with the keyboard.
-    tab_to(page, row(page, "Post the letters").locator(".task-actions a"))
+    tab_to(page, row(page, "Post the letters").locator(".task-actions a.edit-link"))
     page.keyboard.press("Enter")
     title = page.locator("#task-list .task-editing [name=title]")
     expect(title).to_be_focused()

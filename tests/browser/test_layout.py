@@ -71,7 +71,7 @@ def test_no_page_scrolls_sideways_on_a_phone(pages: Any, busy_alice: Any) -> Non
     for summary in (".create-more summary", ".filter-details summary", ".bulk-details summary"):
         page.tap(summary)
     expect(page.locator("#create-form")).to_be_visible()  # fetched when opened
-    page.locator("#task-list .task-actions a").first.tap()
+    page.locator("#task-list .task-actions a.edit-link").first.tap()
     expect(page.locator(".task-editing")).to_be_visible()
     visited.append(("/tasks, everything open", page_width(page)))
     too_wide = [(path, width) for path, width in visited if width > PHONE_WIDTH]

@@ -91,11 +91,11 @@ def test_every_action_works_without_javascript(
     page.wait_for_url("**/tasks/*/edit")
     page.fill("#title", "Write the annual report")
     page.select_option("[name=priority]", "high")
-    page.click("main button[type=submit]")
+    page.click(".task-page button[type=submit]")
     page.wait_for_url("**/tasks/*")
     expect(page.locator("h1")).to_have_text("Write the annual report")
     expect(page.locator("#toasts")).to_contain_text("Saved.")
-    page.get_by_role("link", name="All tasks").click()
+    page.locator(".task-counts a[data-view=open]").click()
 
     # Bulk: the summary opens the selection without a script.
     page.click(".bulk-details summary")
