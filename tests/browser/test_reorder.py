@@ -90,6 +90,17 @@ def open_list(pages: Any, task_list: TaskList, device: str = "desktop") -> Any:
     return page
 
 
+def mark_list(page: Any) -> None:
+    """Mark the list on show, to tell it from the one a move's answer brings."""
+    page.locator("#task-list").evaluate("(list) => { list.dataset.stale = 'yes'; }")
+
+
+def until_replaced(page: Any) -> None:
+    """Wait for the marked list to be replaced by the answer's, and set up to be sortable."""
+    expect(page.locator("#task-list[data-stale]")).to_have_count(0)
+    page.wait_for_function(SORTABLE_READY)
+
+
 def is_move(response: Any) -> bool:
     return response.request.method == "POST" and response.url.endswith("/move")
 
@@ -136,8 +147,10 @@ def mouse_drag(
     page.mouse.move(x + dx / 2, (y + to_y) / 2, steps=5)
     page.mouse.move(x + dx, to_y, steps=5)
     wait_for_spot(page, title, after, depth)
+    mark_list(page)
     with page.expect_response(is_move) as answer:
         page.mouse.up()
+    until_replaced(page)
     return answer.value
 
 
@@ -154,7 +167,6 @@ def test_drag_with_the_mouse_moves_a_task_and_its_subtasks(
     assert shown(page) == tree(db_session, home)
 
     # D up to the top, in the list the answer brought (sortable again).
-    page.wait_for_function(SORTABLE_READY)
     mouse_drag(page, "D", "B", after=None, depth=0)
     assert tree(db_session, home) == ["D", "B", "  B1", "  B2", "C", "A"]
     assert shown(page) == tree(db_session, home)
@@ -208,9 +220,11 @@ def test_drag_with_a_finger_on_a_phone(pages: Any, home: TaskList, db_session: S
     for step in range(1, 9):
         send("touchMove", y + (to_y - y) * step / 8)
     wait_for_spot(page, "D", None, 0)
+    mark_list(page)
     with page.expect_response(is_move) as answer:
         send("touchEnd")
     assert answer.value.status == 200
+    until_replaced(page)
     assert tree(db_session, home) == ["D", "A", "B", "  B1", "  B2", "C"]
     expect(page.locator("#task-list .task-title").first).to_have_text("D")
     assert shown(page) == tree(db_session, home)
@@ -220,9 +234,11 @@ def press_on(page: Any, title: str, keys: str) -> None:
     """With focus on the row's title, press `keys`; wait for the move and the new list,
     where focus is back on the row."""
     row(page, title).locator(".task-title").focus()
+    mark_list(page)
     with page.expect_response(is_move) as answer:
         page.keyboard.press(keys)
     assert answer.value.status == 200
+    until_replaced(page)
     expect(row(page, title).locator(".task-title")).to_be_focused()
 
 
