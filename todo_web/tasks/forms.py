@@ -40,7 +40,7 @@ REPEAT_CHOICES = [
 ]
 
 
-def _is_id(value: object, *, blank_ok: bool) -> bool:
+def is_id(value: object, *, blank_ok: bool) -> bool:
     text = "" if value is None else str(value).strip()
     if not text:
         return blank_ok
@@ -152,11 +152,11 @@ class TaskForm(FlaskForm):
             raise ValidationError(str(error)) from error
 
     def validate_list(self, field: SelectField) -> None:
-        if not _is_id(field.data, blank_ok=True):
+        if not is_id(field.data, blank_ok=True):
             raise ValidationError("Pick a list.")
 
     def validate_parent(self, field: SelectField) -> None:
-        if not _is_id(field.data, blank_ok=True):
+        if not is_id(field.data, blank_ok=True):
             raise ValidationError("Pick a parent task, or none.")
 
     def offer(self, lists: Sequence[TaskList], parents: Sequence[Task]) -> TaskForm:

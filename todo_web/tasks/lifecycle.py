@@ -24,10 +24,10 @@ from .tree import (
     TreeError,
     check_parent,
     end_position,
+    ids_below,
     path_length,
     place_before,
     rewrite_paths_below,
-    subtree_ids,
 )
 
 SOFT_DELETE_KEEP_DAYS = 30
@@ -108,7 +108,7 @@ def move_task(
             session.execute(update(Task).where(Task.id == sibling_id).values(position=position))
             rewrite_paths_below(session, sibling_id, sibling_length)
     if task.list_id != task_list.id:
-        below = [i for i in subtree_ids(session, task.id, live_only=False) if i != task.id]
+        below = ids_below(session, task.id, live_only=False)
         if below:
             session.execute(
                 update(Task)
@@ -168,7 +168,7 @@ class Completion:
 
 def complete_with_subtasks(session: Session, user: User, task: Task) -> Completion:
     """Complete the task and every open task below it, at any depth."""
-    below = [i for i in subtree_ids(session, task.id) if i != task.id]
+    below = ids_below(session, task.id)
     opened = (
         session.scalars(
             select(Task).where(Task.id.in_(below), Task.status.in_(OPEN_STATUSES))
@@ -284,7 +284,7 @@ def soft_delete(session: Session, task: Task) -> None:
     """Delete the task and its live subtasks, stamped with one time, so that `restore`
     brings back exactly those."""
     stamp = utcnow()
-    below = [i for i in subtree_ids(session, task.id) if i != task.id]
+    below = ids_below(session, task.id)
     if below:
         session.execute(update(Task).where(Task.id.in_(below)).values(deleted_at=stamp))
     task.deleted_at = stamp
@@ -297,7 +297,7 @@ def restore(session: Session, task: Task) -> None:
     stamp = task.deleted_at
     if stamp is None:
         return
-    below = [i for i in subtree_ids(session, task.id, live_only=False) if i != task.id]
+    below = ids_below(session, task.id, live_only=False)
     if below:
         session.execute(
             update(Task).where(Task.id.in_(below), Task.deleted_at == stamp).values(deleted_at=None)

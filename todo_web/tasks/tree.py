@@ -45,6 +45,11 @@ def subtree_ids(session: Session, task_id: int, *, live_only: bool = True) -> li
     return list(session.scalars(select(tree.c.id)))
 
 
+def ids_below(session: Session, task_id: int, *, live_only: bool = True) -> list[int]:
+    """The ids of every task below `task_id`, at any depth (its subtree without itself)."""
+    return [i for i in subtree_ids(session, task_id, live_only=live_only) if i != task_id]
+
+
 def ancestor_ids(session: Session, task_id: int) -> list[int]:
     """The ids above the task, its parent first (at most MAX_DEPTH - 1 of them)."""
     chain = (

@@ -43,7 +43,7 @@ from .bulk import (
     source_lists,
     undo_for,
 )
-from .forms import TaskForm, chosen_id
+from .forms import TaskForm, chosen_id, is_id
 from .listing import BadListQuery, ListQuery, parse_list_query
 from .placing import parent_choices, parse_id, spot_for_edit, spot_for_new
 from .reading import task_family
@@ -87,19 +87,14 @@ def _offer(form: TaskForm, task: Task | None = None, list_id: int | None = None)
     lists = user_lists(session, current_user)
     visible = {item.id for item in lists}
     candidates = [
-        chosen_id(form.list.data) if _is_id_text(form.list.data) else None,
+        chosen_id(form.list.data) if is_id(form.list.data, blank_ok=False) else None,
         list_id,
         task.list_id if task else None,
     ]
     list_id = next((c for c in candidates if c in visible), lists[0].id)
-    if not _is_id_text(form.list.data) or chosen_id(form.list.data) not in visible:
+    if not is_id(form.list.data, blank_ok=False) or chosen_id(form.list.data) not in visible:
         form.list.data = str(list_id)
     return form.offer(lists, parent_choices(session, list_id, task))
-
-
-def _is_id_text(value: object) -> bool:
-    text = "" if value is None else str(value).strip()
-    return text.isascii() and text.isdigit() and len(text) <= 12
 
 
 # -- the list ------------------------------------------------------------------------------
