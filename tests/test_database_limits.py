@@ -14,7 +14,7 @@ from datetime import timedelta
 import psycopg2
 import pytest
 from flask import Flask
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -121,6 +121,48 @@ def test_every_transaction_gets_the_limits_and_the_connection_keeps_none(make_ap
         assert cursor.fetchone()[0] == "0"
     finally:
         raw.close()
+
+
+@requires_postgres
+def test_the_limits_ride_with_the_first_statement_not_a_round_trip_of_their_own(
+    make_app: MakeApp,
+) -> None:
+    """Two statements in the request, two trips to the server: the SET LOCAL is sent in
+    front of the first one; a later transaction on the same connection gets it again."""
+    app = make_app(
+        DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=0, DATABASE_STATEMENT_TIMEOUT_MS=4321
+    )
+    add_sql_route(app, "SELECT 1", "SELECT current_setting('statement_timeout')")
+    sent: list[str] = []
+    engine = get_database(app).engine
+    listener = lambda *args: sent.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(engine, "after_cursor_execute", listener)
+    try:
+        for _ in range(2):
+            sent.clear()
+            assert timed_get(app, "/test/sql")[2] == "4321ms"
+            assert len(sent) == 2
+            assert sent[0].startswith("SET LOCAL statement_timeout = 4321;")
+            assert sent[0].endswith("SELECT 1") and "SET LOCAL" not in sent[1]
+    finally:
+        event.remove(engine, "after_cursor_execute", listener)
+
+
+@requires_postgres
+def test_a_server_side_cursor_gets_the_limits_too(make_app: MakeApp) -> None:
+    """DECLARE takes one statement: a streamed query gets the limits from a statement
+    of their own."""
+    app = make_app(DATABASE_STATEMENT_TIMEOUT_MS=2468)
+
+    @app.get("/test/streamed")
+    def streamed() -> str:
+        rows = get_session().execute(
+            text("SELECT current_setting('statement_timeout')"),
+            execution_options={"stream_results": True},
+        )
+        return str(rows.scalar())
+
+    assert timed_get(app, "/test/streamed")[2] == "2468ms"
 
 
 @requires_postgres

@@ -41,9 +41,11 @@ DENIED_MESSAGES = {
 }
 
 
-def list_is_visible(user: User) -> ColumnElement[bool]:
-    """The condition on TaskList for the live lists the user can see."""
-    return and_(TaskList.owner_id == user.id, TaskList.deleted_at.is_(None))
+def list_is_visible(user: User | ColumnElement[int]) -> ColumnElement[bool]:
+    """The condition on TaskList for the live lists the user can see. `user` may also be
+    a bound parameter holding the user's id, for statements built once."""
+    user_id = user.id if isinstance(user, User) else user
+    return and_(TaskList.owner_id == user_id, TaskList.deleted_at.is_(None))
 
 
 def task_is_visible(user: User) -> ColumnElement[bool]:

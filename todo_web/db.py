@@ -113,12 +113,36 @@ class Timeouts:
 
 
 def _set_timeouts_on_begin(engine: Engine, timeouts: Timeouts) -> None:
-    # One statement, one round trip; psycopg2 sends it right after its implicit BEGIN.
+    """Every transaction gets the limits with its first statement, in the same round trip:
+    psycopg2 sends a string of statements as one simple query and answers with the last
+    one's result. A server-side cursor (DECLARE ... FOR one statement) or an executemany
+    gets them from a statement of their own instead."""
     sql = timeouts.set_local_sql()
+    prefix = sql + "; "
 
     @event.listens_for(engine, "begin")
-    def set_local_timeouts(connection: Connection) -> None:
-        connection.exec_driver_sql(sql)
+    def limits_pending(connection: Connection) -> None:
+        connection.info[_LIMITS_PENDING] = True
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def send_limits_first(
+        connection: Connection,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> tuple[str, Any]:
+        if not connection.info.pop(_LIMITS_PENDING, False):
+            return statement, parameters
+        if executemany or getattr(cursor, "name", None):
+            with cursor.connection.cursor() as own:
+                own.execute(sql)
+            return statement, parameters
+        return prefix + statement, parameters
+
+
+_LIMITS_PENDING = "todo_web.limits_pending"
 
 
 def build_engine(

@@ -279,8 +279,11 @@ class Task(TimestampMixin, Base):
     # The task's place in its list's tree: its ancestors' positions and its own, each as 16
     # hex digits, so that sorting by it reads the tree top to bottom, a parent right before
     # its subtasks. Written by database triggers from position and the parent's path;
-    # todo_web.tasks.lifecycle rewrites the paths below a task it moves.
-    order_path: Mapped[str] = mapped_column(ORDER_PATH_TYPE, default="", server_default="")
+    # todo_web.tasks.lifecycle rewrites the paths below a task it moves. Only SQL reads it
+    # (sorts and rewrites), so loading a task leaves it out.
+    order_path: Mapped[str] = mapped_column(
+        ORDER_PATH_TYPE, default="", server_default="", deferred=True
+    )
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[TaskStatus] = mapped_column(

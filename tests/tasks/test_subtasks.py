@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from todo_web.db import utcnow
 from todo_web.models import MAX_DEPTH, Task, TaskStatus, User
 from todo_web.tasks import lifecycle
 
@@ -97,6 +98,22 @@ def test_a_search_that_finds_only_the_subtask_shows_its_parent_as_context(
     html = text_of(alice_client.get(f"/tasks?list={tasks['plan'].list_id}&q=pack"))
     assert task_ids(html) == [tasks["pack"].id]
     assert "Book hotel" in row_of(html, tasks["pack"].id)
+
+
+def test_a_parent_found_by_a_search_shows_its_progress(
+    alice: User, alice_client: Client, db_session: Session
+) -> None:
+    """The search's rows (PostgreSQL: read through the search index) carry the same
+    subtask counts as the list's."""
+    tasks = family(db_session, alice)
+    tasks["visa"].status = TaskStatus.COMPLETED
+    tasks["visa"].completed_at = utcnow()
+    db_session.commit()
+    html = text_of(alice_client.get("/tasks?q=plan&status=all"))
+    assert task_ids(html) == [tasks["plan"].id]
+    assert "1/2" in row_of(html, tasks["plan"].id)
+    html = text_of(alice_client.get("/tasks?q=book&status=all"))
+    assert "0/1" in row_of(html, tasks["book"].id)
 
 
 def test_completing_a_parent_completes_its_open_subtasks_and_undo_reopens_exactly_those(

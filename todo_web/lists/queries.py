@@ -33,14 +33,14 @@ class InboxIsFixed(ValueError):
         super().__init__("The Inbox cannot be renamed or deleted.")
 
 
+#: The order lists are shown in: the Inbox first, then the user's own order.
+LIST_ORDER = (TaskList.is_inbox.desc(), TaskList.position, TaskList.id)
+
+
 def user_lists(session: Session, user: User) -> Sequence[TaskList]:
     """The lists the user can see, Inbox first, then in the user's order; each carries its
     open count (kept by triggers: one indexed read whatever the lists hold)."""
-    statement = (
-        select(TaskList)
-        .where(list_is_visible(user))
-        .order_by(TaskList.is_inbox.desc(), TaskList.position, TaskList.id)
-    )
+    statement = select(TaskList).where(list_is_visible(user)).order_by(*LIST_ORDER)
     return session.scalars(statement).all()
 
 

@@ -1,13 +1,20 @@
-"""How many tasks each smart view holds (the sidebar), read off the task_counts rows."""
+"""What the sidebar shows: how many tasks each smart view holds (read off the task_counts
+rows) and the user's lists with their open counts, in one statement."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any, NamedTuple
 
+from flask import g
 from sqlalchemy import ColumnElement, Date, Select, Time, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..models import OPEN_STATUSES, Task, TaskCount, TaskStatus, User
+from ..access import list_is_visible
+from ..lists.queries import LIST_ORDER
+from ..models import OPEN_STATUSES, Task, TaskCount, TaskList, TaskStatus, User
 from ..timezones import local_now
 from .listing import ListQuery
 
@@ -59,18 +66,71 @@ def view_counts(session: Session, user: User, now: datetime | None = None) -> di
     so it costs the same for fifty thousand tasks as for fifty. Only "overdue" looks at
     tasks themselves, for the few open tasks due today whose time has passed.
     """
+    row = session.execute(_VIEW_COUNTS, _count_parameters(user, now)).one()
+    return {name: int(value) for name, value in row._mapping.items()}
+
+
+def _count_parameters(user: User, now: datetime | None) -> dict[str, Any]:
     local = local_now(user.timezone, now)
     today = local.date()
-    row = session.execute(
-        _VIEW_COUNTS,
-        {
-            "user_id": user.id,
-            "today": today,
-            "week_end": today + timedelta(days=6),
-            "now_time": local.time().replace(tzinfo=None, microsecond=0),
-        },
-    ).one()
-    return {name: int(value) for name, value in row._mapping.items()}
+    return {
+        "user_id": user.id,
+        "today": today,
+        "week_end": today + timedelta(days=6),
+        "now_time": local.time().replace(tzinfo=None, microsecond=0),
+    }
+
+
+class SidebarList(NamedTuple):
+    """One list as the sidebar (and the pickers fed from it) shows it."""
+
+    id: int
+    name: str
+    is_inbox: bool
+    open_count: int
+
+
+@dataclass(frozen=True)
+class Sidebar:
+    counts: dict[str, int]
+    lists: list[SidebarList]
+
+    @cached_property
+    def list_names(self) -> dict[int, str]:
+        """List names by id, for the list chip of rows shown outside their list."""
+        return {item.id: item.name for item in self.lists}
+
+
+def _sidebar_statement() -> Select[Any]:
+    """The view counts (one row) joined to the user's lists: one round trip for the whole
+    sidebar. An outer join, so the counts come back even for a user with no list."""
+    counts = _VIEW_COUNTS.subquery("view_counts")
+    return (
+        select(*counts.c, TaskList.id, TaskList.name, TaskList.is_inbox, TaskList.open_count)
+        .select_from(counts)
+        .outerjoin(TaskList, list_is_visible(bindparam("user_id")))
+        .order_by(*LIST_ORDER)
+    )
+
+
+_SIDEBAR = _sidebar_statement()
+_COUNT_NAMES = tuple(column.key for column in _VIEW_COUNTS.selected_columns)
+
+
+def read_sidebar(session: Session, user: User, now: datetime | None = None) -> Sidebar:
+    """The smart views' counts and the lists (Inbox first, then the user's order)."""
+    rows = session.execute(_SIDEBAR, _count_parameters(user, now)).all()
+    width = len(_COUNT_NAMES)
+    counts = {name: int(value) for name, value in zip(_COUNT_NAMES, rows[0][:width], strict=True)}
+    lists = [SidebarList(*row[width:]) for row in rows if row[width] is not None]
+    return Sidebar(counts, lists)
+
+
+def request_sidebar(session: Session, user: User, *, fresh: bool = False) -> Sidebar:
+    """This request's sidebar, read once; `fresh` reads it again (after a change)."""
+    if fresh or "sidebar" not in g:
+        g.sidebar = read_sidebar(session, user)
+    return g.sidebar
 
 
 def total_from_counts(query: ListQuery, counts: dict[str, int] | None) -> int | None:

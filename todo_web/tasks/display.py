@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
-from flask import g, has_request_context, request, url_for
+from flask import has_request_context, request, url_for
 from flask_login import current_user
 
 from .. import recurrence
 from ..dates import long_date, short_date, weekday_name
 from ..db import get_session
 from ..htmx import current_url, is_htmx
-from ..lists.queries import user_lists
-from ..models import MAX_DEPTH, OPEN_STATUSES, Task, TaskList
-from .counts import view_counts
+from ..models import MAX_DEPTH, OPEN_STATUSES, Task
+from .counts import SidebarList, request_sidebar
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
 from .views import bp
 
@@ -70,26 +68,15 @@ def list_url_context() -> dict[str, object]:
         return "/tasks"
 
     def smart_view_counts() -> dict[str, int]:
-        """Counts for the sidebar, computed once per request and only when a page shows it."""
-        if "view_counts" not in g:
-            g.view_counts = view_counts(get_session(), current_user)
-        return g.view_counts
+        """Counts for the sidebar, read once per request and only when a page shows it."""
+        return request_sidebar(get_session(), current_user).counts
 
-    def sidebar_lists() -> Sequence[TaskList]:
-        """The user's lists with their open counts, read once per request."""
-        if "sidebar_lists" not in g:
-            g.sidebar_lists = user_lists(get_session(), current_user)
-        return g.sidebar_lists
-
-    def list_names() -> dict[int, str]:
-        """List names by id, for the list chip of rows outside their list's page."""
-        if "list_names" not in g:
-            g.list_names = {item.id: item.name for item in sidebar_lists()}
-        return g.list_names
+    def sidebar_lists() -> list[SidebarList]:
+        """The user's lists with their open counts (read with the counts)."""
+        return request_sidebar(get_session(), current_user).lists
 
     return {
         "sidebar_lists": sidebar_lists,
-        "list_names": list_names,
         "max_depth": MAX_DEPTH,
         "here": here,
         # The list's address, looked up once per page: each task row builds its links from

@@ -5,11 +5,11 @@ nothing here can reach another user's rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..access import task_is_visible
@@ -18,7 +18,7 @@ from ..timezones import local_now
 from .counts import total_from_counts
 from .listing import ListQuery
 from .search import search_condition, search_narrows_by_itself, uses_full_text
-from .tags import has_tag
+from .tags import has_tag, tag_names_of
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class TaskPage:
     per_page: int
     #: Each task's RowInfo, read with the page.
     infos: dict[int, RowInfo] = field(default_factory=dict)
+    #: Each task's tag names (tasks without tags are left out).
+    tag_names: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -65,18 +67,10 @@ class RowInfo:
         return f"{self.done}/{self.subtasks}" if self.subtasks else ""
 
 
-def row_info_columns(task: type[Task] = Task) -> list[ColumnElement[object]]:
-    """RowInfo's columns for Task (built once: building them costs more than the database
-    takes to answer them) or for an alias of it."""
-    if task is Task:
-        return _TASK_ROW_INFO_COLUMNS
-    return _row_info_columns(task)
-
-
 def _row_info_columns(task: type[Task]) -> list[ColumnElement[object]]:
-    """The columns a row's RowInfo is read from, as correlated subqueries of `task` (Task or
-    an alias): added to the page's own statement, PostgreSQL works them out for the rows
-    of the page only, after the sort and the limit, with no round trip of their own."""
+    """The columns a row's RowInfo is read from, as correlated subqueries of `task`: added
+    to the page's own statement, PostgreSQL works them out for the rows of the page only,
+    after the sort and the limit, with no round trip of their own."""
     child = aliased(Task)
     parent = aliased(Task)
     live_children = (
@@ -91,7 +85,33 @@ def _row_info_columns(task: type[Task]) -> list[ColumnElement[object]]:
     ]
 
 
+#: Built once: building them costs more than the database takes to answer them.
 _TASK_ROW_INFO_COLUMNS = _row_info_columns(Task)
+
+#: The name of a search's matches (see _page_counted_in_one_pass).
+_FOUND = "found"
+
+
+def _found_row_info_columns() -> list[ColumnElement[object]]:
+    """RowInfo's columns for the rows of a search's `found` CTE, the same subqueries as
+    _row_info_columns, written as SQL once: built by SQLAlchemy over each search's own
+    alias of its CTE, they took about a millisecond of Python per search."""
+    tasks = Task.__table__.name
+    live_children = (
+        f"SELECT count(*) FROM {tasks} AS child"
+        f" WHERE child.parent_id = {_FOUND}.id AND child.deleted_at IS NULL"
+    )
+    completed = f"child.status = '{TaskStatus.COMPLETED.value}'"
+    return [
+        literal_column(f"({live_children})"),
+        literal_column(f"({live_children} AND {completed})"),
+        literal_column(
+            f"(SELECT parent.title FROM {tasks} AS parent WHERE parent.id = {_FOUND}.parent_id)"
+        ),
+    ]
+
+
+_FOUND_ROW_INFO_COLUMNS = _found_row_info_columns()
 
 
 def _info(subtasks: int | None, done: int | None, parent_title: str | None) -> RowInfo:
@@ -102,7 +122,9 @@ def row_infos(session: Session, tasks: Sequence[Task]) -> dict[int, RowInfo]:
     """RowInfo for each task, in one statement (a row or a task page shown alone)."""
     if not tasks:
         return {}
-    statement = select(Task.id, *row_info_columns()).where(Task.id.in_([task.id for task in tasks]))
+    statement = select(Task.id, *_TASK_ROW_INFO_COLUMNS).where(
+        Task.id.in_([task.id for task in tasks])
+    )
     return {row[0]: _info(*row[1:]) for row in session.execute(statement)}
 
 
@@ -126,20 +148,18 @@ def list_tasks(
     if total is None:
         total = _count(session, user, conditions)
     statement = _ordered(
-        select(Task, *row_info_columns()).where(task_is_visible(user), *conditions), query
+        select(Task, *_TASK_ROW_INFO_COLUMNS).where(task_is_visible(user), *conditions), query
     )
-    statement = (
-        statement.limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-        .options(selectinload(Task.tags))
-    )
+    statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
     rows = session.execute(statement).all()
+    tasks = [row[0] for row in rows]
     return TaskPage(
-        tasks=[row[0] for row in rows],
+        tasks=tasks,
         total=total,
         page=query.page,
         per_page=query.per_page,
         infos={row[0].id: _info(*row[1:]) for row in rows},
+        tag_names=tag_names_of(session, [task.id for task in tasks]),
     )
 
 
@@ -168,30 +188,31 @@ def _page_counted_in_one_pass(
         # tasks by itself: given a user_id there, the planner also reads every task id
         # of the user from another index to intersect with what the search index found.
         scope = [] if search_narrows_by_itself(query.q) else [task_is_visible(user)]
-        found = select(Task).where(*scope, *conditions).cte("found").prefix_with("MATERIALIZED")
+        found = select(Task).where(*scope, *conditions).cte(_FOUND).prefix_with("MATERIALIZED")
         task = aliased(Task, found)
-        matching = select(task, func.count().over(), *row_info_columns(task)).where(
+        matching = select(task, func.count().over(), *_FOUND_ROW_INFO_COLUMNS).where(
             task.user_id == user.id
         )
     else:
         task = Task
-        matching = select(Task, func.count().over(), *row_info_columns()).where(
+        matching = select(Task, func.count().over(), *_TASK_ROW_INFO_COLUMNS).where(
             task_is_visible(user), *conditions
         )
     statement = (
         _ordered(matching, query, task)
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
-        .options(selectinload(task.tags))
     )
     rows = session.execute(statement).all()
     total = rows[0][1] if rows else _count(session, user, conditions)  # past the last page
+    tasks = [row[0] for row in rows]
     return TaskPage(
-        tasks=[row[0] for row in rows],
+        tasks=tasks,
         total=total,
         page=query.page,
         per_page=query.per_page,
         infos={row[0].id: _info(*row[2:]) for row in rows},
+        tag_names=tag_names_of(session, [task.id for task in tasks]),
     )
 
 
@@ -328,7 +349,8 @@ def task_family(session: Session, task: Task) -> dict[str, object]:
 class Row:
     """A task as one row of the list: indented `depth` levels under the rows above it, its
     parent's title as context when the parent is not shown above it, and the `before`
-    values of its move up and move down buttons (None: no such button)."""
+    values of its move up and move down buttons (None: no such button); `list_name` when
+    the row is shown outside its list's page; its tags' names."""
 
     task: Task
     info: RowInfo
@@ -336,6 +358,8 @@ class Row:
     context: str | None = None
     up_before: int | None = None
     down_before: str | None = None
+    list_name: str | None = None
+    tag_names: Sequence[str] = ()
 
 
 def arrange(
@@ -345,12 +369,18 @@ def arrange(
     nested: bool,
     complete: bool = True,
     depths: dict[int, int] | None = None,
+    list_names: Mapping[int, str] | None = None,
+    tag_names: Mapping[int, Sequence[str]] | None = None,
 ) -> list[Row]:
     """Rows for tasks in list order. `nested` (the manual order): a subtask whose parent is
     shown above it sits indented under it, and siblings get move buttons. `complete`
     says the tasks reach the end of the list (the last page), so the last sibling of a
-    group is known to be last. `depths` forces depths (a row rendered alone)."""
+    group is known to be last. `depths` forces depths (a row rendered alone).
+    `list_names` (list id to name) labels each row with its list: pass it outside a
+    list's page. `tag_names`: each task's tag names."""
     empty = RowInfo()
+    names = list_names or {}
+    tags = tag_names or {}
     if not nested:
         return [
             Row(
@@ -358,6 +388,8 @@ def arrange(
                 infos.get(task.id, empty),
                 (depths or {}).get(task.id, 0),
                 None if depths and task.id in depths else infos.get(task.id, empty).parent_title,
+                list_name=names.get(task.list_id),
+                tag_names=tags.get(task.id, ()),
             )
             for task in tasks
         ]
@@ -391,5 +423,10 @@ def arrange(
             down = str(run[at + 2])
         elif at + 1 < len(run) and (complete or id(run) in ended_ids):
             down = ""
-        rows.append(Row(task, infos.get(task.id, empty), depth, context, up, down))
+        info = infos.get(task.id, empty)
+        rows.append(
+            Row(
+                task, info, depth, context, up, down, names.get(task.list_id), tags.get(task.id, ())
+            )
+        )
     return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Response, g, make_response, redirect, render_template, request
+from flask import Response, make_response, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -15,7 +15,7 @@ from ..htmx import current_url, trigger
 from ..models import Task
 from ..safe_redirect import safe_next_path
 from ..timezones import local_now
-from .counts import view_counts
+from .counts import request_sidebar
 from .listing import BadListQuery, ListQuery, parse_list_query
 from .reading import arrange, list_tasks, row_infos
 from .tags import user_tag_names
@@ -46,7 +46,8 @@ def list_context(query: ListQuery) -> dict[str, object]:
         if query.list_id is not None
         else None
     )
-    counts = g.view_counts = view_counts(session, current_user)  # the sidebar's too
+    sidebar = request_sidebar(session, current_user)
+    counts = sidebar.counts
     page_counts = counts if current_list is None else {"list_open": current_list.open_count}
     page = list_tasks(session, current_user, query, counts=page_counts)
     return {
@@ -57,6 +58,8 @@ def list_context(query: ListQuery) -> dict[str, object]:
             page.infos,
             nested=query.is_manual,
             complete=not page.has_next,
+            list_names=None if current_list else sidebar.list_names,
+            tag_names=page.tag_names,
         ),
         "current_list": current_list,
         "can_reorder": query.can_reorder,
@@ -80,7 +83,8 @@ def render_list_fragment(query: ListQuery, status: int = 200, extra: str = "") -
 
 
 def counts_oob() -> str:
-    counts = view_counts(get_session(), current_user)
+    """The sidebar again, read after the request's change."""
+    counts = request_sidebar(get_session(), current_user, fresh=True).counts
     return render_template("tasks/_counts.html", counts=counts, oob=True)
 
 
@@ -88,13 +92,22 @@ def render_task(task: Task, extra: str = "", status: int = 200) -> Response:
     """One row, alone (after a change that moves nothing around it)."""
     today = local_now(current_user.timezone).date()
     session = get_session()
+    shown_in = current_list_query()
     # In the manual order a subtask's row stays indented under its parent.
     depths = (
         {task.id: len(ancestor_ids(session, task.id))}
-        if task.parent_id is not None and current_list_query().is_manual
+        if task.parent_id is not None and shown_in.is_manual
         else None
     )
-    (row,) = arrange([task], row_infos(session, [task]), nested=False, depths=depths)
+    list_names = None if shown_in.list_id else request_sidebar(session, current_user).list_names
+    (row,) = arrange(
+        [task],
+        row_infos(session, [task]),
+        nested=False,
+        depths=depths,
+        list_names=list_names,
+        tag_names={task.id: [tag.name for tag in task.tags]},
+    )
     return make_response(
         render_template("tasks/_task.html", task=task, row=row, today=today) + extra, status
     )
