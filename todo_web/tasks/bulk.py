@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..access import Need, check, list_for, task_is_visible
+from ..ids import is_id
 from ..models import TAG_NAME_MAX, Priority, Task, TaskList, User
 from ..toasts import Toast
 from . import lifecycle
@@ -52,13 +53,10 @@ def parse_bulk_request(
     action = (action or "").strip()
     if action not in ACTIONS:
         raise BulkError(f"Unknown action {action[:40]!r}.")
-    ids: list[int] = []
-    for raw in raw_ids:
-        raw = raw.strip()
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
-            raise BulkError("Task ids must be whole numbers.")
-        ids.append(int(raw))
-    unique_ids = tuple(dict.fromkeys(ids))
+    raw_ids = list(raw_ids)
+    if not all(is_id(raw, blank_ok=False) for raw in raw_ids):
+        raise BulkError("Task ids must be whole numbers.")
+    unique_ids = tuple(dict.fromkeys(int(raw) for raw in raw_ids))
     if not unique_ids:
         raise BulkError("Select at least one task.")
     if len(unique_ids) > MAX_IDS:
@@ -66,7 +64,7 @@ def parse_bulk_request(
     value = " ".join((value or "").split())
     if action == "set_priority" and value.lower() not in {p.label for p in Priority}:
         raise BulkError("Choose a priority: high, medium or low.")
-    if action == "move_to_list" and not (value.isascii() and value.isdigit() and len(value) < 12):
+    if action == "move_to_list" and not is_id(value, blank_ok=False):
         raise BulkError("Choose the list to move the tasks to.")
     if action in {"add_tag", "remove_tag"}:
         if not value:

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import recurrence
+from ..ids import id_from_text, is_id
 from ..models import (
     DESCRIPTION_MAX,
     TAG_NAME_MAX,
@@ -40,17 +41,9 @@ REPEAT_CHOICES = [
 ]
 
 
-def is_id(value: object, *, blank_ok: bool) -> bool:
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return blank_ok
-    return text.isascii() and text.isdigit() and len(text) <= 12
-
-
 def chosen_id(value: object) -> int | None:
-    """A picker's id, None when left blank."""
-    text = "" if value is None else str(value).strip()
-    return int(text) if text else None
+    """A picker's id (checked by is_id first), None when left blank."""
+    return id_from_text(value)
 
 
 def _strip(value: str | None) -> str | None:

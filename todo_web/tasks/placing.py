@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from ..access import Need, list_for, task_for
+from ..ids import id_from_text
 from ..lists.queries import inbox_of
 from ..models import OPEN_STATUSES, Task, TaskList, User
 from .tree import TreeError
@@ -26,12 +27,10 @@ class BadId(TreeError):
 
 def parse_id(raw: str | None, field: str) -> int | None:
     """An id from a form field; None for a blank field; BadId for anything else."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    if not text.isascii() or not text.isdigit() or len(text) > 12:
-        raise BadId(f"{field} must be an id (a whole number).")
-    return int(text)
+    try:
+        return id_from_text(raw)
+    except ValueError:
+        raise BadId(f"{field} must be an id (a whole number).") from None
 
 
 @dataclass(frozen=True)
