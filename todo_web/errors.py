@@ -73,12 +73,11 @@ def render_error(status: int, message: str | None = None) -> Response:
 
 def wait_in_words(seconds: float) -> str:
     """How long a wait is, as a person would say it: "less than a minute", "about a minute",
-    "about 47 minutes", "about 2 hours". Minutes are rounded up, so the user who waits
-    that long finds the way open."""
-    if seconds < 60:
+    "about 47 minutes", "about an hour", "about 5 hours"."""
+    if seconds < 45:
         return "less than a minute"
-    minutes = math.ceil(seconds / 60)
-    if minutes == 1:
+    minutes = round(seconds / 60)
+    if minutes <= 1:
         return "about a minute"
     if minutes < 60:
         return f"about {minutes} minutes"

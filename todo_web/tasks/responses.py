@@ -22,7 +22,6 @@ from .reading import arrange, list_tasks, row_infos
 from .tags import user_tag_names
 from .tree import ancestor_ids
 
-
 #: What a row's button says when its task has gone meanwhile.
 GONE_MESSAGE = "That task no longer exists: it was deleted, perhaps in another tab."
 
