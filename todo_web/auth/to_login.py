@@ -20,10 +20,15 @@ DEFAULT_PAGE = "/tasks"
 
 def page_to_come_back_to() -> str:
     if wants_fragment():
-        return current_page() or DEFAULT_PAGE
-    if request.method in {"GET", "HEAD"}:
-        return safe_next_path(request.full_path.rstrip("?")) or DEFAULT_PAGE
-    return safe_next_path(request.form.get("next")) or current_page() or DEFAULT_PAGE
+        page = current_page()
+    elif request.method in {"GET", "HEAD"}:
+        page = safe_next_path(request.full_path.rstrip("?"))
+    else:
+        page = safe_next_path(request.form.get("next")) or current_page()
+    # The login form is no page to come back to after logging in.
+    if not page or page.startswith("/auth/"):
+        return DEFAULT_PAGE
+    return page
 
 
 def login_url() -> str:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from .. import recurrence
 from ..dates import long_date, short_date, weekday_name
 from ..db import get_session
-from ..htmx import current_url, is_htmx
+from ..htmx import current_url, is_htmx, wants_fragment
 from ..models import MAX_DEPTH, OPEN_STATUSES, Task, TaskList
 from .counts import SidebarList, request_sidebar
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
@@ -119,7 +119,7 @@ def list_title(query: ListQuery | None = None, current_list: TaskList | None = N
 def _page_path() -> str:
     """The path of the page on screen: the request's own, or for htmx the page's that sent
     it (an in-place update's request is a fragment's or a form's address)."""
-    if is_htmx() and current_url():
+    if wants_fragment() and current_url():
         return urlsplit(current_url()).path
     return request.path
 
