@@ -36,20 +36,46 @@
     if (button) button.closest(".toast")?.remove();
   });
 
+  // The toast region sits in a bottom corner (app.css). When that covers the field being
+  // typed in (a short screen, a phone's keyboard open), it moves to the top edge instead.
+  function isTypingField(element) {
+    return !!element && element.matches?.("input, textarea, select, [contenteditable]");
+  }
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  function placeToasts() {
+    const region = document.getElementById("toasts");
+    if (!region) return;
+    region.classList.remove("toasts-top");
+    const field = document.activeElement;
+    if (!region.querySelector(".toast") || !isTypingField(field)) return;
+    if (overlaps(region.getBoundingClientRect(), field.getBoundingClientRect())) {
+      region.classList.add("toasts-top");
+    }
+  }
+  document.addEventListener("focusin", placeToasts);
+
   // Every toast, whether in the page, swapped in out-of-band or made here, dismisses
-  // itself; at most three stay on screen.
+  // itself. One shows at a time: the newest replaces the one before, so messages never
+  // pile up over the page. The region is a polite live region, so each is read out.
   function watchToasts() {
     const region = document.getElementById("toasts");
     if (!region) return;
+    const keepNewest = function () {
+      const toasts = region.querySelectorAll(".toast");
+      for (let i = 0; i < toasts.length - 1; i++) toasts[i].remove();
+      placeToasts();
+    };
     region.querySelectorAll(".toast").forEach(scheduleDismiss);
+    keepNewest();
     new MutationObserver(function (mutations) {
       mutations.forEach(function (mutation) {
         mutation.addedNodes.forEach(function (node) {
           if (node.nodeType === 1 && node.classList.contains("toast")) scheduleDismiss(node);
         });
       });
-      const toasts = region.querySelectorAll(".toast");
-      for (let i = 0; i < toasts.length - 3; i++) toasts[i].remove();
+      keepNewest();
     }).observe(region, { childList: true });
   }
 

@@ -2,19 +2,27 @@
 
 An htmx request gets a small toast fragment retargeted to the page's toast region, so the
 user sees what went wrong instead of a silent nothing; a normal request gets the full page.
-A database outage is a 503 with a friendly page, never a stack trace.
+A database outage is a 503 with a friendly page, never a stack trace. A throttled request
+(429) is told how long to wait, in words, from the limiter's own reset time.
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, Response, current_app, g, make_response, render_template
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .auth.to_login import send_to_login
 from .db import rollback_request_session
 from .htmx import is_htmx, retarget
+from .ratelimit import limiter
 from .toasts import Toast
 
 MESSAGES = {
@@ -63,6 +71,37 @@ def render_error(status: int, message: str | None = None) -> Response:
     )
 
 
+def wait_in_words(seconds: float) -> str:
+    """How long a wait is, as a person would say it: "less than a minute", "about a minute",
+    "about 47 minutes", "about an hour", "about 5 hours"."""
+    if seconds < 45:
+        return "less than a minute"
+    minutes = round(seconds / 60)
+    if minutes <= 1:
+        return "about a minute"
+    if minutes < 60:
+        return f"about {minutes} minutes"
+    hours = round(minutes / 60)
+    return "about an hour" if hours == 1 else f"about {hours} hours"
+
+
+def seconds_until_allowed() -> int:
+    """Seconds until every limit this request broke lets it through again (at least 1)."""
+    broken = [limit for limit in limiter.current_limits if limit.breached]
+    if not broken and limiter.current_limit is not None:
+        broken = [limiter.current_limit]
+    reset_at = max((limit.reset_at for limit in broken), default=time.time() + 1)
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def too_many_requests() -> Response:
+    """The 429 answer: how long to wait, in the page or toast and in `Retry-After`."""
+    wait = seconds_until_allowed()
+    response = render_error(429, f"Too many attempts. Try again in {wait_in_words(wait)}.")
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def is_connection_lost(error: BaseException) -> bool:
     """A database error that says the connection died (the server restarted or dropped it)
     rather than that the statement was wrong. psycopg2 reports some of these as
@@ -75,10 +114,18 @@ def is_connection_lost(error: BaseException) -> bool:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Response:
+        if is_htmx() and not current_user.is_authenticated:
+            # Logged out in another tab: the token went with the session. What this page
+            # needs is a login, not a toast saying the form expired.
+            return send_to_login()
         return render_error(
             400,
             "This form has expired or did not come from this site. Reload the page and try again.",
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded) -> Response:
+        return too_many_requests()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -7,8 +7,12 @@ not a boosted navigation and not a history restore (those want the whole page).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Response, request
 from flask_wtf.csrf import generate_csrf
+
+from .safe_redirect import safe_next_path
 
 
 def wants_fragment() -> bool:
@@ -51,6 +55,19 @@ def current_url() -> str:
     """The address of the page that sent an htmx request (`HX-Current-URL`); empty when
     the request does not say."""
     return request.headers.get("HX-Current-URL", "")
+
+
+def current_page() -> str | None:
+    """The path and query of the page that sent an htmx request, when it is a page of this
+    site; None when the request does not say or names another site.
+
+    This, not the request's own URL (a fragment such as /tasks/quick/preview), is where a
+    user should come back to: after logging in again, for instance.
+    """
+    parts = urlsplit(current_url())
+    if parts.scheme not in {"http", "https"} or parts.netloc != request.host:
+        return None
+    return safe_next_path(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def trigger() -> str:

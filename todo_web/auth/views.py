@@ -21,12 +21,13 @@ from flask import (
 from flask_login import LoginManager, current_user, login_required
 
 from ..db import get_session
-from ..htmx import is_htmx, send_page_to
+from ..htmx import is_htmx
 from ..models import User
 from ..ratelimit import account_key, configured, failed_login, limiter
 from ..safe_redirect import safe_next_path
 from . import queries, sessions
 from .forms import LoginForm, RegistrationForm
+from .to_login import send_to_login
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -51,12 +52,9 @@ def init_login_manager(app: Flask) -> LoginManager:
 
     @manager.unauthorized_handler
     def unauthorized() -> Response:
-        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
-        if is_htmx():
-            # A login form swapped into the middle of a list helps nobody: send the page away.
-            return send_page_to(make_response("", 401), login_url)
-        flash(manager.login_message, manager.login_message_category)
-        return redirect(login_url)
+        if not is_htmx():
+            flash(manager.login_message, manager.login_message_category)
+        return send_to_login()
 
     return manager
 

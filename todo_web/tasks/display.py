@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import has_request_context, request, url_for
 from flask_login import current_user
@@ -10,8 +11,8 @@ from flask_login import current_user
 from .. import recurrence
 from ..dates import long_date, short_date, weekday_name
 from ..db import get_session
-from ..htmx import current_url, is_htmx
-from ..models import MAX_DEPTH, OPEN_STATUSES, Task
+from ..htmx import current_url, is_htmx, wants_fragment
+from ..models import MAX_DEPTH, OPEN_STATUSES, Task, TaskList
 from .counts import SidebarList, request_sidebar
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
 from .views import bp
@@ -95,24 +96,48 @@ def list_url_context() -> dict[str, object]:
     }
 
 
-def list_title(query: ListQuery | None = None) -> str:
-    """The heading of the list: the view's name, or what the status filter shows."""
+def list_title(query: ListQuery | None = None, current_list: TaskList | None = None) -> str:
+    """The heading of the list: what it shows. The list's name, the view's name or what the
+    status filter shows, and the tags it is narrowed to: "#bills" alone for the open tasks
+    carrying that tag, "Inbox · #bills" within a list."""
     if query is None:
         return "Tasks"
-    if query.view:
-        return VIEW_LABELS[query.view]
-    return {"open": "All open tasks", "all": "All tasks"}.get(
-        query.status, STATUS_LABELS[query.status]
-    )
+    if current_list is not None:
+        place = current_list.name
+    elif query.view:
+        place = VIEW_LABELS[query.view]
+    elif query.tags and query.status == "open":
+        place = ""
+    else:
+        place = {"open": "All open tasks", "all": "All tasks"}.get(
+            query.status, STATUS_LABELS[query.status]
+        )
+    tags = " ".join(f"#{tag}" for tag in query.tags)
+    return " · ".join(part for part in (place, tags) if part)
+
+
+def _page_path() -> str:
+    """The path of the page on screen: the request's own, or for htmx the page's that sent
+    it (an in-place update's request is a fragment's or a form's address)."""
+    if wants_fragment() and current_url():
+        return urlsplit(current_url()).path
+    return request.path
 
 
 def active_view(query: ListQuery | None) -> str:
     """Which sidebar entry the current page is (none outside the list): a smart view's
-    key, or "list-<id>" for one list."""
-    if query is None or request.path != "/tasks":
+    key, or "list-<id>" for one list.
+
+    A tag filter makes the list a place of its own (the heading says "#tag"), as a label
+    is in other task managers: no smart view is current then. Within one list the list
+    stays current, filtered or not; a search, priority or due filter refines a view
+    without leaving it."""
+    if query is None or _page_path().rstrip("/") != "/tasks":
         return ""
     if query.list_id is not None:
         return f"list-{query.list_id}"
+    if query.tags:
+        return ""
     return query.view or query.status
 
 

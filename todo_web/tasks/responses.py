@@ -11,15 +11,24 @@ from werkzeug.datastructures import MultiDict
 
 from ..access import Need, list_for
 from ..db import get_session
-from ..htmx import current_url, trigger
+from ..htmx import current_url, retarget, trigger
 from ..models import Task
 from ..safe_redirect import safe_next_path
 from ..timezones import local_now
+from ..toasts import toast_oob
 from .counts import request_sidebar
 from .listing import BadListQuery, ListQuery, parse_list_query
 from .reading import arrange, list_tasks, row_infos
 from .tags import user_tag_names
 from .tree import ancestor_ids
+
+#: What a row's button says when its task has gone meanwhile.
+GONE_MESSAGE = "That task no longer exists: it was deleted, perhaps in another tab."
+
+
+def on_list_page() -> bool:
+    """Whether the htmx request comes from the task list page (where every task has its row)."""
+    return urlsplit(current_url()).path.rstrip("/") == "/tasks"
 
 
 def current_list_query() -> ListQuery:
@@ -72,20 +81,34 @@ def list_context(query: ListQuery) -> dict[str, object]:
 def render_list_fragment(query: ListQuery, status: int = 200, extra: str = "") -> Response:
     """The list, plus out-of-band updates of the counts and (unless the filter form itself
     asked, where it would clobber what is being typed) of the filter form."""
+    context = list_context(query)
     html = render_template(
         "tasks/_list.html",
         fragment=True,
         refresh_filters=trigger() != "filters",
         bulk_open=trigger() == "bulk-form",
-        **list_context(query),
+        **context,
     )
-    return make_response(html + extra, status)
+    # The heading says what the list shows, so it follows the list.
+    heading = render_template("tasks/_heading.html", oob=True, **context)
+    return make_response(html + heading + extra, status)
 
 
 def counts_oob() -> str:
-    """The sidebar again, read after the request's change."""
+    """The sidebar again, read after the request's change, still marking the view the page
+    shows."""
     counts = request_sidebar(get_session(), current_user, fresh=True).counts
-    return render_template("tasks/_counts.html", counts=counts, oob=True)
+    return render_template(
+        "tasks/_counts.html", counts=counts, query=current_list_query(), oob=True
+    )
+
+
+def remove_gone_row(task_id: int) -> Response:
+    """The answer to a row's htmx request about a task that is gone (deleted in another tab,
+    or no longer shared): still a 404, but the row goes (htmx deletes the element), the
+    counts are refreshed and a toast says why."""
+    response = make_response(counts_oob() + toast_oob(GONE_MESSAGE, "info"), 404)
+    return retarget(response, f"#task-{task_id}", "delete")
 
 
 def render_task(task: Task, extra: str = "", status: int = 200) -> Response:

@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 
 from .. import notifications, recurrence
 from ..access import Need, list_for, task_for
@@ -52,6 +53,8 @@ from .responses import (
     counts_oob,
     current_list_query,
     list_context,
+    on_list_page,
+    remove_gone_row,
     render_list_fragment,
     render_task,
 )
@@ -73,6 +76,18 @@ def _task_or_404(task_id: int, need: Need = Need.EDIT, *, include_deleted: bool 
     """The task for what the route is about to do: 404 when the user cannot see it, 403
     when they may not do that (see todo_web.access)."""
     return task_for(get_session(), current_user, task_id, need, include_deleted=include_deleted)
+
+
+def _row_task(task_id: int, need: Need = Need.EDIT) -> Task:
+    """The task a row's button or link acts on. When it is gone and the request is htmx
+    from the list page, the answer (still a 404) removes its row and says so, instead of
+    leaving a row whose every button answers "nothing here"."""
+    try:
+        return _task_or_404(task_id, need)
+    except NotFound:
+        if wants_fragment() and on_list_page():
+            abort(remove_gone_row(task_id))
+        raise
 
 
 def task_list_of(task: Task) -> TaskList:
@@ -190,7 +205,7 @@ def create() -> Response:
 
 @bp.get("/tasks/<int:task_id>")
 def detail(task_id: int) -> Response | str:
-    task = _task_or_404(task_id, Need.VIEW)
+    task = _row_task(task_id, Need.VIEW)
     if wants_fragment():
         return render_task(task)
     return render_template(
@@ -203,7 +218,7 @@ def detail(task_id: int) -> Response | str:
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 def edit(task_id: int) -> Response | str:
-    task = _task_or_404(task_id, Need.VIEW if request.method == "GET" else Need.EDIT)
+    task = _row_task(task_id, Need.VIEW if request.method == "GET" else Need.EDIT)
     if request.method == "GET":
         form = TaskForm.for_task(task)
     else:
@@ -282,7 +297,7 @@ def repeat_preview() -> str:
 def toggle(task_id: int) -> Response:
     """Completed ⇄ pending. The button also sends the state it asks for (`state`), so a
     double click or a second tab completes once instead of completing and reopening."""
-    task = _task_or_404(task_id)
+    task = _row_task(task_id)
     wanted = request.form.get("state", "")
     if wanted not in {"", "completed", "pending"}:
         return render_error(400, "state must be completed or pending.")
@@ -321,7 +336,7 @@ def toggle(task_id: int) -> Response:
 
 @bp.post("/tasks/<int:task_id>/delete")
 def delete(task_id: int) -> Response:
-    task = _task_or_404(task_id)
+    task = _row_task(task_id)
     session = get_session()
     lifecycle.soft_delete(session, task)
     notifications.task_changed(session, current_user, task, "deleted")
@@ -353,7 +368,7 @@ def move(task_id: int) -> Response:
     """Put the task just before the sibling `before` (blank: last) under `parent` (blank:
     top level; left out: its parent now): drag and drop, indent and outdent, and the
     move up/down buttons all post here. Its subtasks go along."""
-    task = _task_or_404(task_id)
+    task = _row_task(task_id)
     session = get_session()
     try:
         before_id = parse_id(request.form.get("before"), "before")
@@ -399,6 +414,12 @@ def bulk() -> Response:
     try:
         tasks = apply_bulk(session, current_user, bulk_request)
     except UnknownTasks:
+        session.rollback()
+        if wants_fragment() and on_list_page():
+            # Some were deleted meanwhile (another tab): the list as it is now, and why.
+            message = "Some of the selected tasks no longer exist. Nothing was changed."
+            response = render_list_fragment(current_list_query(), 404, toast_oob(message, "info"))
+            return retarget(response, "#task-list")
         abort(404)
     session.commit()
     message = describe(bulk_request, len(tasks))
