@@ -397,6 +397,18 @@ def test_removing_a_chip_keeps_the_punctuation_tidy() -> None:
     assert parsed.without(0) == '"Monday" notes'
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Fix !high +Home tonight", "+Home Fix tonight p1", 'Fix tonight +"Home" !1'],
+)
+def test_each_field_keeps_its_own_piece_whatever_the_order(text: str) -> None:
+    parsed = parse_quick_add(text, today=WED)
+    assert (parsed.title, parsed.priority, parsed.list_name) == ("Fix", "high", "Home")
+    assert (parsed.due_date, parsed.due_time) == (WED, time(20))
+    starts = [t.start for t in parsed.tokens]
+    assert starts == sorted(starts) and len(starts) == 4
+
+
 def test_the_result_is_frozen() -> None:
     parsed = parse_quick_add("Buy milk", today=WED)
     with pytest.raises(AttributeError):

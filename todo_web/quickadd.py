@@ -182,7 +182,8 @@ def parse_quick_add(
                 due_time = due_time.replace(hour=due_time.hour + 12)  # "tonight at 9"
                 found[first["time"]] = (kind, start, end, due_time)
         explicit_date = explicit_date.day
-    rule = found[first["repeat"]][3] if "repeat" in first else None
+    values = {kind: found[index][3] for kind, index in first.items()}  # the first of each kind
+    rule = values.get("repeat")
     due_date = explicit_date
     if rule is not None:
         due_date = _first_date(rule, explicit_date or today)
@@ -215,8 +216,8 @@ def parse_quick_add(
         due_time=due_time,
         recurrence=rule,
         tags=tags,
-        priority=found[first["priority"]][3] if "priority" in first else None,
-        list_name=found[first["list"]][3] if "list" in first else None,
+        priority=values.get("priority"),  # type: ignore[arg-type]
+        list_name=values.get("list"),  # type: ignore[arg-type]
         tokens=tokens,
     )
 
