@@ -181,6 +181,8 @@ CASES = [
     case("Afternoon tea", "Afternoon tea"),
     case("Nap in the afternoon", "Nap in the afternoon"),
     case("Lunch at noonish", "Lunch at noonish"),
+    case("Lunch at 12 noon", "Lunch", "2026-01-07", "12:00"),
+    case("Watch tonight's game", "Watch tonight's game"),
     # next week (Monday of next week), this weekend, end of month
     case("Plan next week", "Plan", "2026-01-12"),
     case("Plan next week", "Plan", "2026-01-12", today=MON),

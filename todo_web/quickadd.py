@@ -27,10 +27,11 @@ as in "tomorrow,", is allowed and stays in the title):
   such day on or after today.
 - ``tonight``: today at 20:00. A time given as well wins ("tonight 7pm" is 19:00), and an
   hour from 1 to 11 without am/pm is read as evening ("tonight at 9" is 21:00, "tonight
-  7am" stays 07:00).
-- times: ``5pm``, ``5:30pm``, ``5 pm``, ``17:00``, ``noon`` (12:00), optionally after "at";
-  ``at 9`` is 09:00 (a bare number needs the "at"). A time without a date means today, as
-  in Todoist, even when that hour has passed (the task is then simply overdue).
+  7am" stays 07:00; 12, 0 and 13 to 23 stay as written). "tonight's" is text.
+- times: ``5pm``, ``5:30pm``, ``5 pm``, ``17:00``, ``noon`` or ``12 noon`` (12:00),
+  optionally after "at"; ``at 9`` is 09:00 (a bare number needs the "at"). A time without a
+  date means today, as in Todoist, even when that hour has passed (the task is then simply
+  overdue).
 - repeats: ``every day``, ``every weekday``, ``every week``, ``every month``, ``every year``,
   ``every 2 days``/``every 3 weeks``/``every other month`` (intervals 1..365), ``every workday``,
   ``every monday``, a list of weekdays (``every monday, friday``, ``every mon and thu``,

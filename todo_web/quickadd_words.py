@@ -247,7 +247,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str], Handler]] = [
         ("time", r"(?:at\s+)?(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))?\s?(?P<ap>am|pm)", _clock_12),
         ("time", r"(?:at\s+)?(?P<h>[0-9]{1,2}):(?P<m>[0-9]{2})", _clock_24),
         ("time", r"at\s+(?P<h>[0-9]{1,2})", _clock_24),
-        ("time", r"(?:at\s+)?noon", lambda m, today: time(12, 0)),
+        ("time", r"(?:at\s+)?(?:12\s+)?noon", lambda m, today: time(12, 0)),
         ("repeat", rf"{_EVERY_N}(?P<unit>(?:day|week|month|year)s?)", _repeat_unit),
         ("repeat", r"every\s+(?:weekday|workday)", _repeat_workday),
         ("repeat", rf"every\s+(?P<other>other\s+)?{_WD_LIST}", _repeat_weekdays),
