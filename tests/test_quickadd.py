@@ -408,7 +408,7 @@ def test_each_field_keeps_its_own_piece_whatever_the_order(text: str) -> None:
     assert (parsed.title, parsed.priority, parsed.list_name) == ("Fix", "high", "Home")
     assert (parsed.due_date, parsed.due_time) == (WED, time(20))
     starts = [t.start for t in parsed.tokens]
-    assert starts == sorted(starts) and len(starts) == 4
+    assert starts == sorted(starts) and len(starts) == 3
 
 
 def test_the_result_is_frozen() -> None:
