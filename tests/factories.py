@@ -253,7 +253,7 @@ TODOIST_CSV = (
     "note,Remember the oat one,,,,,,,,,,\r\n"
     "task,Water plants,,4,1,Alice (123),,every monday,en,Europe/Berlin,,\r\n"
     'task,"Dentist, downtown",Bring the card,2,2,Alice (123),,Jan 15 2027 10:30,en,,30,minute\r\n'
-    "task,Quarterly report,,3,1,,,every 3rd friday,en,,,\r\n"
+    "task,Quarterly report,,3,1,,,every 3rd friday starting Jan 9,en,,,\r\n"
     "task,Sub-task without a date,,,2,,,,,,,\r\n"
     "meta,view_style=list,,,,,,,,,,\r\n"
 )

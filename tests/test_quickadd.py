@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from todo_web.data.todoist import PRIORITIES as TODOIST_PRIORITIES
+from todo_web.data.todoist import read_date
 from todo_web.models import TAG_NAME_MAX as TAG_MAX
 from todo_web.models import TITLE_MAX
 from todo_web.quickadd import QuickAddError, parse_quick_add
@@ -152,11 +154,104 @@ CASES = [
     case("Call mom tomorrow, then dad", "Call mom, then dad", "2026-01-08"),
     case("tomorrow: call mom", "call mom", "2026-01-08"),
     case("Call tomorrow or friday", "Call or friday", "2026-01-08"),
-    case("tomorrow", "tomorrow", "2026-01-08"),  # nothing else: the whole text is the title
-    case("#bills !high", "#bills !high", tags=("bills",), priority="high"),
+    case('"#bills" !high', "#bills", priority="high"),  # quotes keep a title of tokens
     case("Buy\x00 milk\x07", "Buy milk"),
     case("x" * 250, "x" * TITLE_MAX),
     case("word " * 60 + "tomorrow", ("word " * 40).strip(), "2026-01-08"),
+    # -- the words added after a user's report ---------------------------------------------
+    case("meeting 14:30 tmrw", "meeting", "2026-01-08", "14:30"),
+    case("Buy milk TMRW", "Buy milk", "2026-01-08"),
+    case("tmrw: call mom", "call mom", "2026-01-08"),
+    case("tmrwland tickets", "tmrwland tickets"),
+    case("Log run yesterday", "Log run", "2026-01-06"),  # kept, although past
+    # tonight: today at 20:00; a time given wins, an hour 1..11 without am/pm is evening
+    case("Dinner tonight", "Dinner", "2026-01-07", "20:00"),
+    case("Dinner tonight at 9", "Dinner", "2026-01-07", "21:00"),
+    case("Dinner at 9 tonight", "Dinner", "2026-01-07", "21:00"),
+    case("Dinner tonight 7:30", "Dinner", "2026-01-07", "19:30"),
+    case("Dinner tonight 18:30", "Dinner", "2026-01-07", "18:30"),
+    case("Dinner tonight 7pm", "Dinner", "2026-01-07", "19:00"),
+    case("Run tonight 7am", "Run", "2026-01-07", "07:00"),
+    case("Dinner tonight noon", "Dinner", "2026-01-07", "12:00"),
+    case("Dinner tomorrow tonight", "Dinner tonight", "2026-01-08"),  # the first date wins
+    case("Tonightly", "Tonightly"),
+    # noon, and words that merely end in it
+    case("Lunch at noon", "Lunch", "2026-01-07", "12:00"),
+    case("Lunch noon friday", "Lunch", "2026-01-09", "12:00"),
+    case("Afternoon tea", "Afternoon tea"),
+    case("Nap in the afternoon", "Nap in the afternoon"),
+    case("Lunch at noonish", "Lunch at noonish"),
+    case("Lunch at 12 noon", "Lunch", "2026-01-07", "12:00"),
+    case("Watch tonight's game", "Watch tonight's game"),
+    # next week (Monday of next week), this weekend, end of month
+    case("Plan next week", "Plan", "2026-01-12"),
+    case("Plan next week", "Plan", "2026-01-12", today=MON),
+    case("Plan next week", "Plan", "2026-01-12", today=SUN),
+    case("Plan next week", "Plan", "2026-01-19", today=date(2026, 1, 12)),
+    case("Plan next weekend", "Plan next weekend"),
+    case("Hike this weekend", "Hike", "2026-01-10"),
+    case("Hike this weekend", "Hike", "2026-01-10", today=SAT),
+    case("Hike this weekend", "Hike", "2026-01-11", today=SUN),
+    case("Hike this week", "Hike this week"),
+    case("Invoice end of month", "Invoice", "2026-01-31"),
+    case("Invoice end of the month", "Invoice", "2026-02-28", today=date(2026, 2, 3)),
+    case("Invoice end of month", "Invoice", "2026-01-31", today=date(2026, 1, 31)),
+    case("Invoice by the end of month", "Invoice by the", "2026-01-31"),
+    # day.month. and day.month.year
+    case("Gifts 24.12.", "Gifts", "2026-12-24"),
+    case("Gifts 24.12.", "Gifts", "2027-12-24", today=date(2026, 12, 25)),
+    case("Party 7.1.", "Party", "2026-01-07"),  # today is not in the past
+    case("Party 6.1.", "Party", "2027-01-06"),
+    case("Party 07.01.", "Party", "2026-01-07"),
+    case("Trip on 3.4.2027", "Trip", "2027-04-03"),
+    case("Gifts 24.12.2027", "Gifts", "2027-12-24"),
+    case("Filed 24.12.2025", "Filed", "2025-12-24"),  # an explicit past date is kept
+    case("Leap day 29.2.", "Leap day", "2028-02-29"),
+    case("Nonsense 31.2.", "Nonsense 31.2."),
+    case("Nonsense 1.13.", "Nonsense 1.13."),
+    case("Nonsense 31.2.2027", "Nonsense 31.2.2027"),
+    case("Weigh 1.5 kg", "Weigh 1.5 kg"),
+    case("Update to 3.5.1", "Update to 3.5.1"),
+    case("Party 24.12.27", "Party 24.12.27"),  # the year has four digits
+    case("Meet 14.30", "Meet 14.30"),
+    # Todoist's priorities, through the importer's table
+    case("Fix p1", "Fix", priority="high"),
+    case("Fix P2", "Fix", priority="high"),
+    case("Fix p3", "Fix", priority="medium"),
+    case("Fix p4", "Fix", priority="medium"),
+    case("Fix p1 !low", "Fix !low", priority="high"),  # the first priority wins
+    case("Fix !low p1", "Fix p1", priority="low"),
+    case("Fix p0 p5 p10 p1x mp1", "Fix p0 p5 p10 p1x mp1"),
+    case('Buy "p1" cable', "Buy p1 cable"),
+    # lists of weekdays: one weekly rule on all of them
+    case("Call mom every monday, friday", "Call mom", "2026-01-09",
+         rule="FREQ=WEEKLY;BYDAY=MO,FR"),
+    case("Gym every mon and thu", "Gym", "2026-01-08", rule="FREQ=WEEKLY;BYDAY=MO,TH"),
+    case("Gym every monday and friday", "Gym", "2026-01-09", rule="FREQ=WEEKLY;BYDAY=MO,FR"),
+    case("Gym every monday, wednesday and friday", "Gym", "2026-01-07",
+         rule="FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+    case("Gym every Fri,Mon", "Gym", "2026-01-09", rule="FREQ=WEEKLY;BYDAY=MO,FR"),
+    case("Gym every tue & thurs", "Gym", "2026-01-08", rule="FREQ=WEEKLY;BYDAY=TU,TH"),
+    case("Gym every mon, monday", "Gym", "2026-01-12", rule="FREQ=WEEKLY;BYDAY=MO"),
+    case("Gym every other mon and thu", "Gym", "2026-01-08",
+         rule="FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH"),
+    case("Gym every monday and rest", "Gym and rest", "2026-01-12", rule="FREQ=WEEKLY;BYDAY=MO"),
+    case("Gym every monday, fridays off", "Gym, fridays off", "2026-01-12",
+         rule="FREQ=WEEKLY;BYDAY=MO"),
+    case("Gym every monday and friday at 7am", "Gym", "2026-01-09", "07:00",
+         "FREQ=WEEKLY;BYDAY=MO,FR"),
+    # a numbered weekday of the month
+    case("every 3rd friday team lunch", "team lunch", "2026-01-16",
+         rule="FREQ=MONTHLY;BYDAY=3FR"),
+    case("Review every last monday", "Review", "2026-01-26", rule="FREQ=MONTHLY;BYDAY=-1MO"),
+    case("Book club every first tue", "Book club", "2026-02-03", rule="FREQ=MONTHLY;BYDAY=1TU"),
+    case("Board every second wednesday of the month", "Board", "2026-01-14",
+         rule="FREQ=MONTHLY;BYDAY=2WE"),
+    case("Party every 5th friday", "Party", "2026-01-30", rule="FREQ=MONTHLY;BYDAY=5FR"),
+    case("Sync every 3rd friday", "Sync", "2026-01-16", rule="FREQ=MONTHLY;BYDAY=3FR",
+         today=date(2026, 1, 16)),
+    case("Sync every 3rd week", "Sync every 3rd week"),
+    case("Sync every 6th friday", "Sync every 6th", "2026-01-09"),  # only "friday" is read
 ]
 # fmt: on
 
@@ -170,6 +265,72 @@ def test_parse_quick_add(text: str, today: date, expected: dict[str, object]) ->
 
 def test_the_table_is_big_enough() -> None:
     assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("#onlytag !high", "a tag and a priority"),
+        ("tomorrow", "a date"),
+        ("Tmrw 5pm", "a date and a time"),
+        ("every monday, friday", "a repeat"),
+        ("+Home p1 #x", "a list, a priority and a tag"),
+        ('"" tonight', "a date"),
+    ],
+)
+def test_a_line_of_only_recognised_pieces_asks_for_a_title(text: str, read_as: str) -> None:
+    with pytest.raises(QuickAddError) as raised:
+        parse_quick_add(text, today=WED, require_title=True)
+    message = str(raised.value)
+    assert message.startswith("Give the task a title: ")
+    assert f"was all read as {read_as}." in message
+    assert "quotes" in message  # how to keep such words as the title
+
+
+def test_without_a_required_title_only_the_pieces_are_read() -> None:
+    """The Todoist importer reads a date column this way: no title, the pieces apply."""
+    parsed = parse_quick_add("#onlytag !high", today=WED)
+    assert (parsed.title, parsed.tags, parsed.priority) == ("", ["onlytag"], "high")
+    parsed = parse_quick_add("tmrw 14:30", today=WED)
+    assert (parsed.title, parsed.due_date, parsed.due_time) == ("", date(2026, 1, 8), time(14, 30))
+
+
+def test_a_long_line_of_pieces_is_cut_short_in_the_message() -> None:
+    text = " ".join(f"#tag{n}" for n in range(30))
+    with pytest.raises(QuickAddError) as raised:
+        parse_quick_add(text, today=WED, require_title=True)
+    shown = str(raised.value).split("“")[1].split("”")[0]
+    assert len(shown) <= 60 and shown.endswith("…")
+
+
+@pytest.mark.parametrize("number", ["1", "2", "3", "4"])
+def test_p1_to_p4_mean_what_they_mean_in_a_todoist_import(number: str) -> None:
+    """One table for both: quick add's "p3" is what the importer makes of PRIORITY 3."""
+    parsed = parse_quick_add(f"Fix p{number}", today=WED)
+    assert parsed.priority == TODOIST_PRIORITIES[number].label
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tmrw", (date(2026, 1, 8), None, None)),
+        ("tonight", (date(2026, 1, 7), time(20), None)),
+        ("every mon and thu", (date(2026, 1, 8), None, "FREQ=WEEKLY;BYDAY=MO,TH")),
+        ("every 3rd friday", (date(2026, 1, 16), None, "FREQ=MONTHLY;BYDAY=3FR")),
+        ("24.12.", (date(2026, 12, 24), None, None)),
+        ("p1", None),  # a priority is not a date
+        ("tmrw p1", None),
+    ],
+)
+def test_the_todoist_importer_reads_the_new_dates(
+    text: str, expected: tuple[object, ...] | None
+) -> None:
+    parsed = read_date(text, today=WED, tz="UTC")
+    if expected is None:
+        assert parsed is None
+    else:
+        assert parsed is not None
+        assert (parsed.due_date, parsed.due_time, parsed.recurrence) == expected
 
 
 def test_tokens_are_chips_that_can_be_removed() -> None:
@@ -201,6 +362,34 @@ def test_token_labels() -> None:
     ]
 
 
+def test_chips_of_the_new_words() -> None:
+    parsed = parse_quick_add("Dinner tonight #home p1", today=WED)
+    assert [(t.kind, t.text, t.label) for t in parsed.tokens] == [
+        ("date", "tonight", "Wed 7 Jan 2026, 20:00"),
+        ("tag", "#home", "#home"),
+        ("priority", "p1", "High priority"),
+    ]
+    parsed = parse_quick_add("Dinner tonight at 9", today=WED)
+    assert [(t.kind, t.label) for t in parsed.tokens] == [
+        ("date", "Wed 7 Jan 2026"),  # the time has a chip of its own
+        ("time", "21:00"),
+    ]
+    assert parsed.without(0) == "Dinner at 9"
+    assert parse_quick_add(parsed.without(0), today=WED).due_time == time(9)
+    parsed = parse_quick_add("Call mom every monday, friday 24.12. noon", today=WED)
+    assert [(t.kind, t.text, t.label) for t in parsed.tokens] == [
+        ("repeat", "every monday, friday", "every Monday and Friday"),
+        ("date", "24.12.", "Thu 24 Dec 2026"),
+        ("time", "noon", "12:00"),
+    ]
+    assert parsed.due_date == date(2026, 12, 25)  # the first Monday or Friday from the date
+    parsed = parse_quick_add("every 3rd friday team lunch", today=WED)
+    assert [(t.kind, t.text, t.label) for t in parsed.tokens] == [
+        ("repeat", "every 3rd friday", "every month on the third Friday"),
+    ]
+    assert parsed.without(0) == "team lunch"
+
+
 def test_removing_a_chip_keeps_the_punctuation_tidy() -> None:
     parsed = parse_quick_add("Call mom tomorrow, then dad", today=WED)
     assert parsed.without(0) == "Call mom, then dad"
@@ -208,6 +397,18 @@ def test_removing_a_chip_keeps_the_punctuation_tidy() -> None:
     assert parsed.without(0) == "call mom"
     parsed = parse_quick_add('"Monday" notes friday', today=WED)
     assert parsed.without(0) == '"Monday" notes'
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Fix !high +Home tonight", "+Home Fix tonight p1", 'Fix tonight +"Home" !1'],
+)
+def test_each_field_keeps_its_own_piece_whatever_the_order(text: str) -> None:
+    parsed = parse_quick_add(text, today=WED)
+    assert (parsed.title, parsed.priority, parsed.list_name) == ("Fix", "high", "Home")
+    assert (parsed.due_date, parsed.due_time) == (WED, time(20))
+    starts = [t.start for t in parsed.tokens]
+    assert starts == sorted(starts) and len(starts) == 3
 
 
 def test_the_result_is_frozen() -> None:
@@ -234,8 +435,12 @@ def test_any_text_parses(text: str, today: date) -> None:
             parse_quick_add(text, today=today)
         return
     parsed = parse_quick_add(text, today=today)
-    assert 1 <= len(parsed.title) <= TITLE_MAX
+    assert len(parsed.title) <= TITLE_MAX
     assert parsed.title == parsed.title.strip()
+    assert parsed.title or parsed.tokens  # no title only when every word was understood
+    if not parsed.title:
+        with pytest.raises(QuickAddError, match="Give the task a title"):
+            parse_quick_add(text, today=today, require_title=True)
     assert parsed.priority in (None, "low", "medium", "high")
     assert all(1 <= len(tag) <= TAG_MAX for tag in parsed.tags)
     assert len({tag.casefold() for tag in parsed.tags}) == len(parsed.tags)
@@ -249,7 +454,11 @@ def test_any_text_parses(text: str, today: date) -> None:
 
 
 WORDS = st.sampled_from(
-    ["Buy", "milk", "mondays", "Todayish", "every", "at", "in", "on", "the", "#", "!", "C#"]
+    [
+        *("Buy", "milk", "mondays", "Todayish", "every", "at", "in", "on", "the", "#", "!"),
+        *("C#", "afternoon", "p10", "and", ",", "3rd", "1.5", "next", "this", "end", "of"),
+        "month",
+    ]
 )
 PIECES = st.sampled_from(
     [
@@ -264,6 +473,21 @@ PIECES = st.sampled_from(
         "#home",
         "!2",
         '"tomorrow"',
+        "tmrw",
+        "tonight",
+        "yesterday",
+        "noon",
+        "next week",
+        "this weekend",
+        "end of month",
+        "24.12.",
+        "29.2.2028",
+        "p1",
+        "p4",
+        "every mon and fri",
+        "every monday, wednesday",
+        "every 3rd friday",
+        "every last sun",
     ]
 )
 
@@ -272,7 +496,8 @@ PIECES = st.sampled_from(
 @given(st.lists(st.one_of(WORDS, PIECES), min_size=1, max_size=12), st.dates())
 def test_mixed_pieces(parts: list[str], today: date) -> None:
     parsed = parse_quick_add(" ".join(parts), today=today)
-    assert 1 <= len(parsed.title) <= TITLE_MAX
+    assert len(parsed.title) <= TITLE_MAX
+    assert parsed.title or parsed.tokens
     if parsed.recurrence is not None:
         assert validate_rule(parsed.recurrence, start=parsed.due_date) == parsed.recurrence
     for index, token in enumerate(parsed.tokens):

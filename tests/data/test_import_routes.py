@@ -135,7 +135,7 @@ def test_todoist_csv_imports(alice: User, alice_client: Client, db_session: Sess
     assert sorted(tag.name for tag in tasks["Buy milk"].tags) == ["errands", "home"]
     assert tasks["Water plants"].recurrence == "FREQ=WEEKLY;BYDAY=MO"
     assert tasks["Dentist, downtown"].due_time == time(10, 30)
-    assert "Todoist date: every 3rd friday" in tasks["Quarterly report"].description
+    assert "Todoist date: every 3rd friday starting Jan 9" in tasks["Quarterly report"].description
     [errands] = [item for item in lists_of(db_session, alice) if not item.is_inbox]
     assert errands.name == "Errands"
     assert {task.list_id for task in tasks.values()} == {errands.id}

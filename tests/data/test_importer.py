@@ -317,9 +317,11 @@ def test_todoist_export() -> None:
     )
     report = by_title["Quarterly report"]
     assert (report.due_date, report.recurrence) == (None, None)
-    assert report.description == "Todoist date: every 3rd friday"
+    assert report.description == "Todoist date: every 3rd friday starting Jan 9"
     assert [warning.row for warning in plan.warnings] == [8]
-    assert plan.warnings[0].message.startswith("The date “every 3rd friday” could not be read")
+    assert plan.warnings[0].message.startswith(
+        "The date “every 3rd friday starting Jan 9” could not be read"
+    )
     assert by_title["Sub-task without a date"].priority == Priority.MEDIUM
     assert {task.status for task in plan.tasks} == {TaskStatus.PENDING}
 

@@ -18,12 +18,13 @@ from time_machine import TimeMachineFixture
 from todo_web.models import Priority, Tag, Task, TaskStatus, User
 
 from ..client import Client, task_ids
-from ..factories import all_tasks, set_timezone
+from ..factories import all_tasks, count_rows, set_timezone
 
 # 2026-11-20 12:00 UTC is Saturday 02:00 on Kiritimati (UTC+14) and Friday 01:00 in
 # Pago Pago (UTC-11): "today" differs from UTC's in both directions.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 EMPTY_MESSAGE = "Type a task to add"
+NO_TITLE_MESSAGE = "Give the task a title"
 
 
 def quick(client: Client, text: str, **kwargs: object):  # type: ignore[no-untyped-def]
@@ -51,6 +52,10 @@ def only_task(db_session: Session) -> Task:
         ("Call mom tomorrow 5pm", 1, time(17, 0)),
         ("Call mom at 9", 0, time(9, 0)),  # a time alone means today
         ("Call mom in 3 days", 3, None),
+        ("Call mom 14:30 tmrw", 1, time(14, 30)),  # a user's report: was today, "tmrw" kept
+        ("Call mom tonight", 0, time(20, 0)),
+        ("Call mom at noon", 0, time(12, 0)),
+        ("Call mom yesterday", -1, None),
     ],
 )
 def test_relative_dates_are_the_users_dates(
@@ -215,6 +220,27 @@ def test_empty_text_is_refused_and_writes_nothing(
     assert all_tasks(db_session) == []
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_line_of_only_tags_and_dates_asks_for_a_title(
+    alice_client: Client, db_session: Session, htmx: bool
+) -> None:
+    """It used to make a task titled "#onlytag !high" that also carried the tag."""
+    for text in ("#onlytag !high", "tmrw 5pm p1", "every monday, friday"):
+        response = quick(alice_client, text, htmx=htmx)
+        assert response.status_code == 400
+        html = unescape(response.get_data(as_text=True))
+        assert f"{NO_TITLE_MESSAGE}: “{text}” was all read as" in html
+        assert 'role="alert"' in html and f'value="{text}"' in html  # the text stays to fix
+        if htmx:
+            assert response.headers["HX-Retarget"] == "#quick-form"
+    assert all_tasks(db_session) == []
+    assert count_rows(db_session, Tag) == 0
+    preview = alice_client.htmx_get("/tasks/quick/preview?text=%23onlytag+%21high")
+    assert preview.status_code == 200 and "chip" not in preview.get_data(as_text=True)
+    assert quick(alice_client, '"#onlytag" !high').status_code == 302  # quotes keep a title
+    assert (only_task(db_session).title, only_task(db_session).tags) == ("#onlytag", [])
+
+
 def test_a_missing_text_field_is_refused(alice_client: Client, db_session: Session) -> None:
     response = alice_client.submit("/tasks/quick", {})
     assert response.status_code == 400
@@ -333,6 +359,65 @@ def test_nonsense_never_fails(alice_client: Client, db_session: Session, text: s
     assert preview.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("zone", "due_date"),
+    [
+        ("UTC", date(2026, 11, 20)),  # Friday the 20th is November's third Friday
+        ("Pacific/Kiritimati", date(2026, 12, 18)),  # already the 21st there
+    ],
+)
+def test_a_numbered_weekday_repeats_monthly_from_the_users_today(
+    clock: TimeMachineFixture,
+    alice: User,
+    alice_client: Client,
+    db_session: Session,
+    zone: str,
+    due_date: date,
+) -> None:
+    clock.move_to(NOW, tick=False)
+    set_timezone(db_session, alice, zone)
+    assert quick(alice_client, "every 3rd friday team lunch").status_code == 302
+    created = only_task(db_session)
+    assert (created.title, created.recurrence, created.due_date) == (
+        "team lunch",
+        "FREQ=MONTHLY;BYDAY=3FR",
+        due_date,
+    )
+
+
+def test_a_list_of_weekdays_repeats_on_each_of_them(
+    clock: TimeMachineFixture, alice: User, alice_client: Client, db_session: Session
+) -> None:
+    clock.move_to(NOW, tick=False)  # Friday
+    set_timezone(db_session, alice, "Pacific/Pago_Pago")  # still Friday there
+    assert quick(alice_client, "Call mom every monday, friday p1").status_code == 302
+    created = only_task(db_session)
+    assert (created.title, created.recurrence, created.due_date, created.priority) == (
+        "Call mom",
+        "FREQ=WEEKLY;BYDAY=MO,FR",
+        date(2026, 11, 20),
+        Priority.HIGH,
+    )
+
+
+def test_a_day_month_date_is_the_next_one_in_the_users_zone(
+    clock: TimeMachineFixture, alice: User, alice_client: Client, db_session: Session
+) -> None:
+    clock.move_to(NOW, tick=False)
+    set_timezone(db_session, alice, "Pacific/Kiritimati")  # Saturday the 21st there
+    quick(alice_client, "Parcel 20.11.")
+    quick(alice_client, "Party 21.11. p4")
+    quick(alice_client, "Flight 24.12.2027 tonight")
+    parcel, party, flight = all_tasks(db_session)
+    assert parcel.due_date == date(2027, 11, 20)  # the 20th has passed there
+    assert (party.due_date, party.priority) == (date(2026, 11, 21), Priority.MEDIUM)
+    assert (flight.title, flight.due_date, flight.due_time) == (
+        "Flight tonight",
+        date(2027, 12, 24),
+        None,
+    )
+
+
 # -- the live preview ----------------------------------------------------------------------
 
 
@@ -366,6 +451,29 @@ def test_preview_shows_chips_for_what_was_understood(
     ]
     assert re.search(r'class="chip chip-title"[^>]*>Call mom<', html)
     assert all_tasks(db_session) == []  # a preview saves nothing
+
+
+def test_preview_chips_for_the_new_words(
+    clock: TimeMachineFixture, alice: User, alice_client: Client, db_session: Session
+) -> None:
+    clock.move_to(NOW, tick=False)
+    set_timezone(db_session, alice, "Pacific/Kiritimati")
+    html = alice_client.htmx_get("/tasks/quick/preview?text=Dinner+tonight+%23home+p1").get_data(
+        as_text=True
+    )
+    assert chips(html) == [
+        ("date", "Sat 21 Nov 2026, 20:00"),
+        ("tag", "#home"),
+        ("priority", "High priority"),
+    ]
+    assert re.search(r'class="chip chip-title"[^>]*>Dinner<', html)
+    html = alice_client.htmx_get(
+        "/tasks/quick/preview?text=Call+mom+every+mon+and+thu+end+of+month"
+    ).get_data(as_text=True)
+    assert chips(html) == [
+        ("repeat", "every Monday and Thursday"),
+        ("date", "Mon 30 Nov 2026"),
+    ]
 
 
 def test_preview_of_plain_text_is_empty(alice_client: Client) -> None:

@@ -29,7 +29,7 @@ def _parse(text: str) -> QuickAdd:
     if len(text) > MAX_TEXT:
         raise QuickAddError(f"Keep it under {MAX_TEXT} characters.")
     tz = current_user.timezone
-    return parse_quick_add(text, today=local_today(tz), tz=tz)
+    return parse_quick_add(text, today=local_today(tz), tz=tz, require_title=True)
 
 
 @bp.post("/tasks/quick")
