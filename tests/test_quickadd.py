@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from todo_web.data.todoist import PRIORITIES as TODOIST_PRIORITIES
 from todo_web.data.todoist import read_date
 from todo_web.models import TAG_NAME_MAX as TAG_MAX
-from todo_web.models import TITLE_MAX
+from todo_web.models import TITLE_MAX, TODOIST_PRIORITIES
 from todo_web.quickadd import QuickAddError, parse_quick_add
 from todo_web.recurrence import validate_rule
 

@@ -93,6 +93,16 @@ class Priority(enum.IntEnum):
         return cls[label.upper()]
 
 
+#: Todoist's priorities ("1" is its p1, the most urgent) as todo-web's three: the one table
+#: both the Todoist importer and quick add's `p1`..`p4` read.
+TODOIST_PRIORITIES = {
+    "1": Priority.HIGH,
+    "2": Priority.HIGH,
+    "3": Priority.MEDIUM,
+    "4": Priority.MEDIUM,
+}
+
+
 class PriorityType(TypeDecorator[Priority]):
     impl = SmallInteger
     cache_ok = True

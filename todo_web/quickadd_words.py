@@ -18,7 +18,7 @@ from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
 from . import recurrence
 from .dates import MONTH_NAMES, WEEKDAY_NAMES
-from .models import TAG_NAME_MAX
+from .models import TAG_NAME_MAX, TODOIST_PRIORITIES
 
 #: The time "tonight" stands for when the text names none.
 EVENING = time(20, 0)
@@ -214,10 +214,7 @@ def _rule(repeat: str, m: re.Match[str]) -> str | None:
 
 def _todoist_priority(m: re.Match[str], today: date) -> str:
     """ "p1" to "p4" through the Todoist importer's table, so both read them alike."""
-    # Imported here: that module imports this parser, so a top-level import would be a cycle.
-    from .data.todoist import PRIORITIES
-
-    return PRIORITIES[m["p"]].label
+    return TODOIST_PRIORITIES[m["p"]].label
 
 
 _PATTERNS: list[tuple[str, re.Pattern[str], Handler]] = [

@@ -20,7 +20,8 @@ lines separate the items.
   "tomorrow 9am", "2026-01-05"). English dates go through the quick-add parser
   (``todo_web.quickadd``), counted from the user's today and read in the user's zone (the
   ``TIMEZONE`` column is ignored). The whole cell has to be understood: a date the parser
-  reads only in part ("every 3rd friday", "every day starting Jan 5") is not guessed at.
+  reads only in part ("every 3rd friday starting Jan 9", "every day starting Jan 5") is not
+guessed at.
   Such a task is still imported, without a date, with the original text kept in its
   description and a warning in the summary: one odd date must not hold back a whole
   project, and nothing is lost.
@@ -43,13 +44,19 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from ..models import DESCRIPTION_MAX, MAX_DEPTH, TAG_NAME_MAX, TITLE_MAX, Priority
+from ..models import (
+    DESCRIPTION_MAX,
+    MAX_DEPTH,
+    TAG_NAME_MAX,
+    TITLE_MAX,
+    TODOIST_PRIORITIES,
+    Priority,
+)
 from ..quickadd import QuickAdd, QuickAddError, parse_quick_add
 from .outline import list_name
 from .plan import ImportedTask, ImportPlan, RowProblem
 
 REQUIRED_COLUMNS = ("TYPE", "CONTENT")
-PRIORITIES = {"1": Priority.HIGH, "2": Priority.HIGH, "3": Priority.MEDIUM, "4": Priority.MEDIUM}
 
 _LABEL = re.compile(rf"(?<!\S)@([^\s,@]{{1,{TAG_NAME_MAX}}})(?=\s|$)")
 _DATE_KINDS = frozenset({"date", "time", "repeat"})
@@ -125,7 +132,7 @@ def add_row(
     if len(description) > DESCRIPTION_MAX:
         problems.append(f"DESCRIPTION is longer than {DESCRIPTION_MAX:,} characters.")
     raw_priority = record.get("PRIORITY", "").strip()
-    priority = PRIORITIES.get(raw_priority or "4")
+    priority = TODOIST_PRIORITIES.get(raw_priority or "4")
     if priority is None:
         problems.append(f"PRIORITY must be 1, 2, 3 or 4, not “{raw_priority[:20]}”.")
     outline.add(number, indent)
