@@ -7,30 +7,17 @@ Field names: `name`, `timezone` (POST /settings); `notify_task_changes`,
 
 from __future__ import annotations
 
-from functools import lru_cache
-from zoneinfo import available_timezones
-
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, PasswordField, SelectField, StringField
+from wtforms import BooleanField, Field, PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..auth.forms import PASSWORD_MAX, confirm_field, new_password_field, strip
 from ..models import NAME_MAX
-
-
-@lru_cache(maxsize=1)
-def timezone_names() -> frozenset[str]:
-    """IANA zone names known to this machine (the tzdata package or /usr/share/zoneinfo)."""
-    return frozenset(available_timezones())
-
-
-@lru_cache(maxsize=1)
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(timezone_names())]
+from .zones import canonical_zone, sorted_zone_names, zone_names
 
 
 def known_timezone(form: FlaskForm, field: Field) -> None:
-    if field.data not in timezone_names():
+    if field.data not in zone_names():
         raise ValidationError(
             f"Unknown time zone “{field.data}”. Choose one from the list, "
             "e.g. Europe/Berlin or America/New_York."
@@ -39,14 +26,18 @@ def known_timezone(form: FlaskForm, field: Field) -> None:
 
 class ProfileForm(FlaskForm):
     name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=NAME_MAX)])
-    timezone = SelectField(
+    # A text field with suggestions rather than a <select> of ~600 names: it can be searched
+    # by typing ("berl"), with or without JavaScript (see zones.py for what is accepted).
+    timezone = StringField(
         "Time zone",
-        choices=timezone_choices,
-        # Checked by known_timezone instead, whose message says what is wrong.
-        validate_choice=False,
-        filters=[strip],
+        filters=[strip, canonical_zone],
         validators=[DataRequired(message="Choose a time zone."), known_timezone],
     )
+
+    @staticmethod
+    def zone_names() -> tuple[str, ...]:
+        """The names the page suggests, in order."""
+        return sorted_zone_names()
 
 
 class NotificationsForm(FlaskForm):
