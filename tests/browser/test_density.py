@@ -60,6 +60,8 @@ ROWS_ON_SCREEN = """() => {
     first: rows[0].top,
     shortest: Math.min(...rows.map((box) => box.height)),
     bottom: bottom,
+    quickAdd: document.getElementById("quick-text").getBoundingClientRect().height,
+    search: document.getElementById("search-q").getBoundingClientRect().height,
   };
 }"""
 
@@ -85,6 +87,7 @@ def test_a_screen_holds_a_day_of_tasks_on_a_desktop(pages: Any, busy: Any) -> No
     measured = page.evaluate(ROWS_ON_SCREEN)
     print(f"\ndesktop 1280x800: {measured}")
     assert measured["visible"] >= 14, measured
+    assert measured["quickAdd"] <= 44 and measured["search"] <= 44, measured
 
 
 def test_a_screen_holds_a_day_of_tasks_on_a_phone(pages: Any, busy: Any) -> None:
@@ -93,6 +96,7 @@ def test_a_screen_holds_a_day_of_tasks_on_a_phone(pages: Any, busy: Any) -> None
     print(f"\nphone 390x844: {measured}")
     assert measured["first"] < 200, measured
     assert measured["visible"] >= 8, measured
+    assert measured["quickAdd"] <= 44 and measured["search"] <= 44, measured
 
 
 def smallest(page: Any, selectors: list[str]) -> dict[str, float]:
@@ -169,10 +173,10 @@ def test_the_desktop_keeps_its_sidebar(pages: Any, busy: Any) -> None:
 def test_the_add_button_goes_to_quick_add(pages: Any, busy: Any) -> None:
     page = open_list(pages, "phone")
     page.mouse.wheel(0, 2000)
-    page.wait_for_function("window.scrollY > 200")
+    page.wait_for_function("() => window.scrollY > 200")
     page.locator(".add-fab").tap()
     expect(page.locator("#quick-text")).to_be_focused()
-    page.wait_for_function("window.scrollY === 0")
+    page.wait_for_function("() => window.scrollY === 0")
     assert page.url.endswith("/tasks")
     # From another page it leads to the list's quick add.
     page.goto("/settings")
@@ -283,6 +287,6 @@ def test_a_swipe_to_the_right_completes_a_task_and_scrolling_still_scrolls(
 
     # Up and down over the rows: the page scrolls, nothing more is completed.
     touch_drag(page, middle_of(page, second), (15, -250))
-    page.wait_for_function("window.scrollY > 100")
+    page.wait_for_function("() => window.scrollY > 100")
     expect(page.locator("#task-list .is-swiping")).to_have_count(0)
     assert len(toggles) == 1
