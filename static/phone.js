@@ -72,13 +72,6 @@
     }
   });
 
-  // The filters' panel (a <details> over the rows) closes on a tap or click elsewhere.
-  document.addEventListener("click", function (event) {
-    document.querySelectorAll(".filter-details[open]").forEach(function (details) {
-      if (!details.contains(event.target)) details.open = false;
-    });
-  });
-
   // A row swiped to the right is completed (or reopened), on a touch screen. The rows
   // leave vertical moves to the browser (touch-action: pan-y in app.css), which scrolls
   // and cancels the pointer; a sideways move shades the row as far as the finger went, and
