@@ -1,12 +1,18 @@
 """Regenerate the README's screenshots: docs/screenshots/<page>-<device>-<theme>.png.
 
     .venv/bin/python -m tests.browser.screenshots [--out docs/screenshots]
+    .venv/bin/python -m tests.browser.screenshots --density after
 
 Builds a throw-away SQLite database through the migrations, fills it with a believable
 week of tasks and a list with subtasks (tests/browser/support.py), serves the app on
 127.0.0.1 and photographs the main pages at desktop (1280 by 800) and phone (390 by 844)
 size, in the light and the dark theme (the theme follows the system setting, which
 Chromium is told through `color_scheme`).
+
+`--density NAME` photographs instead what one screen of the task list holds for a busy
+account (tests/browser/busy.py, about 25 open tasks): /tasks as it first shows, at both
+sizes and in both themes, as docs/screenshots/NAME-<device>-<theme>.png (the issue's
+"before" and "after" pictures of the list's density come from this one command).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from todo_web.models import Task
 from todo_web.timezones import local_today
 
 from ..database import PROJECT_ROOT, upgrade
+from ..factories import make_user
+from .busy import seed_busy
 from .support import DEVICES, add_user_with_tasks, launch, log_in, seed_list, serve
 
 THEMES = ("light", "dark")
@@ -58,24 +66,62 @@ def _shots(edit_url: str, list_url: str) -> list[tuple[str, bool, Callable[[Any]
     ]
 
 
+def _app(folder: str) -> Any:
+    """The app on a new SQLite database in `folder`, migrated to the newest schema."""
+    url = f"sqlite:///{Path(folder) / 'screenshots.sqlite3'}"
+    upgrade(url)
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "screenshots",
+            "DATABASE_URL": url,
+            "BCRYPT_ROUNDS": 4,
+            "MAIL_URL": None,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+def take_density(out: Path, name: str, scale: float = 1) -> list[Path]:
+    """One screen of /tasks for a busy account at each size and theme: NAME-<device>-<theme>.png."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(tmp)
+        with get_database(app).session_factory() as session:
+            user = make_user(session, email=EMAIL, name="Sam Rivera")
+            seed_busy(session, user, local_today("UTC"))
+        with serve(app) as base_url, sync_playwright() as playwright:
+            browser = launch(playwright)
+            for device, options in DEVICES.items():
+                for theme in THEMES:
+                    context = browser.new_context(
+                        base_url=base_url,
+                        color_scheme=theme,
+                        reduced_motion="reduce",
+                        **{**options, "device_scale_factor": scale},
+                    )
+                    page = context.new_page()
+                    log_in(page, EMAIL)
+                    page.wait_for_load_state("networkidle")
+                    path = out / f"{name}-{device}-{theme}.png"
+                    page.screenshot(path=str(path), animations="disabled", caret="hide")
+                    written.append(path)
+                    context.close()
+            browser.close()
+        get_database(app).engine.dispose()
+    return written
+
+
 def take(out: Path, scale: float = 1) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'screenshots.sqlite3'}"
-        upgrade(url)
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "screenshots",
-                "DATABASE_URL": url,
-                "BCRYPT_ROUNDS": 4,
-                "MAIL_URL": None,
-                "RATELIMIT_ENABLED": False,
-            }
-        )
+        app = _app(tmp)
         with get_database(app).session_factory() as session:
             user = add_user_with_tasks(session, local_today("UTC"), email=EMAIL, name="Sam Rivera")
             home = seed_list(session, user, local_today("UTC"))
@@ -127,8 +173,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--scale", type=float, default=1, help="device pixels per CSS pixel (2 for sharp images)"
     )
+    parser.add_argument(
+        "--density",
+        metavar="NAME",
+        help="photograph one screen of a busy task list instead, as NAME-<device>-<theme>.png",
+    )
     args = parser.parse_args(argv)
-    for path in take(args.out, args.scale):
+    if args.density:
+        written = take_density(args.out, args.density, args.scale)
+    else:
+        written = take(args.out, args.scale)
+    for path in written:
         print(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path)
 
 

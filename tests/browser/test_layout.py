@@ -14,13 +14,19 @@ from todo_web.timezones import local_today
 from ..factories import make_task
 from .support import PHONE_WIDTH, log_in, seed_tasks
 
-TAP = 44  # px, WCAG 2.5.5 and Apple's guideline
+ROW_TAP = 44  # px: a row's own buttons, WCAG 2.5.5 and Apple's guideline
+TAP = 24  # px: everything else, WCAG 2.5.8 (test_density.py measures both sizes)
 
-#: The controls a thumb uses on the list page.
-MAIN_CONTROLS = [
+#: A row's buttons, which a thumb aims at many times a day.
+ROW_CONTROLS = [
     "#task-list button.toggle",
     "#task-list .task-actions a",
     "#task-list .task-actions button",
+    "#task-list .select-box",
+    "#toasts button",
+]
+#: The other controls a thumb uses on the list page.
+MAIN_CONTROLS = [
     "#quick-form button[type=submit]",
     ".site-header button",
     ".site-header a[href='/settings']",
@@ -28,12 +34,11 @@ MAIN_CONTROLS = [
     ".create-more summary",
     ".filter-details summary",
     ".bulk-details summary",
-    "#task-list .select-box",
     ".select-all",
     "#bulk-form button[type=submit]",
     ".active-filters .chip",
     ".clear-filters",
-    "#toasts button",
+    ".add-fab",
 ]
 
 
@@ -87,13 +92,14 @@ def test_main_controls_are_big_enough_to_tap(pages: Any, busy_alice: Any) -> Non
     row.locator("button.toggle").tap()  # a toast with Undo and Dismiss
     expect(page.locator("#toasts button").first).to_be_visible()
     small = []
-    for selector in MAIN_CONTROLS:
-        boxes = [b for b in (el.bounding_box() for el in page.locator(selector).all()) if b]
-        assert boxes, f"nothing matches {selector}"
-        for box in boxes:
-            if box["width"] < TAP - 0.5 or box["height"] < TAP - 0.5:
-                small.append(f"{selector}: {box['width']:.0f}x{box['height']:.0f}")
-    assert not small, "smaller than 44x44 px:\n" + "\n".join(sorted(set(small)))
+    for selectors, size in ((ROW_CONTROLS, ROW_TAP), (MAIN_CONTROLS, TAP)):
+        for selector in selectors:
+            boxes = [b for b in (el.bounding_box() for el in page.locator(selector).all()) if b]
+            assert boxes, f"nothing matches {selector}"
+            for box in boxes:
+                if box["width"] < size - 0.5 or box["height"] < size - 0.5:
+                    small.append(f"{selector}: {box['width']:.0f}x{box['height']:.0f} < {size}")
+    assert not small, "too small to tap:\n" + "\n".join(sorted(set(small)))
 
 
 def luminance(rgb: str) -> float:
