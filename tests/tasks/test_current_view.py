@@ -135,7 +135,7 @@ def test_a_tag_page_is_named_after_the_tag_and_marks_no_view(alice_client: Clien
 @pytest.mark.usefixtures("task_id")
 def test_a_tag_filter_swapped_in_renames_the_heading(alice_client: Client) -> None:
     html = text_of(alice_client.get("/tasks?tag=bills", headers=htmx_from("/tasks")))
-    assert '<div id="list-heading" class="list-heading" hx-swap-oob="true">' in html
+    assert '<div id="list-heading" class="list-name" hx-swap-oob="true">' in html
     assert heading(html) == "#bills"
     assert current_entries(html) == []
     # Taking the tag off again: the heading and the sidebar come back.
