@@ -125,7 +125,15 @@ def run_lighthouse(url: str, cookie: str, preset: str, keep: Path | None) -> dic
         ]  # fmt: skip
         if preset == "desktop":
             command.append("--preset=desktop")
-        subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": chrome})
+        # Lighthouse sometimes loses the page load's trace on a busy machine (NO_NAVSTART)
+        # and asks to be run again: up to three tries.
+        for attempt in range(3):
+            done = subprocess.run(command, env={**os.environ, "CHROME_PATH": chrome})
+            if done.returncode == 0:
+                break
+            print(f"  {preset}: Lighthouse failed (exit {done.returncode}), try {attempt + 1} of 3")
+        else:
+            raise SystemExit(f"Lighthouse failed three times on the {preset} preset")
         result = json.loads(Path(f"{report}.report.json").read_text())
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
