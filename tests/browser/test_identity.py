@@ -11,11 +11,18 @@ from sqlalchemy.orm import Session
 
 from todo_web.timezones import local_today
 
+from ..test_identity import contrast
 from . import axe
 from .support import log_in, seed_tasks
 
 ACCENT = "rgb(101, 80, 224)"  # #6550e0
 LINK = {"light": ACCENT, "dark": "rgb(169, 156, 255)"}  # #a99cff on the dark page
+
+
+def rgb(css: str) -> tuple[float, float, float]:
+    """(r, g, b) of a computed `rgb(...)` colour."""
+    r, g, b = (float(part) for part in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+    return (r, g, b)
 
 
 def computed(page: Any, selector: str, prop: str) -> str:
@@ -33,6 +40,13 @@ def test_the_accent_in_each_theme(
     expect(page.locator(".site-header .brand")).to_have_text("todo-web")
     assert computed(page, ".brand-mark-tile", "fill") == ACCENT
     found = {"list": axe.blocking(axe.violations(page))}
+
+    # A completed task's check: white on the buttons' violet, 3:1 at least (a control).
+    page.locator(".task .toggle").first.click()
+    mark = ".task.is-completed .toggle-mark"
+    expect(page.locator(mark).first).to_be_visible()
+    check, tile = (rgb(computed(page, mark, prop)) for prop in ("color", "backgroundColor"))
+    assert contrast(check, tile) >= 3, f"{check} on {tile}"
 
     page.goto("/settings")
     save = "#settings-profile button[type=submit]"
