@@ -160,3 +160,19 @@ def test_a_tag_within_a_view_or_a_status_says_both(alice_client: Client) -> None
     assert heading(text_of(alice_client.get("/tasks?status=all&tag=a&tag=b"))) == (
         "All tasks · #a #b"
     )
+
+
+def test_the_tab_is_named_like_the_heading(
+    alice_client: Client, db_session: Session, alice: User
+) -> None:
+    """The browser tab (and history) says which list it is, not "Tasks" for every one."""
+    inbox = inbox_of(db_session, alice)
+    titles = {
+        "/tasks": "All open tasks · todo-web",
+        "/tasks?view=today": "Today · todo-web",
+        "/tasks?tag=bills": "#bills · todo-web",
+        f"/tasks?list={inbox.id}": "Inbox · todo-web",
+    }
+    for path, expected in titles.items():
+        html = text_of(alice_client.get(path))
+        assert re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip() == expected, path
