@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,22 @@ def _app(folder: str) -> Any:
     )
 
 
+def _pages(browser: Any, base_url: str, scale: float) -> Iterator[tuple[str, str, Any]]:
+    """A fresh page for each device and theme, closed when the caller moves on."""
+    for device, options in DEVICES.items():
+        for theme in THEMES:
+            context = browser.new_context(
+                base_url=base_url,
+                color_scheme=theme,
+                reduced_motion="reduce",
+                **{**options, "device_scale_factor": scale},
+            )
+            try:
+                yield device, theme, context.new_page()
+            finally:
+                context.close()
+
+
 def take_density(out: Path, name: str, scale: float = 1) -> list[Path]:
     """One screen of /tasks for a busy account at each size and theme: NAME-<device>-<theme>.png."""
     from playwright.sync_api import sync_playwright
@@ -95,21 +111,12 @@ def take_density(out: Path, name: str, scale: float = 1) -> list[Path]:
             seed_busy(session, user, local_today("UTC"))
         with serve(app) as base_url, sync_playwright() as playwright:
             browser = launch(playwright)
-            for device, options in DEVICES.items():
-                for theme in THEMES:
-                    context = browser.new_context(
-                        base_url=base_url,
-                        color_scheme=theme,
-                        reduced_motion="reduce",
-                        **{**options, "device_scale_factor": scale},
-                    )
-                    page = context.new_page()
-                    log_in(page, EMAIL)
-                    page.wait_for_load_state("networkidle")
-                    path = out / f"{name}-{device}-{theme}.png"
-                    page.screenshot(path=str(path), animations="disabled", caret="hide")
-                    written.append(path)
-                    context.close()
+            for device, theme, page in _pages(browser, base_url, scale):
+                log_in(page, EMAIL)
+                page.wait_for_load_state("networkidle")
+                path = out / f"{name}-{device}-{theme}.png"
+                page.screenshot(path=str(path), animations="disabled", caret="hide")
+                written.append(path)
             browser.close()
         get_database(app).engine.dispose()
     return written
@@ -135,33 +142,24 @@ def take(out: Path, scale: float = 1) -> list[Path]:
 
         with serve(app) as base_url, sync_playwright() as playwright:
             browser = launch(playwright)
-            for device, options in DEVICES.items():
-                for theme in THEMES:
-                    context = browser.new_context(
-                        base_url=base_url,
-                        color_scheme=theme,
-                        reduced_motion="reduce",
-                        **{**options, "device_scale_factor": scale},
+            for device, theme, page in _pages(browser, base_url, scale):
+                signed_in = False
+                shots = _shots(edit_url, list_url)
+                for name, logged_in, goto in shots:  # logged-out pages first
+                    if logged_in and not signed_in:
+                        log_in(page, EMAIL)
+                        signed_in = True
+                    goto(page)
+                    page.wait_for_load_state("networkidle")
+                    path = out / f"{name}-{device}-{theme}.png"
+                    # The list page whole: its rows (and subtasks) are below the fold.
+                    page.screenshot(
+                        path=str(path),
+                        animations="disabled",
+                        caret="hide",
+                        full_page=name == "list",
                     )
-                    page = context.new_page()
-                    signed_in = False
-                    shots = _shots(edit_url, list_url)
-                    for name, logged_in, goto in shots:  # logged-out pages first
-                        if logged_in and not signed_in:
-                            log_in(page, EMAIL)
-                            signed_in = True
-                        goto(page)
-                        page.wait_for_load_state("networkidle")
-                        path = out / f"{name}-{device}-{theme}.png"
-                        # The list page whole: its rows (and subtasks) are below the fold.
-                        page.screenshot(
-                            path=str(path),
-                            animations="disabled",
-                            caret="hide",
-                            full_page=name == "list",
-                        )
-                        written.append(path)
-                    context.close()
+                    written.append(path)
             browser.close()
         get_database(app).engine.dispose()
     return written

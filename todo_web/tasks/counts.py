@@ -66,8 +66,7 @@ def view_counts(session: Session, user: User, now: datetime | None = None) -> di
     so it costs the same for fifty thousand tasks as for fifty. Only "overdue" looks at
     tasks themselves, for the few open tasks due today whose time has passed.
     """
-    row = session.execute(_VIEW_COUNTS, _count_parameters(user, now)).one()
-    return {name: int(value) for name, value in row._mapping.items()}
+    return read_sidebar(session, user, now).counts
 
 
 def _count_parameters(user: User, now: datetime | None) -> dict[str, Any]:
