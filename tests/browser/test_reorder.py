@@ -116,8 +116,12 @@ def handle_and_target(page: Any, title: str, onto: str) -> tuple[float, float, f
         "(list) => list.scrollIntoView({block: 'center'})"
     )
     x, y = center(row(page, title).locator(".drag-handle").bounding_box())
-    _, to_y = center(row(page, onto).bounding_box())
-    return x, y, to_y
+    return x, y, middle_of(page, onto)
+
+
+def middle_of(page: Any, title: str) -> float:
+    _, y = center(row(page, title).bounding_box())
+    return y
 
 
 def wait_for_spot(page: Any, moving: str, after: str | None, depth: int) -> None:
@@ -141,9 +145,14 @@ def mouse_drag(
 ) -> Any:
     """Drag `title` by its handle onto the row `onto` (and `dx` px sideways); drop once the
     row is in place. Returns the move's answer."""
-    x, y, to_y = handle_and_target(page, title, onto)
+    x, y, _ = handle_and_target(page, title, onto)
     page.mouse.move(x, y)
     page.mouse.down()
+    # Past SortableJS's 4 px tolerance: the drag starts, and a row carrying subtasks folds
+    # them away, which moves the rows below it. Only then is the target measured.
+    page.mouse.move(x, y + 6, steps=2)
+    page.wait_for_selector(".sortable-fallback")
+    to_y = middle_of(page, onto)
     page.mouse.move(x + dx / 2, (y + to_y) / 2, steps=5)
     page.mouse.move(x + dx, to_y, steps=5)
     wait_for_spot(page, title, after, depth)
