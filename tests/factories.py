@@ -18,10 +18,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from todo_web.db import get_database, utcnow
+from todo_web.lists.members import add_member, set_role, transfer
 from todo_web.lists.queries import create_inbox, create_list, inbox_of
 from todo_web.mail.transport import transport_from_url
 from todo_web.mail.worker import MailWorker
-from todo_web.models import Outbox, Priority, Tag, Task, TaskList, TaskStatus, User
+from todo_web.models import Outbox, Priority, Role, Tag, Task, TaskList, TaskStatus, User
 from todo_web.passwords import hash_password
 from todo_web.tasks.tags import resolve_tags
 from todo_web.tasks.tree import end_position
@@ -80,6 +81,23 @@ def set_timezone(session: Session, user: User, zone: str) -> User:
     return user
 
 
+# -- sharing -------------------------------------------------------------------------------
+
+
+def share(
+    session: Session, task_list: TaskList, user: User, role: Role | str = Role.EDITOR
+) -> None:
+    """Make `user` a member of the list with `role` ("editor", "viewer", or "owner": the
+    list handed to them, its owner staying on as an editor), as the app does."""
+    role = Role(role)
+    add_member(session, task_list, user, Role.EDITOR)
+    if role == Role.OWNER:
+        transfer(session, task_list, user.id)
+    elif role == Role.VIEWER:
+        set_role(session, task_list, user.id, Role.VIEWER)
+    session.commit()
+
+
 # -- tasks and tags ------------------------------------------------------------------------
 
 
@@ -113,6 +131,7 @@ def make_task(
     assert task_list is not None
     parent_id = parent.id if parent is not None else None
     fields.setdefault("position", end_position(session, task_list.id, parent_id))
+    fields.setdefault("created_by_id", user.id)
     task = Task(
         user_id=task_list.owner_id,
         list_id=task_list.id,

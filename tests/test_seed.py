@@ -41,7 +41,9 @@ def test_seed_writes_users_tasks_and_tags(app: Flask, db_session: Session) -> No
     assert emails == {"user1@seed.example", "user2@seed.example", "user3@seed.example", HEAVY_EMAIL}
     per_user = dict(
         db_session.execute(
-            select(User.email, func.count(Task.id)).join(Task).group_by(User.email)
+            select(User.email, func.count(Task.id))
+            .join(Task, Task.user_id == User.id)
+            .group_by(User.email)
         ).all()
     )
     assert per_user == {**{f"user{n}@seed.example": 20 for n in (1, 2, 3)}, HEAVY_EMAIL: 60}

@@ -1,23 +1,32 @@
 """Who may see and change which lists and tasks: decided here, used by every query.
 
-A task's visibility follows its list. Today a user reaches the lists they own; sharing
-adds lists where they are a member, by changing `list_is_visible`,
-`task_is_visible` and `role_in` alone.
+A user reaches a list through its row in list_members (the owner has one too), and a task
+through its list. Three questions, three answers:
 
-Every route looks things up through `list_for` and `task_for`: something the user cannot
-see is a 404, the same as something missing (so ids reveal nothing); something they see
-but may not change is a 403 with a message saying why.
+- *Which lists can this user see?* `list_is_visible` (a condition on TaskList, through
+  the members index).
+- *Which tasks?* `task_is_visible`: the tasks of the lists the user owns (`tasks.user_id`,
+  the owner, so that an owner's pages keep reading the per-user indexes in order) and of
+  the lists shared with them (`Reach`, read once per request). Pages that span lists
+  (the smart views, search, the calendar) add `not_assigned_elsewhere`.
+- *What may they do with one list or task?* `list_for` / `task_for` read it with the
+  user's role in one statement and `check` the role against the `Need`: something the
+  user cannot see is a 404, the same as something missing (so ids reveal nothing);
+  something they see but may not change is a 403 with a message saying why.
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, select
+from flask import g, has_request_context
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import BindParameter
 from werkzeug.exceptions import Forbidden, NotFound
 
-from .models import Task, TaskList, User
+from .models import ListMember, Role, Task, TaskList, User
 
 
 class Need(enum.IntEnum):
@@ -28,59 +37,139 @@ class Need(enum.IntEnum):
     MANAGE = 3  # rename, delete and share the list itself
 
 
-class Role(enum.StrEnum):
-    OWNER = "owner"
-
-
 #: What each role may do.
-ALLOWED = {Role.OWNER: Need.MANAGE}
+ALLOWED = {Role.OWNER: Need.MANAGE, Role.EDITOR: Need.EDIT, Role.VIEWER: Need.VIEW}
 
 DENIED_MESSAGES = {
     Need.EDIT: "You can only look at this list; ask its owner to let you edit it.",
     Need.MANAGE: "Only the list's owner can do that.",
 }
 
+UserRef = User | BindParameter[int] | ColumnElement[int]
 
-def list_is_visible(user: User | ColumnElement[int]) -> ColumnElement[bool]:
+
+def _user_id(user: UserRef) -> ColumnElement[int] | int:
+    return user.id if isinstance(user, User) else user
+
+
+def member_list_ids(user: UserRef) -> Select[tuple[int]]:
+    """The ids of every list the user is a member of (owner included), from the members
+    index alone."""
+    return select(ListMember.list_id).where(ListMember.user_id == _user_id(user))
+
+
+def list_is_visible(user: UserRef) -> ColumnElement[bool]:
     """The condition on TaskList for the live lists the user can see. `user` may also be
     a bound parameter holding the user's id, for statements built once."""
-    user_id = user.id if isinstance(user, User) else user
-    return and_(TaskList.owner_id == user_id, TaskList.deleted_at.is_(None))
+    return and_(TaskList.id.in_(member_list_ids(user)), TaskList.deleted_at.is_(None))
 
 
-def task_is_visible(user: User) -> ColumnElement[bool]:
-    """The condition on Task for tasks the user can see (their lists' tasks).
+@dataclass(frozen=True)
+class Reach:
+    """The lists others share with a user: id -> (owner id, the user's role)."""
 
-    Tasks carry their list owner's id (`user_id`), which the per-user indexes and counts
-    are keyed by; sharing widens this to the lists the user is a member of.
-    """
-    return Task.user_id == user.id
+    shared: dict[int, tuple[int, Role]]
+
+    @property
+    def shared_list_ids(self) -> list[int]:
+        return sorted(self.shared)
+
+    @property
+    def owner_ids(self) -> set[int]:
+        """Whose lists, besides the user's own, the user sees tasks of."""
+        return {owner for owner, _ in self.shared.values()}
+
+    def editable_list_ids(self) -> list[int]:
+        return sorted(i for i, (_, role) in self.shared.items() if ALLOWED[role] >= Need.EDIT)
 
 
-def role_in(task_list: TaskList, user: User) -> Role | None:
+def read_reach(session: Session, user: User) -> Reach:
+    """The lists shared with `user`: read once per request (one indexed lookup)."""
+    if has_request_context():
+        cached = g.get("reach")
+        if cached is not None and cached[0] == user.id:
+            return cached[1]
+    rows = session.execute(
+        select(ListMember.list_id, TaskList.owner_id, ListMember.role)
+        .join(TaskList, TaskList.id == ListMember.list_id)
+        .where(
+            ListMember.user_id == user.id,
+            TaskList.owner_id != user.id,
+            TaskList.deleted_at.is_(None),
+        )
+    ).all()
+    reach = Reach({list_id: (owner_id, Role(role)) for list_id, owner_id, role in rows})
+    if has_request_context():
+        g.reach = (user.id, reach)
+    return reach
+
+
+def forget_reach() -> None:
+    """After a change of memberships in this request: read them again when next asked."""
+    if has_request_context():
+        g.pop("reach", None)
+
+
+def task_is_visible(
+    session: Session, user: User, task: type[Task] | object = Task
+) -> ColumnElement[bool]:
+    """The condition on Task (or an alias of it) for the tasks the user can see: those of
+    the lists they own and of the lists shared with them. Without shared lists it is the
+    owner condition alone, which the per-user indexes answer in order."""
+    own = task.user_id == user.id  # type: ignore[attr-defined]
+    shared = read_reach(session, user).shared_list_ids
+    return or_(own, task.list_id.in_(shared)) if shared else own  # type: ignore[attr-defined]
+
+
+def not_assigned_elsewhere(
+    user: User | BindParameter[int], task: object = Task
+) -> ColumnElement[bool]:
+    """Pages that span lists (the smart views and their counts, search, the calendar) leave
+    out tasks assigned to someone else; a list's own page shows them all."""
+    user_id = _user_id(user)
+    assignee = task.assignee_id  # type: ignore[attr-defined]
+    return or_(assignee.is_(None), assignee == user_id)
+
+
+def role_of(session: Session, task_list: TaskList, user: User) -> Role | None:
     """The user's role in the list, None when they have none (cannot see it)."""
-    return Role.OWNER if task_list.owner_id == user.id else None
+    role = session.scalar(
+        select(ListMember.role).where(
+            ListMember.list_id == task_list.id, ListMember.user_id == user.id
+        )
+    )
+    return None if role is None else Role(role)
 
 
-def check(task_list: TaskList | None, user: User, need: Need) -> TaskList:
-    """The list if the user may do `need` with it; else NotFound (cannot see it) or
-    Forbidden (sees it, may not do this)."""
-    role = None if task_list is None else role_in(task_list, user)
-    if task_list is None or role is None:
+def check(role: Role | str | None, need: Need) -> None:
+    """NotFound when the user has no role in the list (cannot see it); Forbidden when
+    their role does not allow `need`."""
+    if role is None:
         raise NotFound()
-    if ALLOWED[role] < need:
+    if ALLOWED[Role(role)] < need:
         raise Forbidden(DENIED_MESSAGES[need])
-    return task_list
+
+
+def role_column(user: User) -> ColumnElement[str]:
+    """The user's role in TaskList (joined to the statement), NULL when none."""
+    return (
+        select(ListMember.role)
+        .where(ListMember.list_id == TaskList.id, ListMember.user_id == user.id)
+        .scalar_subquery()
+    )
 
 
 def list_for(
     session: Session, user: User, list_id: int, need: Need, *, include_deleted: bool = False
 ) -> TaskList:
     """The list with this id for `need`, or NotFound/Forbidden (see `check`)."""
-    statement = select(TaskList).where(TaskList.id == list_id)
+    statement = select(TaskList, role_column(user)).where(TaskList.id == list_id)
     if not include_deleted:
         statement = statement.where(TaskList.deleted_at.is_(None))
-    return check(session.scalar(statement), user, need)
+    row = session.execute(statement).first()
+    check(None if row is None else row[1], need)
+    assert row is not None
+    return row[0]
 
 
 def task_for(
@@ -88,7 +177,7 @@ def task_for(
 ) -> Task:
     """The task with this id for `need` (decided by its list), or NotFound/Forbidden."""
     statement = (
-        select(Task, TaskList)
+        select(Task, role_column(user))
         .join(TaskList, TaskList.id == Task.list_id)
         .where(Task.id == task_id, TaskList.deleted_at.is_(None))
         .options(selectinload(Task.tags))
@@ -96,7 +185,11 @@ def task_for(
     if not include_deleted:
         statement = statement.where(Task.deleted_at.is_(None))
     row = session.execute(statement).first()
-    if row is None:
-        raise NotFound()
-    check(row[1], user, need)
+    check(None if row is None else row[1], need)
+    assert row is not None
     return row[0]
+
+
+def may(role: Role | str | None, need: Need) -> bool:
+    """Whether a role allows `need` (for showing or hiding controls)."""
+    return role is not None and ALLOWED[Role(role)] >= need

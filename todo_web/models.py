@@ -157,7 +157,10 @@ class User(TimestampMixin, Base):
     calendar_secret: Mapped[str | None] = mapped_column(String(64), default=new_calendar_secret)
 
     tasks: Mapped[list[Task]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        foreign_keys="Task.user_id",
     )
     tags: Mapped[list[Tag]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -220,6 +223,9 @@ class TaskList(Base):
     is_inbox: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     position: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     open_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Grows with every write to the list's tasks (a trigger): what a page of the list was
+    # drawn at, so that its poll learns from one lookup whether anything changed.
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -244,6 +250,78 @@ Index(
     postgresql_where=text("is_inbox"),
     sqlite_where=text("is_inbox"),
 )
+
+
+class Role(enum.StrEnum):
+    """A member's role in a list (DESIGN.md, "Sharing"); todo_web.access says what each
+    may do."""
+
+    OWNER = "owner"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+
+#: The roles an invitation may offer (a list has one owner, made by transfer).
+INVITABLE_ROLES = (Role.EDITOR, Role.VIEWER)
+
+
+class ListMember(Base):
+    """Who belongs to a list and as what. The owner has a row too (role "owner"), so "the
+    lists this user can see" is one indexed lookup here. A membership row also feeds the
+    member's task_counts (triggers, see the sharing migration) and, through the access
+    model, every query."""
+
+    __tablename__ = "list_members"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'editor', 'viewer')", name="role_valid"),
+        # A user's lists (the access model's lookup), answered from the index alone.
+        Index("ix_list_members_user_id_list_id", "user_id", "list_id", "role"),
+    )
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Invitation(Base):
+    """An invitation to join a list, sent by e-mail. Pending while none of accepted_at,
+    declined_at and revoked_at is set and it is younger than INVITATION_DAYS. Accepting
+    needs the account with `email`; an address without an account at the time of the
+    invitation (`needs_token`) accepts only through the signed link of the mail."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('editor', 'viewer')", name="role_valid"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        Index("ix_invitations_email", "email"),
+        Index("ix_invitations_list_id", "list_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("lists.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    role: Mapped[str] = mapped_column(String(10))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    needs_token: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mailed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    task_list: Mapped[TaskList] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+
+#: How long an invitation can be accepted.
+INVITATION_DAYS = 14
 
 
 class Task(TimestampMixin, Base):
@@ -274,12 +352,17 @@ class Task(TimestampMixin, Base):
         Index("ix_tasks_list_id_parent_id_position", "list_id", "parent_id", "position"),
         Index("ix_tasks_parent_id", "parent_id"),
         Index("ix_tasks_list_id_order_path_id", "list_id", "order_path", "id"),
+        # The open tasks of the lists shared with a user, by due date (the smart views and
+        # the sidebar's late-today count across lists); a member's assigned tasks.
+        Index("ix_tasks_list_id_status_due_date", "list_id", "status", "due_date"),
+        Index("ix_tasks_assignee_id", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed through the composite indexes above, which all start with user_id.
-    # The owner of the task's list (kept equal to lists.owner_id): the per-user indexes
-    # and task_counts stay keyed by it.
+    # The owner of the task's list (kept equal to lists.owner_id, also on a transfer): the
+    # owner's own pages read their tasks through the per-user indexes, and search words
+    # carry it. Who made the task is created_by_id.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     list_id: Mapped[int] = mapped_column(ForeignKey("lists.id", ondelete="CASCADE"))
     # A subtask's parent: a task of the same list (checked by todo_web.tasks.tree).
@@ -312,8 +395,13 @@ class Task(TimestampMixin, Base):
     recurs_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="SET NULL"), unique=True
     )
+    # Who the task is for (a member of its list who may edit it), who made it and who
+    # completed it. A deleted account leaves its tasks in others' lists, without a name.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    user: Mapped[User] = relationship(back_populates="tasks")
+    user: Mapped[User] = relationship(back_populates="tasks", foreign_keys=[user_id])
     tags: Mapped[list[Tag]] = relationship(
         secondary=task_tags, back_populates="tasks", order_by="Tag.name"
     )

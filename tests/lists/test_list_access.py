@@ -7,14 +7,13 @@ and with malformed ids; then with her own ids arranged into what the tree forbid
 parent in another list, a cycle, a `before` that is not a sibling). Every refusal is
 checked against every row of the tables a route could write.
 
-Sharing does not exist yet, so the viewer's 403 is shown by giving Alice a viewer's role in
-her own Work list: `todo_web.access.role_in` monkeypatched, ALLOWED given a "viewer" entry.
+The viewer's 403 is shown with Alice's Work list handed to Bob and Alice kept on as its
+viewer (tests/sharing has the rest of the sharing rules).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
@@ -27,11 +26,11 @@ from werkzeug.exceptions import Forbidden, NotFound
 from todo_web import access
 from todo_web.access import DENIED_MESSAGES, Need
 from todo_web.lists.queries import delete_list, inbox_of
-from todo_web.models import Task, TaskList, User
+from todo_web.models import Role, Task, TaskList, User
 from todo_web.tasks import lifecycle
 
 from ..client import Client, edit_fields, text_of
-from ..factories import get_task, make_list, make_task, task_titled
+from ..factories import get_task, make_list, make_task, share, task_titled
 from . import everything, get_list
 
 CSRF_VALUE = re.compile(r'(?<=csrf-token" content=")[^"]+|(?<="X-CSRFToken": ")[^"]+')
@@ -461,57 +460,47 @@ def test_a_move_to_a_sibling_spot_works(
 
 # -- a role that may look but not change: 403 -----------------------------------------------------
 
-VIEWER = "viewer"
-
 
 @pytest.fixture
-def work_viewed(monkeypatch: pytest.MonkeyPatch, world: World) -> Iterator[World]:
-    """Alice keeps owning Inbox and Home but is only a viewer of Work (as sharing will
-    make possible): role_in answers "viewer" for it, and a viewer is ALLOWED to VIEW."""
-    owner_role = access.role_in
-
-    def role_in(task_list: TaskList, user: User) -> Any:
-        role = owner_role(task_list, user)
-        return VIEWER if role is not None and task_list.id == world.work.id else role
-
-    monkeypatch.setitem(access.ALLOWED, VIEWER, Need.VIEW)  # type: ignore[index]
-    monkeypatch.setattr(access, "role_in", role_in)
-    yield world
+def work_viewed(db_session: Session, alice: User, bob: User, world: World) -> World:
+    """Alice keeps owning Inbox and Home but is only a viewer of Work, which Bob owns."""
+    work = db_session.get(TaskList, world.work.id)
+    assert work is not None
+    share(db_session, work, bob, Role.OWNER)
+    share(db_session, work, alice, Role.VIEWER)
+    return world
 
 
 def test_check_decides_from_the_role(
     db_session: Session, alice: User, bob: User, work_viewed: World
 ) -> None:
-    work = db_session.get(TaskList, work_viewed.work.id)
-    home = db_session.get(TaskList, work_viewed.home.id)
-    assert access.check(work, alice, Need.VIEW) is work
+    access.check(Role.VIEWER, Need.VIEW)
     with pytest.raises(Forbidden) as edit:
-        access.check(work, alice, Need.EDIT)
+        access.check(Role.VIEWER, Need.EDIT)
     assert edit.value.description == VIEW_ONLY
     with pytest.raises(Forbidden) as manage:
-        access.check(work, alice, Need.MANAGE)
+        access.check(Role.EDITOR, Need.MANAGE)
     assert manage.value.description == OWNER_ONLY
-    assert access.check(home, alice, Need.MANAGE) is home
     for need in Need:
+        access.check(Role.OWNER, need)
         with pytest.raises(NotFound):
-            access.check(work, bob, need)
-        with pytest.raises(NotFound):
-            access.check(None, alice, need)
+            access.check(None, need)
     assert access.task_for(db_session, alice, work_viewed.a4.id, Need.VIEW).id == work_viewed.a4.id
     with pytest.raises(Forbidden):
         access.task_for(db_session, alice, work_viewed.a4.id, Need.EDIT)
     with pytest.raises(Forbidden):
         access.list_for(db_session, alice, work_viewed.work.id, Need.EDIT)
+    work = access.list_for(db_session, bob, work_viewed.work.id, Need.MANAGE)
+    assert work.id == work_viewed.work.id
 
 
-def test_without_the_patch_the_owner_may_do_everything(
+def test_the_owner_may_do_everything_and_others_nothing(
     db_session: Session, alice: User, bob: User, world: World
 ) -> None:
-    work = db_session.get(TaskList, world.work.id)
     for need in Need:
-        assert access.check(work, alice, need) is work
+        assert access.list_for(db_session, alice, world.work.id, need).id == world.work.id
         with pytest.raises(NotFound):
-            access.check(work, bob, need)
+            access.list_for(db_session, bob, world.work.id, need)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])

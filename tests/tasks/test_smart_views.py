@@ -99,6 +99,7 @@ class World:
         counts = {view: len(ids) for view, ids in self.expected.items()}
         counts["open"] = 11  # every live pending or in-progress task
         counts["all"] = 16  # every live task, cancelled and completed too
+        counts["assigned"] = 0  # nothing is assigned in a list of one's own
         return counts
 
 
@@ -286,7 +287,7 @@ def test_the_current_view_is_marked_in_the_sidebar(alice_client: Client, world: 
 
 def test_a_new_user_has_zero_everywhere(alice_client: Client) -> None:
     counts = view_counts(alice_client.get("/tasks").get_data(as_text=True))
-    assert counts == dict.fromkeys((*VIEWS, "open", "all"), 0)
+    assert counts == dict.fromkeys((*VIEWS, "open", "all", "assigned"), 0)
 
 
 # -- the user's clock ----------------------------------------------------------------------

@@ -42,6 +42,11 @@ def direct_counts(session: Session, user: User) -> dict[str, int]:
         select(func.count()).where(*live, Task.status.in_(OPEN_STATUSES))
     )
     counts["all"] = session.scalar(select(func.count()).where(*live))
+    counts["assigned"] = session.scalar(
+        select(func.count()).where(
+            *live, Task.status.in_(OPEN_STATUSES), Task.assignee_id == user.id
+        )
+    )
     return counts
 
 

@@ -10,10 +10,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ..access import not_assigned_elsewhere, task_is_visible
 from ..db import utcnow
 from ..lists.queries import inbox_of
 from ..models import (
@@ -96,6 +97,7 @@ def import_tasks(
         rows.append(
             {
                 "user_id": user.id,
+                "created_by_id": user.id,
                 "list_id": list_ids[_list_key(task)],
                 "position": position,
                 "title": task.title,
@@ -325,8 +327,13 @@ def user_by_calendar_secret(session: Session, secret: str) -> User | None:
 def feed_tasks(session: Session, user: User, task_list: TaskList | None = None) -> Sequence[Task]:
     """Open tasks with a due date, not deleted, in a fixed order (the feed's ETag hashes
     the output, so the order must not vary): the user's, or those of `task_list` (one the
-    caller has checked the user may see)."""
-    where = Task.user_id == user.id if task_list is None else Task.list_id == task_list.id
+    caller has checked the user may see). Across lists, like the smart views: the lists
+    shared with the user too, without tasks assigned to someone else."""
+    where = (
+        and_(task_is_visible(session, user), not_assigned_elsewhere(user))
+        if task_list is None
+        else Task.list_id == task_list.id
+    )
     return session.scalars(
         select(Task)
         .where(

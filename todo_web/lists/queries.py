@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..access import list_is_visible
+from ..access import list_is_visible, read_reach
 from ..db import utcnow
 from ..models import INBOX_NAME, Task, TaskList, User
 from ..ordering import last_position
@@ -52,7 +52,12 @@ class UnknownList(LookupError):
 def list_named(session: Session, user: User, name: str) -> TaskList:
     """The list the user may add to whose name is `name` ignoring case: their own first.
     UnknownList, naming the lists there are, when none matches."""
-    lists = user_lists(session, user)
+    editable = set(read_reach(session, user).editable_list_ids())
+    lists = [
+        item
+        for item in user_lists(session, user)
+        if item.owner_id == user.id or item.id in editable
+    ]
     wanted = name.casefold()
     matches = [item for item in lists if item.name.casefold() == wanted]
     own = [item for item in matches if item.owner_id == user.id]

@@ -23,6 +23,7 @@ from datetime import date, datetime, time
 from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
+from ..access import member_list_ids, not_assigned_elsewhere
 from ..dates import long_date
 from ..models import OPEN_STATUSES, Outbox, Task, TaskList, User
 from ..timezones import local_now
@@ -68,10 +69,19 @@ def _open_task_due_by(today: date) -> ColumnElement[bool]:
     )
 
 
+def _seen_by(user_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """The tasks a user's digest covers: those of every list they are a member of, as the
+    smart views, without tasks assigned to someone else."""
+    return and_(
+        Task.list_id.in_(member_list_ids(user_id)),  # type: ignore[arg-type]
+        not_assigned_elsewhere(user_id),  # type: ignore[arg-type]
+    )
+
+
 def _users_due(session: Session, zone: str, today: date) -> list[User]:
     key = literal("digest:") + cast(User.id, String) + literal(f":{today.isoformat()}")
     has_digest = exists().where(Outbox.dedupe_key == key)
-    has_tasks = exists().where(Task.user_id == User.id, _open_task_due_by(today))
+    has_tasks = exists().where(_seen_by(User.id), _open_task_due_by(today))
     return list(
         session.scalars(
             select(User).where(
@@ -98,7 +108,7 @@ def _due_tasks(session: Session, user: User, today: date) -> list[tuple[Task, Ta
     rows = session.execute(
         select(Task, TaskList)
         .join(TaskList, TaskList.id == Task.list_id)
-        .where(Task.user_id == user.id, _open_task_due_by(today))
+        .where(_seen_by(user.id), _open_task_due_by(today))
         .order_by(Task.due_date, Task.due_time.is_(None), Task.due_time, Task.priority.desc())
     )
     return [(task, task_list) for task, task_list in rows]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..access import Need, check, list_for, task_is_visible
+from ..access import Need, check, list_for, role_column, task_is_visible
 from ..ids import is_id
 from ..models import TAG_NAME_MAX, Priority, Task, TaskList, User
 from ..toasts import Toast
@@ -79,9 +79,9 @@ def _load(session: Session, user: User, ids: Sequence[int], *, deleted: bool) ->
     (a task of a deleted list too). Every list they are in must let the user edit its
     tasks (Forbidden otherwise, see todo_web.access)."""
     statement = (
-        select(Task, TaskList)
+        select(Task, role_column(user))
         .join(TaskList, TaskList.id == Task.list_id)
-        .where(task_is_visible(user), Task.id.in_(ids), TaskList.deleted_at.is_(None))
+        .where(task_is_visible(session, user), Task.id.in_(ids), TaskList.deleted_at.is_(None))
         .where(Task.deleted_at.is_not(None) if deleted else Task.deleted_at.is_(None))
         .options(selectinload(Task.tags))
         .order_by(Task.id)
@@ -90,8 +90,8 @@ def _load(session: Session, user: User, ids: Sequence[int], *, deleted: bool) ->
     rows = session.execute(statement).all()
     if len(rows) != len(ids):
         raise UnknownTasks()
-    for task_list in {task_list.id: task_list for _, task_list in rows}.values():
-        check(task_list, user, Need.EDIT)
+    for role in {role for _, role in rows}:
+        check(role, Need.EDIT)
     return [task for task, _ in rows]
 
 
@@ -116,7 +116,7 @@ def source_lists(session: Session, user: User, request: BulkRequest) -> set[int]
     """The lists the request's tasks are in now (before a move)."""
     if request.action != "move_to_list":
         return set()
-    statement = select(Task.list_id).where(task_is_visible(user), Task.id.in_(request.ids))
+    statement = select(Task.list_id).where(task_is_visible(session, user), Task.id.in_(request.ids))
     return set(session.scalars(statement.distinct()))
 
 
@@ -150,8 +150,13 @@ def apply_bulk(session: Session, user: User, request: BulkRequest) -> list[Task]
         for task in tasks:
             task.priority = priority
     elif request.action == "add_tag":
-        (tag,) = resolve_tags(session, user, [request.value])
+        # A task's tags are its list owner's: one tag per owner among the tasks.
+        tags = {
+            owner: resolve_tags(session, owner, [request.value])[0]
+            for owner in {task.user_id for task in tasks}
+        }
         for task in tasks:
+            tag = tags[task.user_id]
             if tag not in task.tags:
                 task.tags.append(tag)
                 lifecycle.touch(task)

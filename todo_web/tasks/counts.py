@@ -12,7 +12,7 @@ from flask import g
 from sqlalchemy import ColumnElement, Date, Select, Time, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..access import list_is_visible
+from ..access import list_is_visible, member_list_ids, not_assigned_elsewhere
 from ..lists.queries import LIST_ORDER
 from ..models import OPEN_STATUSES, Task, TaskCount, TaskList, TaskStatus, User
 from ..timezones import local_now
@@ -32,15 +32,30 @@ def _view_counts_statement() -> Select[tuple[int, ...]]:
         )
         return func.coalesce(summed, 0)
 
+    user_id = bindparam("user_id")
     late_today = (
         select(func.count())
         .select_from(Task)
         .where(
-            Task.user_id == bindparam("user_id"),
+            Task.list_id.in_(member_list_ids(user_id)),
+            not_assigned_elsewhere(user_id),
             Task.deleted_at.is_(None),
             Task.status.in_(OPEN_STATUSES),
             Task.due_date == today,
             Task.due_time < bindparam("now_time", type_=Time),
+        )
+        .scalar_subquery()
+    )
+    # Open tasks assigned to the user, in the lists they are still in (through
+    # ix_tasks_assignee_id: a handful of rows).
+    assigned = (
+        select(func.count())
+        .select_from(Task)
+        .where(
+            Task.assignee_id == user_id,
+            Task.list_id.in_(member_list_ids(user_id)),
+            Task.deleted_at.is_(None),
+            Task.status.in_(OPEN_STATUSES),
         )
         .scalar_subquery()
     )
@@ -53,7 +68,8 @@ def _view_counts_statement() -> Select[tuple[int, ...]]:
         total(TaskCount.status == TaskStatus.COMPLETED.value).label("completed"),
         total(is_open).label("open"),
         total().label("all"),
-    ).where(TaskCount.user_id == bindparam("user_id"))
+        assigned.label("assigned"),
+    ).where(TaskCount.user_id == user_id)
 
 
 _VIEW_COUNTS = _view_counts_statement()
@@ -137,6 +153,8 @@ def total_from_counts(query: ListQuery, counts: dict[str, int] | None) -> int | 
     or all status filter narrows the list; None when it must be counted."""
     if counts is None or query.q or query.priority or query.tags or query.due:
         return None
+    if query.assignee:
+        return counts["assigned"] if query.status == "open" and not query.view else None
     if query.list_id is not None:
         # One list's open tasks: its open_count, when the caller put it in `counts`.
         plain = query.status == "open" and not query.view

@@ -104,6 +104,8 @@ def list_title(query: ListQuery | None = None, current_list: TaskList | None = N
         return "Tasks"
     if current_list is not None:
         place = current_list.name
+    elif query.assignee and not query.view and query.status == "open":
+        place = "Assigned to me"
     elif query.view:
         place = VIEW_LABELS[query.view]
     elif query.tags and query.status == "open":
@@ -138,6 +140,8 @@ def active_view(query: ListQuery | None) -> str:
         return f"list-{query.list_id}"
     if query.tags:
         return ""
+    if query.assignee and not query.view:
+        return "assigned" if query.status == "open" else ""
     return query.view or query.status
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import recurrence
 from ..db import utcnow
 from ..lists.queries import purge_deleted_lists
-from ..models import OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
+from ..models import OPEN_STATUSES, ListMember, Priority, Role, Task, TaskList, TaskStatus, User
 from ..timezones import local_today
 from .tags import resolve_tags
 from .tree import (
@@ -47,13 +47,19 @@ class TaskData:
     recurrence: str | None = None
 
 
-def set_status(task: Task, status: TaskStatus, now: datetime | None = None) -> None:
-    """Change the status and keep completed_at consistent with it."""
+def set_status(
+    task: Task, status: TaskStatus, now: datetime | None = None, *, by: User | None = None
+) -> None:
+    """Change the status and keep completed_at (and who completed it, `by`) consistent
+    with it."""
+    by_id = by.id if by is not None else None  # read first: it may load (and autoflush)
     if status == TaskStatus.COMPLETED:
         if task.status != TaskStatus.COMPLETED or task.completed_at is None:
             task.completed_at = now or utcnow()
+            task.completed_by_id = by_id
     else:
         task.completed_at = None
+        task.completed_by_id = None
     task.status = status
 
 
@@ -75,6 +81,7 @@ def create_task(
         list_id=task_list.id,
         parent_id=parent_id,
         position=end_position(session, task_list.id, parent_id),
+        created_by_id=user.id,
     )
     _apply(session, user, task, data)
     session.add(task)
@@ -117,11 +124,31 @@ def move_task(
             )
         task.list_id = task_list.id
         task.user_id = task_list.owner_id
+        session.flush()
+        unassign_outsiders(session, task_list.id, [task.id, *below])
     task.parent_id = parent_id
     task.position = spot.position
     touch(task)
     session.flush()
     rewrite_paths_below(session, task.id, old_length)
+
+
+def unassign_outsiders(session: Session, list_id: int, task_ids: list[int]) -> None:
+    """Tasks moved into a list keep their assignee only if that person may edit there."""
+    session.execute(
+        update(Task)
+        .where(
+            Task.id.in_(task_ids),
+            Task.assignee_id.is_not(None),
+            Task.assignee_id.not_in(
+                select(ListMember.user_id).where(
+                    ListMember.list_id == list_id, ListMember.role != Role.VIEWER.value
+                )
+            ),
+        )
+        .values(assignee_id=None),
+        execution_options={"synchronize_session": "fetch"},
+    )
 
 
 def update_task(session: Session, user: User, task: Task, data: TaskData) -> Task:
@@ -148,8 +175,8 @@ def _apply(session: Session, user: User, task: Task, data: TaskData) -> None:
         task.due_date = recurrence.first_date(
             data.recurrence, local_today(user.timezone), tz=user.timezone
         )
-    set_status(task, data.status)
-    task.tags = resolve_tags(session, user, data.tags)
+    set_status(task, data.status, by=user)
+    task.tags = resolve_tags(session, task.user_id, data.tags)
 
 
 def touch(task: Task) -> None:
@@ -177,7 +204,7 @@ def complete_with_subtasks(session: Session, user: User, task: Task) -> Completi
         else []
     )
     for subtask in opened:
-        set_status(subtask, TaskStatus.COMPLETED)
+        set_status(subtask, TaskStatus.COMPLETED, by=user)
         touch(subtask)
     successor = complete_task(session, user, task)
     session.flush()
@@ -192,7 +219,7 @@ def complete_task(session: Session, user: User, task: Task) -> Task | None:
     completed occurrence: the unique tasks.recurs_from_id settles two completions racing,
     and reopening then completing again finds the occurrence already there.
     """
-    set_status(task, TaskStatus.COMPLETED)
+    set_status(task, TaskStatus.COMPLETED, by=user)
     touch(task)
     if task.recurrence and task.due_date:
         return _create_next_occurrence(session, user, task)
@@ -227,6 +254,8 @@ def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | 
         due_time=task.due_time,
         recurrence=next_rule,
         recurs_from_id=task.id,
+        assignee_id=task.assignee_id,
+        created_by_id=user.id,
     )
     try:
         with session.begin_nested():
@@ -235,11 +264,11 @@ def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | 
             session.flush()
     except IntegrityError:  # a concurrent completion created it first
         return None
-    _copy_subtasks(session, task.id, successor.id)
+    _copy_subtasks(session, task.id, successor.id, user)
     return successor
 
 
-def _copy_subtasks(session: Session, from_id: int, to_id: int) -> None:
+def _copy_subtasks(session: Session, from_id: int, to_id: int, user: User) -> None:
     """Fresh, open copies of the live subtasks of `from_id` (at every depth) under `to_id`:
     the next occurrence of a recurring parent starts its checklist again."""
     children = session.scalars(
@@ -259,11 +288,13 @@ def _copy_subtasks(session: Session, from_id: int, to_id: int) -> None:
             priority=child.priority,
             due_date=child.due_date,
             due_time=child.due_time,
+            assignee_id=child.assignee_id,
+            created_by_id=user.id,
         )
         copy.tags = list(child.tags)
         session.add(copy)
         session.flush()
-        _copy_subtasks(session, child.id, copy.id)
+        _copy_subtasks(session, child.id, copy.id, user)
 
 
 def reopen_task(task: Task) -> None:

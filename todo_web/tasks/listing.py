@@ -21,6 +21,8 @@ PRIORITY_FILTERS = ("low", "medium", "high")
 DUE_FILTERS = ("overdue", "today", "week", "none")
 SORT_KEYS = ("manual", "created", "updated", "title", "priority", "due", "completed")
 VIEWS = ("today", "upcoming", "overdue", "nodate", "completed")
+#: `assignee=me`: what is assigned to the user (the "Assigned to me" view).
+ASSIGNEE_FILTERS = ("me",)
 ORDERS = ("asc", "desc")
 
 DEFAULT_STATUS = "open"
@@ -83,6 +85,7 @@ class ListQuery:
     priority: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     due: str | None = None
+    assignee: str | None = None
     sort: str = DEFAULT_SORT
     order: str = DEFAULT_ORDER
     page: int = 1
@@ -105,6 +108,8 @@ class ListQuery:
         params.extend(("tag", tag) for tag in query.tags)
         if query.due:
             params.append(("due", query.due))
+        if query.assignee:
+            params.append(("assignee", query.assignee))
         if query.sort != query.default_sort:
             params.append(("sort", query.sort))
         if query.order != query.default_order:
@@ -143,6 +148,7 @@ class ListQuery:
             self.is_manual
             and self.list_id is not None
             and not (self.view or self.q or self.priority or self.tags or self.due)
+            and not self.assignee
         )
 
     def without_tag(self, tag: str) -> str:
@@ -151,7 +157,13 @@ class ListQuery:
     @property
     def is_filtered(self) -> bool:
         return bool(
-            self.view or self.q or self.priority or self.tags or self.due or self.status != "open"
+            self.view
+            or self.q
+            or self.priority
+            or self.tags
+            or self.due
+            or self.assignee
+            or self.status != "open"
         )
 
     @property
@@ -220,6 +232,7 @@ def parse_list_query(args: MultiDict[str, str]) -> ListQuery:
         priority=_choice(args, "priority", PRIORITY_FILTERS, None),
         tags=tuple(tags),
         due=_choice(args, "due", DUE_FILTERS, None),
+        assignee=_choice(args, "assignee", ASSIGNEE_FILTERS, None),
         sort=_choice(args, "sort", SORT_KEYS, LIST_SORT if in_list else DEFAULT_SORT)
         or DEFAULT_SORT,
         order=_choice(args, "order", ORDERS, LIST_ORDER if in_list else DEFAULT_ORDER)

@@ -7,7 +7,6 @@ from flask import Response, flash, make_response, render_template, request
 from flask_login import current_user
 
 from .. import notifications
-from ..access import Need, check
 from ..db import get_session
 from ..htmx import retarget, wants_fragment
 from ..lists.queries import UnknownList, list_named
@@ -42,9 +41,7 @@ def quick_add() -> Response:
     session = get_session()
     try:
         spot = (
-            Spot(
-                check(list_named(session, current_user, parsed.list_name), current_user, Need.EDIT)
-            )
+            Spot(list_named(session, current_user, parsed.list_name))
             if parsed.list_name
             else spot_for_new(session, current_user, None, None, current_list_query().list_id)
         )

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from ..access import task_is_visible
+from ..access import not_assigned_elsewhere, read_reach, task_is_visible
 from ..models import OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
 from ..timezones import local_now
 from .counts import total_from_counts
@@ -148,7 +148,8 @@ def list_tasks(
     if total is None:
         total = _count(session, user, conditions)
     statement = _ordered(
-        select(Task, *_TASK_ROW_INFO_COLUMNS).where(task_is_visible(user), *conditions), query
+        select(Task, *_TASK_ROW_INFO_COLUMNS).where(task_is_visible(session, user), *conditions),
+        query,
     )
     statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
     rows = session.execute(statement).all()
@@ -164,7 +165,9 @@ def list_tasks(
 
 
 def _count(session: Session, user: User, conditions: Sequence[ColumnElement[bool]]) -> int:
-    statement = select(func.count()).select_from(Task).where(task_is_visible(user), *conditions)
+    statement = (
+        select(func.count()).select_from(Task).where(task_is_visible(session, user), *conditions)
+    )
     return session.scalar(statement) or 0
 
 
@@ -187,16 +190,16 @@ def _page_counted_in_one_pass(
         # checked on the way out; inside, only when the search cannot find the user's
         # tasks by itself: given a user_id there, the planner also reads every task id
         # of the user from another index to intersect with what the search index found.
-        scope = [] if search_narrows_by_itself(query.q) else [task_is_visible(user)]
+        scope = [] if search_narrows_by_itself(query.q) else [task_is_visible(session, user)]
         found = select(Task).where(*scope, *conditions).cte(_FOUND).prefix_with("MATERIALIZED")
         task = aliased(Task, found)
         matching = select(task, func.count().over(), *_FOUND_ROW_INFO_COLUMNS).where(
-            task.user_id == user.id
+            task_is_visible(session, user, task)
         )
     else:
         task = Task
         matching = select(Task, func.count().over(), *_TASK_ROW_INFO_COLUMNS).where(
-            task_is_visible(user), *conditions
+            task_is_visible(session, user), *conditions
         )
     statement = (
         _ordered(matching, query, task)
@@ -222,6 +225,10 @@ def _filter_conditions(
     conditions: list[ColumnElement[bool]] = [Task.deleted_at.is_(None)]
     if query.list_id is not None:
         conditions.append(Task.list_id == query.list_id)
+    else:
+        conditions.append(not_assigned_elsewhere(user))
+    if query.assignee == "me":
+        conditions.append(Task.assignee_id == user.id)
     if query.view:
         conditions.append(_view_condition(query.view, local_now(user.timezone, now)))
     elif query.status == "open":
@@ -230,8 +237,9 @@ def _filter_conditions(
         conditions.append(Task.status == query.status)
     if query.priority:
         conditions.append(Task.priority == Priority.from_label(query.priority))
-    for tag in query.tags:
-        conditions.append(has_tag(user, tag))
+    if query.tags:
+        owners = {user.id} | read_reach(session, user).owner_ids
+        conditions.extend(has_tag(owners, tag) for tag in query.tags)
     if query.due:
         conditions.append(_due_condition(query.due, local_now(user.timezone, now)))
     if query.q:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Text, and_, cast, func, literal_column, or
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
+from ..access import read_reach
 from ..models import Task, User
 
 # A letter or digit: what PostgreSQL's text-search parser can make a word of (it splits on
@@ -21,12 +22,15 @@ def search_condition(session: Session, user: User, text: str) -> ColumnElement[b
 
     PostgreSQL: full-text search over the GIN-indexed expression, in web-search syntax
     ("quoted phrases", or, -not), every word matched as a prefix so that ``zepp`` finds
-    "zeppelin". The indexed words carry their owner's id, so this condition alone finds
-    only `user`'s tasks. Text with no word characters, and SQLite, use a LIKE per word
-    instead (and need the caller's user_id condition).
+    "zeppelin". The indexed words carry their list owner's id, so this condition alone
+    finds only tasks of `user`'s lists and of the owners who share lists with them (the
+    caller's access condition narrows those to the shared lists). Text with no word
+    characters, and SQLite, use a LIKE per word instead (and need the caller's access
+    condition).
     """
     if uses_full_text(session, text):
-        return search_vector().op("@@")(prefix_tsquery(user, text))
+        owners = [user.id, *sorted(read_reach(session, user).owner_ids - {user.id})]
+        return or_(*(search_vector().op("@@")(prefix_tsquery(owner, text)) for owner in owners))
     words = text.split()
     return and_(
         *(
@@ -58,14 +62,14 @@ def search_vector() -> ColumnElement[object]:
     return func.task_search_vector(Task.user_id, Task.title, Task.description)
 
 
-def prefix_tsquery(user: User, text: str) -> ColumnElement[object]:
-    """websearch_to_tsquery, with every lexeme turned into a prefix match of the user's own
-    words (``'zepp'`` becomes ``'7_zepp':*``)."""
+def prefix_tsquery(owner_id: int, text: str) -> ColumnElement[object]:
+    """websearch_to_tsquery, with every lexeme turned into a prefix match of the words of
+    one owner's tasks (``'zepp'`` becomes ``'7_zepp':*``)."""
     parsed = func.websearch_to_tsquery(literal_column("'simple'::regconfig"), text)
     as_prefixes = func.regexp_replace(
         parsed.cast(Text()),
         literal_column(r"'''((?:[^'']|'''')+)'''"),
-        f"'{int(user.id)}_\\1':*",
+        f"'{int(owner_id)}_\\1':*",
         literal_column("'g'"),
     )
     # A cast, not to_tsquery(): to_tsquery would parse the lexemes again and split a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Tag, Task, User, task_tags
@@ -22,8 +22,9 @@ def parse_tag_names(raw: str | None) -> tuple[str, ...]:
     return tuple(names)
 
 
-def resolve_tags(session: Session, user: User, names: Sequence[str]) -> list[Tag]:
-    """The user's tags with these names (matched without regard to case), created if new.
+def resolve_tags(session: Session, owner: User | int, names: Sequence[str]) -> list[Tag]:
+    """The owner's tags with these names (matched without regard to case), created if new.
+    A task's tags are its list owner's (`Task.user_id`), whoever edits it.
 
     Names are compared as the unique index uq_tags_user_id_lower_name compares them: by the
     database's lower(), which is not Python's (SQLite folds ASCII letters only; PostgreSQL
@@ -32,12 +33,13 @@ def resolve_tags(session: Session, user: User, names: Sequence[str]) -> list[Tag
     """
     if not names:
         return []
+    owner_id = owner.id if isinstance(owner, User) else owner
     keys = tuple(session.execute(select(*(func.lower(name) for name in names))).one())
     by_key: dict[str, Tag] = {
         key: tag
         for key, tag in session.execute(
             select(func.lower(Tag.name), Tag).where(
-                Tag.user_id == user.id, func.lower(Tag.name).in_(sorted(set(keys)))
+                Tag.user_id == owner_id, func.lower(Tag.name).in_(sorted(set(keys)))
             )
         )
     }
@@ -45,7 +47,7 @@ def resolve_tags(session: Session, user: User, names: Sequence[str]) -> list[Tag
     for key, name in zip(keys, names, strict=True):
         tag = by_key.get(key)
         if tag is None:
-            tag = Tag(user_id=user.id, name=name)
+            tag = Tag(user_id=owner_id, name=name)
             session.add(tag)
             by_key[key] = tag
         if tag not in tags:
@@ -93,12 +95,19 @@ def tag_names_of(session: Session, task_ids: Sequence[int]) -> dict[int, list[st
     return names
 
 
-def has_tag(user: User, name: str) -> ColumnElement[bool]:
+def has_tag(owner_ids: set[int], name: str) -> ColumnElement[bool]:
+    """Tasks carrying a tag of this name. A task's tags are its list owner's; `owner_ids`
+    are the owners whose lists the user sees (only the user's own id, for most)."""
+    if len(owner_ids) == 1:
+        # The user's own tag (found through uq_tags_user_id_lower_name, not every user's
+        # tag of that name).
+        (owner,) = owner_ids
+        owned = Tag.user_id == owner
+    else:
+        owned = and_(Tag.user_id.in_(sorted(owner_ids)), Tag.user_id == Task.user_id)
     return (
         exists()
         .where(task_tags.c.task_id == Task.id, task_tags.c.tag_id == Tag.id)
-        # The user's own tag (found through uq_tags_user_id_lower_name, not every user's tag
-        # of that name), both sides folded by the database as that index does (see
-        # resolve_tags).
-        .where(Tag.user_id == user.id, func.lower(Tag.name) == func.lower(name))
+        # Both sides folded by the database as the unique index does (see resolve_tags).
+        .where(owned, func.lower(Tag.name) == func.lower(name))
     )
