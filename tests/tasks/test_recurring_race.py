@@ -35,7 +35,7 @@ from todo_web.timezones import local_today
 
 from ..client import Client
 from ..database import is_postgres
-from ..factories import all_tasks, get_task, make_task, successors
+from ..factories import all_tasks, get_task, make_list, make_task, successors
 
 ROUNDS = 5
 
@@ -151,19 +151,21 @@ def test_an_occurrence_created_between_check_and_insert_is_refused_without_a_500
     looked for one and before it inserts its own. The unique constraint refuses the second
     insert; the request still completes the task and answers normally."""
     current = recurring(db_session, alice)
+    elsewhere = make_list(db_session, alice, "Elsewhere")
     original = recurrence.next_occurrence
     engine = get_database(app).engine
 
     def next_occurrence_after_a_rival(*args: object, **kwargs: object) -> date | None:
-        # A connection of its own, committed at once. The rival row is a deleted one: a
-        # live task would wait for the user's task_counts row, which this very request
-        # (blocked here, in the same thread) already holds; the unique recurs_from_id
-        # refuses the request's insert all the same.
+        # A connection of its own, committed at once. The rival row is a deleted one in
+        # another list: a live task would wait for the user's task_counts row, and one in
+        # the same list for the list's row (its version), which this very request (blocked
+        # here, in the same thread) already holds; the unique recurs_from_id refuses the
+        # request's insert all the same.
         with engine.begin() as rival:
             rival.execute(
                 insert(Task.__table__).values(
                     user_id=alice.id,
-                    list_id=current.list_id,
+                    list_id=elsewhere.id,
                     title="Rival",
                     due_date=today(),
                     recurs_from_id=current.id,
