@@ -99,9 +99,14 @@ def read_reach(session: Session, user: User) -> Reach:
         )
     ).all()
     reach = Reach({list_id: (owner_id, Role(role)) for list_id, owner_id, role in rows})
+    remember_reach(user, reach)
+    return reach
+
+
+def remember_reach(user: User, reach: Reach) -> None:
+    """Keep `reach` for the rest of the request (the sidebar reads it with the lists)."""
     if has_request_context():
         g.reach = (user.id, reach)
-    return reach
 
 
 def forget_reach() -> None:

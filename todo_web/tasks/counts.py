@@ -9,12 +9,12 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from flask import g
-from sqlalchemy import ColumnElement, Date, Select, Time, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Date, Select, Time, and_, bindparam, func, join, select
 from sqlalchemy.orm import Session
 
-from ..access import list_is_visible, member_list_ids, not_assigned_elsewhere
+from ..access import Reach, member_list_ids, not_assigned_elsewhere, remember_reach
 from ..lists.queries import LIST_ORDER
-from ..models import OPEN_STATUSES, Task, TaskCount, TaskList, TaskStatus, User
+from ..models import OPEN_STATUSES, ListMember, Role, Task, TaskCount, TaskList, TaskStatus, User
 from ..timezones import local_now
 from .listing import ListQuery
 
@@ -97,18 +97,32 @@ def _count_parameters(user: User, now: datetime | None) -> dict[str, Any]:
 
 
 class SidebarList(NamedTuple):
-    """One list as the sidebar (and the pickers fed from it) shows it."""
+    """One list as the sidebar (and the pickers fed from it) shows it, with whose it is
+    and the user's role in it."""
 
     id: int
     name: str
     is_inbox: bool
     open_count: int
+    owner_id: int
+    role: str
 
 
 @dataclass(frozen=True)
 class Sidebar:
     counts: dict[str, int]
     lists: list[SidebarList]
+
+    @cached_property
+    def reach(self) -> Reach:
+        """The lists shared with the user (every list where they are not the owner)."""
+        return Reach(
+            {
+                item.id: (item.owner_id, Role(item.role))
+                for item in self.lists
+                if item.role != Role.OWNER
+            }
+        )
 
     @cached_property
     def list_names(self) -> dict[int, str]:
@@ -120,10 +134,23 @@ def _sidebar_statement() -> Select[Any]:
     """The view counts (one row) joined to the user's lists: one round trip for the whole
     sidebar. An outer join, so the counts come back even for a user with no list."""
     counts = _VIEW_COUNTS.subquery("view_counts")
+    memberships = join(
+        ListMember,
+        TaskList,
+        and_(TaskList.id == ListMember.list_id, TaskList.deleted_at.is_(None)),
+    )
     return (
-        select(*counts.c, TaskList.id, TaskList.name, TaskList.is_inbox, TaskList.open_count)
+        select(
+            *counts.c,
+            TaskList.id,
+            TaskList.name,
+            TaskList.is_inbox,
+            TaskList.open_count,
+            TaskList.owner_id,
+            ListMember.role,
+        )
         .select_from(counts)
-        .outerjoin(TaskList, list_is_visible(bindparam("user_id")))
+        .outerjoin(memberships, ListMember.user_id == bindparam("user_id"))
         .order_by(*LIST_ORDER)
     )
 
@@ -145,6 +172,8 @@ def request_sidebar(session: Session, user: User, *, fresh: bool = False) -> Sid
     """This request's sidebar, read once; `fresh` reads it again (after a change)."""
     if fresh or "sidebar" not in g:
         g.sidebar = read_sidebar(session, user)
+        # The memberships came with it: the access model need not read them again.
+        remember_reach(user, g.sidebar.reach)
     return g.sidebar
 
 
