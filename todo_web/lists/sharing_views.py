@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from ..access import Need, list_for
 from ..db import get_session
@@ -67,6 +67,7 @@ class InviteForm(FlaskForm):
         "Role",
         choices=[SelectChoice(value, label) for value, label in ROLE_CHOICES],
         default=Role.EDITOR.value,
+        validators=[InputRequired(message="Choose editor or viewer.")],
     )
 
 
@@ -122,8 +123,7 @@ def invite_member(list_id: int) -> Response:
         invite(session, task_list, current_user, form.email.data, Role(form.role.data))
     except InvitationError as error:
         session.rollback()
-        form.email.errors = [str(error)]
-        return _members_page(task_list, form, 400)
+        return _members_page(task_list, form, 400, str(error))
     session.commit()
     # The same words whether or not the address has an account, or was invited before.
     flash(f"Invited {form.email.data} as {form.role.data}.", "success")
