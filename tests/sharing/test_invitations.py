@@ -428,3 +428,14 @@ def test_an_invitation_to_a_deleted_list_cannot_be_accepted(
     before = everything(app)
     assert bob_client.submit(f"/invites/{invitation.id}/accept").status_code == 410
     assert everything(app) == before
+
+
+def test_invitations_per_account_are_limited(
+    make_app: Callable[..., Flask], db_session: Session, alice: User, work: TaskList
+) -> None:
+    limited = make_app(RATELIMIT_ENABLED=True, RATELIMIT_INVITE_PER_USER="2 per hour")
+    client: Client = limited.test_client()  # type: ignore[assignment]
+    assert client.log_in(alice.email).status_code == 302
+    statuses = [invite(client, work, f"p{n}@example.com").status_code for n in range(3)]
+    assert statuses == [302, 302, 429]
+    assert len(invitation_mails(db_session)) == 2

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, url_for
@@ -79,7 +79,8 @@ def token_matches(invitation: Invitation, token: str | None) -> bool:
     )
 
 
-def _pending(now: Any = None) -> ColumnElement[bool]:
+def _pending(now: datetime | None = None) -> ColumnElement[bool]:
+    """The condition on Invitation for the ones that can still be answered."""
     now = now or utcnow()
     return and_(
         Invitation.accepted_at.is_(None),

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -20,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField
@@ -30,6 +32,7 @@ from ..db import get_session
 from ..errors import render_error
 from ..ids import id_from_text
 from ..models import EMAIL_MAX, INVITABLE_ROLES, Invitation, Role, TaskList
+from ..ratelimit import limiter
 from .invitations import (
     InvitationError,
     InvitationGone,
@@ -47,6 +50,22 @@ from .members import MembershipError, members_of, remove_member, set_role, trans
 bp = Blueprint("sharing", __name__)
 
 ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in INVITABLE_ROLES]
+
+#: Invitations one account may send (each may mail an address that never asked for it);
+#: a deployment sets RATELIMIT_INVITE_PER_USER to change it.
+INVITE_LIMIT = "30 per hour; 100 per day"
+
+
+def _invite_limit() -> str:
+    return current_app.config.get("RATELIMIT_INVITE_PER_USER", INVITE_LIMIT)
+
+
+def _inviter_key() -> str:
+    """Invitations count per account (the limiter runs before the login check, so a
+    logged-out request counts per address, and is then sent to log in)."""
+    if current_user.is_authenticated:
+        return f"inviter:{current_user.id}"
+    return f"address:{get_remote_address()}"
 
 
 def _email(value: str | None) -> str | None:
@@ -112,6 +131,7 @@ def members(list_id: int) -> Response:
 
 
 @bp.post("/lists/<int:list_id>/members")
+@limiter.limit(_invite_limit, key_func=_inviter_key, scope="invite")
 @login_required
 def invite_member(list_id: int) -> Response:
     session = get_session()
