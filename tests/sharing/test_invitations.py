@@ -439,3 +439,23 @@ def test_invitations_per_account_are_limited(
     statuses = [invite(client, work, f"p{n}@example.com").status_code for n in range(3)]
     assert statuses == [302, 302, 429]
     assert len(invitation_mails(db_session)) == 2
+
+
+def test_the_signed_link_works_only_for_its_address(
+    work: TaskList,
+    app: Flask,
+    db_session: Session,
+    alice_client: Client,
+    bob: User,
+    bob_client: Client,
+) -> None:
+    invite(alice_client, work, CAROL)
+    invitation = the_invitation(db_session, CAROL)
+    link = mail_link(invitation_mails(db_session, CAROL)[0])
+    token = link.partition("token=")[2]
+    before = everything(app)
+    assert bob_client.get(link).status_code == 404
+    for answer in ("accept", "decline"):
+        response = bob_client.submit(f"/invites/{invitation.id}/{answer}", {"token": token})
+        assert response.status_code == 404
+    assert everything(app) == before
