@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import init_login_manager
     from .data import bp as data_bp
     from .health import bp as health_bp
+    from .lists.sharing_views import bp as sharing_bp
     from .lists.views import bp as lists_bp
     from .mail import init_app as init_mail
     from .settings import bp as settings_bp
@@ -65,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(lists_bp)
+    app.register_blueprint(sharing_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(data_bp)
