@@ -23,7 +23,7 @@ from todo_web.lists.queries import inbox_of
 from todo_web.models import Invitation, Role, TaskList, User
 
 from ..client import Client, text_of
-from ..factories import make_list, make_user, share, user_by_email
+from ..factories import PASSWORD, make_list, make_user, share, user_by_email
 from ..lists import list_page_ids
 from . import everything, invitation_mails, invitations, mail_link, roles
 
@@ -269,6 +269,26 @@ def test_a_logged_out_visitor_of_the_link_is_sent_to_log_in_and_back(
     assert response.status_code == 302
     assert response.headers["Location"] == link
     assert "/accept" in text_of(client.get(link))
+
+
+def test_registering_from_the_link_comes_back_to_it(
+    work: TaskList, db_session: Session, alice_client: Client, client: Client
+) -> None:
+    invite(alice_client, work, CAROL)
+    link = mail_link(invitation_mails(db_session, CAROL)[0])
+    register_href = re.search(r'href="(/auth/register\?next=[^"]+)"', text_of(client.get(link)))
+    assert register_href
+    form_page = client.get(unescape(register_href.group(1)))
+    assert 'action="/auth/register?next=' in text_of(form_page)
+    response = client.submit(
+        unescape(register_href.group(1)),
+        {"name": "Carol", "email": CAROL, "password": PASSWORD, "confirm": PASSWORD},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == link
+    assert "/accept" in text_of(client.get(link))
+    # A next that leaves the site is ignored.
+    elsewhere = client.get("/auth/register?next=https://evil.example/")
+    assert elsewhere.status_code == 302 and elsewhere.headers["Location"] == "/tasks"
 
 
 @pytest.mark.parametrize("how", ["tampered", "other invitation", "missing", "garbage"])

@@ -122,12 +122,15 @@ def test_other_members_see_a_leave_form_and_no_owner_controls(
 
 
 def test_the_lists_page_links_to_members_of_lists_but_not_of_the_inbox(
-    team: Team, db_session: Session, bob_client: Client, alice: User
+    team: Team, db_session: Session, bob_client: Client, alice_client: Client
 ) -> None:
     body = text_of(bob_client.get("/lists"))
     assert f'href="/lists/{team.work.id}/members"' in body
     inbox = inbox_of(db_session, team.bob)
     assert f'href="/lists/{inbox.id}/members"' not in body
+    # Rename and delete are the owner's: Bob, an editor, is not offered them.
+    assert f'href="/lists/{team.work.id}/edit"' not in body
+    assert f'href="/lists/{team.work.id}/edit"' in text_of(alice_client.get("/lists"))
 
 
 def test_the_inbox_has_no_invite_form(

@@ -62,8 +62,10 @@ def init_login_manager(app: Flask) -> LoginManager:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(configured("RATELIMIT_REGISTER_PER_ADDRESS"), methods=["POST"])
 def register() -> Response | str:
+    # Like login's: where to go once the account exists (an invitation's link, say).
+    next_path = safe_next_path(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(url_for("tasks.index"))
+        return redirect(next_path or url_for("tasks.index"))
     form = RegistrationForm()
     if form.validate_on_submit():
         db = get_session()
@@ -77,9 +79,10 @@ def register() -> Response | str:
             form.email.errors.append("An account with this e-mail address already exists.")
         else:
             flash(f"Welcome, {user.name}!", "success")
-            return redirect(url_for("tasks.index"))
+            return redirect(next_path or url_for("tasks.index"))
     status = 400 if form.errors else 200
-    return make_response(render_template("auth/register.html", form=form), status)
+    html = render_template("auth/register.html", form=form, next_path=next_path)
+    return make_response(html, status)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -263,7 +263,7 @@ def invitation(invite_id: int) -> Response:
         token=token,
         logged_in=user is not None,
         login_url=url_for("auth.login", next=link),
-        register_url=url_for("auth.register"),
+        register_url=url_for("auth.register", next=link),
         link=link,
     )
     return _private(make_response(html))
