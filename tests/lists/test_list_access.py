@@ -33,7 +33,12 @@ from ..client import Client, edit_fields, text_of
 from ..factories import get_task, make_list, make_task, share, task_titled
 from . import everything, get_list
 
-CSRF_VALUE = re.compile(r'(?<=csrf-token" content=")[^"]+|(?<="X-CSRFToken": ")[^"]+')
+#: Every CSRF token on a page (the meta tag, htmx's header, the forms' hidden field): signed
+#: with a timestamp, they differ between two pages drawn in different seconds.
+CSRF_VALUE = re.compile(
+    r'(?<=csrf-token" content=")[^"]+|(?<="X-CSRFToken": ")[^"]+'
+    r'|(?<=name="csrf_token" value=")[^"]+'
+)
 #: An id no row has.
 MISSING = 987654
 
