@@ -163,6 +163,24 @@ def test_a_selection_for_a_bulk_action_is_not_cleared(
     expect(row(bob_page, "Butter")).to_have_count(0)
 
 
+def test_a_drag_is_not_interrupted(
+    pages: Any, groceries: TaskList, db_session: Session, bob: User
+) -> None:
+    alice_page = open_list(pages, "alice@example.com", groceries)
+    handle = row(alice_page, "Milk").locator(".drag-handle").bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    alice_page.mouse.move(x, y)
+    alice_page.mouse.down()
+    alice_page.mouse.move(x, y + 6, steps=2)  # past SortableJS's tolerance: dragging
+    alice_page.wait_for_selector(".sortable-fallback")
+    make_task(db_session, bob, "Butter", task_list=groceries)
+    wait_for_held_polls(alice_page)
+    expect(alice_page.locator(".sortable-fallback")).to_have_count(1)
+    alice_page.mouse.move(x, y, steps=2)
+    alice_page.mouse.up()  # dropped where it was: nothing moves
+    expect(row(alice_page, "Butter")).to_be_visible(timeout=WITHIN_MS)
+
+
 def test_a_hidden_tab_sends_no_poll(
     pages: Any, groceries: TaskList, db_session: Session, alice: User
 ) -> None:
