@@ -62,15 +62,22 @@
   }
   // While the list is swapped, the browser's scroll anchoring would follow a row of the
   // copy going away and scroll the page (app.css: .live-redraw): the page stays put.
+  function anchorAgain() {
+    document.documentElement.classList.remove("live-redraw");
+  }
   document.addEventListener("htmx:beforeSwap", function (event) {
-    focused = isPoll(event) ? locate(document.activeElement) : null;
-    if (isPoll(event)) document.documentElement.classList.add("live-redraw");
+    const redraw = isPoll(event) && event.detail.shouldSwap; // not a 204
+    focused = redraw ? locate(document.activeElement) : null;
+    if (redraw) document.documentElement.classList.add("live-redraw");
   }, true);
   document.addEventListener("htmx:afterSwap", function (event) {
     if (!isPoll(event)) return;
-    document.documentElement.classList.remove("live-redraw");
+    anchorAgain();
     refocus();
   }, true);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (isPoll(event)) anchorAgain();
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
     if (!isPoll(event)) return;
     refocus();

@@ -126,6 +126,11 @@ def test_another_members_new_task_and_completion_show_without_a_reload(
     assert bob_page.url == url
     assert bob_page.evaluate("window.scrollY") == 300
     assert bob_page.evaluate("document.activeElement.textContent") == "Item 8"
+    # Scroll anchoring is back once the list is in, and a 204 does not turn it off (a poll
+    # is sent only when none is under way: the first of these two was answered).
+    bob_page.evaluate("window.__sentPolls = 0")
+    bob_page.wait_for_function("() => window.__sentPolls >= 2")
+    assert not bob_page.evaluate("document.documentElement.classList.contains('live-redraw')")
 
 
 def test_an_open_edit_form_is_not_replaced(
