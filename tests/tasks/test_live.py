@@ -7,12 +7,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from todo_web.config import ConfigError, load_config
 from todo_web.lists.members import remove_member, set_role
 from todo_web.models import Role, Task, TaskList, User
 
@@ -267,3 +269,10 @@ def test_a_plain_request_with_a_version_is_the_page(
 
 def test_a_poll_of_a_bad_query_is_400(bob_client: Client) -> None:
     assert poll(bob_client, "/tasks?status=nope&version=1").status_code == 400
+
+
+def test_the_interval_comes_from_the_environment(tmp_path: Path) -> None:
+    assert load_config(tmp_path, {})["LIVE_POLL_SECONDS"] == 10
+    assert load_config(tmp_path, {"LIVE_POLL_SECONDS": "30"})["LIVE_POLL_SECONDS"] == 30
+    with pytest.raises(ConfigError, match="LIVE_POLL_SECONDS"):
+        load_config(tmp_path, {"LIVE_POLL_SECONDS": "0"})
