@@ -168,6 +168,26 @@ def test_a_selection_for_a_bulk_action_is_not_cleared(
     expect(row(bob_page, "Butter")).to_have_count(0)
 
 
+def test_a_search_being_typed_is_not_replaced(
+    pages: Any, groceries: TaskList, db_session: Session, alice: User
+) -> None:
+    """The answer redraws the filters too: not while someone is typing in them. Quick add,
+    which the answer leaves alone, does not hold the poll back."""
+    bob_page = open_list(pages, BOB, groceries)
+    bob_page.locator("#search-q").press_sequentially("Mi")
+    make_task(db_session, alice, "Butter", task_list=groceries)
+    wait_for_held_polls(bob_page)
+    expect(bob_page.locator("#search-q")).to_have_value("Mi")
+    expect(bob_page.locator("#search-q")).to_be_focused()
+
+    bob_page.locator("#search-q").fill("")
+    bob_page.locator("#quick-text").fill("Half typed")
+    make_task(db_session, alice, "Jam", task_list=groceries)
+    expect(row(bob_page, "Jam")).to_be_visible(timeout=WITHIN_MS)
+    expect(bob_page.locator("#quick-text")).to_have_value("Half typed")
+    expect(bob_page.locator("#quick-text")).to_be_focused()
+
+
 def test_a_drag_is_not_interrupted(
     pages: Any, groceries: TaskList, db_session: Session, bob: User
 ) -> None:
