@@ -114,6 +114,8 @@ def load_config(
         # Any request body larger than this is refused with a 413 before it is read: room
         # for the largest import plus the multipart wrapping around it.
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
+        # How often a task list's page asks whether its lists changed (tasks/live.py).
+        "LIVE_POLL_SECONDS": _int(environ, "LIVE_POLL_SECONDS", 10, minimum=1),
         # None means "Secure unless the app runs in debug or testing mode".
         "SESSION_COOKIE_SECURE": (
             _bool(environ, "SESSION_COOKIE_SECURE", True)

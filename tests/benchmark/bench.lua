@@ -8,8 +8,8 @@
 --
 -- Environment:
 --   BENCH_BASE      http://127.0.0.1:PORT
---   BENCH_MODE      get | toggle | create
---   BENCH_PATH      the path to GET (mode get)
+--   BENCH_MODE      get | poll | toggle | create
+--   BENCH_PATH      the path to GET (modes get and poll; a poll asks as htmx does)
 --   BENCH_EMAIL, BENCH_PASSWORD   the account (empty: no login, for the ceiling app)
 --   BENCH_IDS       file with one task id a line (mode toggle)
 --   BENCH_THREADS   wrk's -t, so that threads toggle different tasks
@@ -137,6 +137,11 @@ function request()
   end
   headers["HX-Request"] = "true"
   headers["HX-Current-URL"] = base .. "/tasks"
+  if mode == "poll" then
+    headers["HX-Trigger"] = "live-poll"
+    headers["HX-Target"] = "task-list"
+    return wrk.format("GET", path, headers)
+  end
   headers["X-CSRFToken"] = csrf
   headers["Content-Type"] = "application/x-www-form-urlencoded"
   if mode == "toggle" then

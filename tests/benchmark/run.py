@@ -14,6 +14,7 @@ Every wrk run is bounded (-d), and so is every step that waits.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import pickle
@@ -29,7 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,14 +59,26 @@ SEARCH_TERM = "invoice"
 PACE_MS = 250
 BENCH_TITLE_PREFIX = "Benchmark task "
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+#: The list page's poll (todo_web/tasks/live.py): its URL carries the version shown.
+_POLL_URL = re.compile(r'id="live-poll"[^>]*?hx-get="([^"]+)"', re.S)
+#: What htmx sends with a poll (bench.lua sends the same).
+POLL_HEADERS = {"HX-Request": "true", "HX-Trigger": "live-poll", "HX-Target": "task-list"}
+
+
+def poll_url(page: str) -> str:
+    """The URL a list page polls (with the version it shows), read off the page."""
+    found = _POLL_URL.search(page)
+    if not found:
+        raise SystemExit("the list page has no poll (#live-poll)")
+    return html.unescape(found.group(1))
 
 
 @dataclass
 class Scenario:
     name: str
     user: str  # "light" | "heavy"
-    mode: str  # get | toggle | create | ceiling
-    path: str = "/tasks"
+    mode: str  # get | poll | toggle | create | ceiling
+    path: str = "/tasks"  # mode poll: the page whose poll is loaded
     pace_ms: int = 0  # > 0: paced connections (bench.lua's BENCH_PACE_MS), c=32 only
     results: dict[str, dict[str, Any]] = field(default_factory=dict)  # by connections
 
@@ -305,9 +318,15 @@ def classify(statement: str) -> str:
     return "other"
 
 
-def capture_sql(db_url: str, email: str, paths: list[str]) -> dict[str, list[tuple]]:
+def capture_sql(
+    db_url: str,
+    email: str,
+    paths: list[str],
+    polls: Sequence[str] = (),
+) -> dict[str, list[tuple]]:
     """The statements (with parameters) the app runs for each path, from an app in this
-    process, logged in as `email`."""
+    process, logged in as `email`; for each page of `polls`, those of its poll when nothing
+    changed (a 204), as "poll <page>"."""
     app = create_app(
         {
             "DATABASE_URL": normalize_database_url(db_url),
@@ -335,6 +354,15 @@ def capture_sql(db_url: str, email: str, paths: list[str]) -> dict[str, list[tup
         captured.clear()
         assert client.get(path).status_code == 200
         result[path] = [c for c in captured if c[1].lstrip().upper().startswith(("SELECT", "WITH"))]
+    for page in polls:
+        url = poll_url(client.get(page).get_data(as_text=True))
+        captured.clear()
+        assert client.get(url, headers=POLL_HEADERS).status_code == 204
+        result[f"poll {page}"] = [
+            c
+            for c in captured
+            if c[0] != "user" and c[1].lstrip().upper().startswith(("SELECT", "WITH"))
+        ]
     get_database(app).engine.dispose()
     return result
 
@@ -370,9 +398,10 @@ class Browser:
             urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.cookies)
         )
 
-    def get(self, path: str) -> tuple[int, str]:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        request = urllib.request.Request(self.base + path, headers=headers or {})
         try:
-            with self.opener.open(self.base + path, timeout=30) as response:
+            with self.opener.open(request, timeout=30) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
@@ -395,13 +424,14 @@ def run_wrk(
     threads: int,
     duration: int,
     ids_file: Path,
+    path: str | None = None,
 ) -> dict[str, Any]:
     threads = min(threads, connections)
     env = {
         **os.environ,
         "BENCH_BASE": base,
         "BENCH_MODE": "get" if scenario.mode == "ceiling" else scenario.mode,
-        "BENCH_PATH": scenario.path,
+        "BENCH_PATH": path or scenario.path,
         "BENCH_EMAIL": "" if scenario.mode == "ceiling" else user["email"],
         "BENCH_PASSWORD": SEED_PASSWORD,
         "BENCH_IDS": str(ids_file),
@@ -647,6 +677,10 @@ def scenarios(light: dict[str, Any], heavy: dict[str, Any]) -> list[Scenario]:
     # One list's page (manual order, subtasks nested, the list sidebar): the 50k-task
     # user's fullest list. Named onelist: "list" is the default /tasks page.
     result.append(Scenario("onelist", "heavy", "get", list_path(heavy)))
+    # An open page asking whether anything changed, when nothing did (a 204): all open
+    # tasks of the light user (its version spans their lists), the heavy user's list.
+    result.append(Scenario("poll", "light", "poll", "/tasks"))
+    result.append(Scenario("polllist", "heavy", "poll", list_path(heavy)))
     return result
 
 
@@ -700,10 +734,13 @@ def main() -> None:
     for label, user in users.items():
         paths = {s.path for s in plan if s.mode == "get" and s.user == label} | {"/tasks"}
         paths |= set(explain_only_paths(user, plan))
-        captured = capture_sql(db_url, user["email"], sorted(paths))
+        polls = sorted({s.path for s in plan if s.mode == "poll" and s.user == label})
+        captured = capture_sql(db_url, user["email"], sorted(paths), polls)
         ceiling_queries[label] = captured["/tasks"]
         for path, statements in captured.items():
             key = f"{label} user ({user['tasks']} tasks): GET {path}"
+            if path.startswith("poll "):
+                key = f"{label} user ({user['tasks']} tasks): the poll of {path[5:]}, unchanged"
             if path.startswith(list_path(user)):
                 facts = user["list"]
                 key += (
@@ -738,12 +775,19 @@ def main() -> None:
         for scenario in plan:
             user = users[scenario.user]
             base = ceiling_server.base if scenario.mode == "ceiling" else app_server.base
-            if scenario.mode == "get":
+            target = None
+            if scenario.mode in {"get", "poll"}:
                 browser = Browser(base)
                 browser.log_in(user["email"])
-                status, _ = browser.get(scenario.path)
+                status, page = browser.get(scenario.path)
                 if status != 200:
                     raise SystemExit(f"{scenario.name}: GET {scenario.path} answered {status}")
+            if scenario.mode == "poll":
+                # The version as the page shows it now (the writing scenarios change it).
+                target = poll_url(page)
+                status, _ = browser.get(target, POLL_HEADERS)
+                if status != 204:
+                    raise SystemExit(f"{scenario.name}: the poll {target} answered {status}")
             ids_file = BENCH_DIR / "results" / f"toggle-ids-{scenario.user}.txt"
             ids_file.write_text("\n".join(map(str, user["toggle_ids"])) + "\n")
             server = ceiling_server if scenario.mode == "ceiling" else app_server
@@ -754,7 +798,7 @@ def main() -> None:
                 workers_before = cpu_seconds(server.worker_pids())
                 database_before = cpu_seconds(backend_pids(db_url))
                 result = run_wrk(
-                    base, scenario, user, connections, args.threads, args.duration, ids_file
+                    base, scenario, user, connections, args.threads, args.duration, ids_file, target
                 )
                 workers = cpu_used(workers_before, cpu_seconds(server.worker_pids()))
                 database = cpu_used(database_before, cpu_seconds(backend_pids(db_url)))

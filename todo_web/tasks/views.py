@@ -34,7 +34,7 @@ from ..lists.queries import user_lists
 from ..models import Task, TaskList
 from ..timezones import local_now
 from ..toasts import Toast, flash_toast, render_toast_oob, toast_oob
-from . import lifecycle
+from . import lifecycle, live
 from .bulk import (
     BulkError,
     UnknownTasks,
@@ -117,6 +117,10 @@ def _offer(form: TaskForm, task: Task | None = None, list_id: int | None = None)
 
 @bp.get("/tasks")
 def index() -> Response | str:
+    # A poll of the page (live.py): a 204 when nothing changed, before anything else is read.
+    polled = live.answer_poll()
+    if polled is not None:
+        return polled
     try:
         query = parse_list_query(request.args)
     except BadListQuery as error:
