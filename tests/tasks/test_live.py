@@ -88,6 +88,27 @@ def test_an_unchanged_poll_runs_the_login_lookup_and_one_statement(
     assert "tasks" not in version
 
 
+@pytest.mark.parametrize("page", ["list", "/tasks"])
+def test_a_page_reads_its_version_with_the_sidebar(
+    app: Flask, bob_client: Client, shared_list: TaskList, page: str
+) -> None:
+    """Drawing the page costs no statement for its version: the sidebar's one statement
+    brings every list's version and role, and the page's version is worked out from them
+    (the 204s above show it is the one a poll reads)."""
+    url = f"/tasks?list={shared_list.id}" if page == "list" else page
+    with count_statements(app) as statements:
+        assert bob_client.get(url).status_code == 200
+    # The poll's own statements: the list's version and role, or the sums over the lists.
+    polls_statements = [
+        statement
+        for statement in statements
+        if statement.lstrip().startswith("SELECT lists.version")
+        or "sum(lists.version)" in statement
+    ]
+    assert polls_statements == []
+    assert any("task_counts" in s and "lists.version" in s for s in statements)
+
+
 def test_the_owners_own_lists_poll_too(
     app: Flask, db_session: Session, alice: User, alice_client: Client
 ) -> None:

@@ -106,6 +106,8 @@ class SidebarList(NamedTuple):
     open_count: int
     owner_id: int
     role: str
+    #: Grows with every write to the list's tasks (see todo_web.tasks.live).
+    version: int
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ def _sidebar_statement() -> Select[Any]:
             TaskList.open_count,
             TaskList.owner_id,
             ListMember.role,
+            TaskList.version,
         )
         .select_from(counts)
         .outerjoin(memberships, ListMember.user_id == bindparam("user_id"))

@@ -29,11 +29,35 @@ from werkzeug.exceptions import NotFound
 from ..db import get_session
 from ..htmx import wants_fragment
 from ..models import ListMember, Role, TaskList, User
+from .counts import Sidebar, request_sidebar
 from .listing import BadListQuery, ListQuery, parse_list_query
 from .responses import render_list_fragment
 
 #: The query parameter a poll carries: the version its page shows.
 VERSION_PARAM = "version"
+
+
+def _list_version(version: int, role: str) -> str:
+    return f"{version}{Role(role).value[0]}"
+
+
+def _spanning_version(total: int, lists: int, ids: int, viewed: int) -> str:
+    return f"{total}.{lists}.{ids}.{viewed}"
+
+
+def sidebar_version(sidebar: Sidebar, query: ListQuery) -> str | None:
+    """The page's version read off the sidebar, which the page reads anyway (the same
+    lists, the same sums as `page_version`): no statement of its own. None for a list the
+    user is not a member of (its page is a 404)."""
+    if query.list_id is not None:
+        item = next((i for i in sidebar.lists if i.id == query.list_id), None)
+        return None if item is None else _list_version(item.version, item.role)
+    return _spanning_version(
+        sum(item.version for item in sidebar.lists),
+        len(sidebar.lists),
+        sum(item.id for item in sidebar.lists),
+        sum(1 for item in sidebar.lists if item.role == Role.VIEWER),
+    )
 
 
 def list_version(session: Session, user: User, list_id: int) -> str:
@@ -51,7 +75,7 @@ def list_version(session: Session, user: User, list_id: int) -> str:
     if row is None:
         raise NotFound()
     version, role = row
-    return f"{version}{Role(role).value[0]}"
+    return _list_version(version, role)
 
 
 def spanning_version(session: Session, user: User) -> str:
@@ -68,7 +92,7 @@ def spanning_version(session: Session, user: User) -> str:
         .join(TaskList, TaskList.id == ListMember.list_id)
         .where(ListMember.user_id == user.id, TaskList.deleted_at.is_(None))
     ).one()
-    return f"{total}.{lists}.{ids}.{viewed}"
+    return _spanning_version(total, lists, ids, viewed)
 
 
 def page_version(session: Session, user: User, query: ListQuery) -> str:
@@ -90,11 +114,12 @@ def answer_poll() -> Response | None:
         if VERSION_PARAM in request.args:
             abort(400)
         return None  # the list's route says what is wrong
-    version = page_version(get_session(), current_user, query)
+    session = get_session()
     if VERSION_PARAM in request.args and wants_fragment():
+        version = page_version(session, current_user, query)
         if request.args[VERSION_PARAM] == version:
             return Response(status=204)
         g.live_version = version
         return render_list_fragment(query)
-    g.live_version = version
+    g.live_version = sidebar_version(request_sidebar(session, current_user), query)
     return None
