@@ -30,6 +30,7 @@ from ..dates import short_date
 from ..db import get_session
 from ..errors import render_error
 from ..htmx import push_url, retarget, wants_fragment
+from ..lists.members import assignable_members, members_of
 from ..lists.queries import user_lists
 from ..models import Task, TaskList
 from ..timezones import local_now
@@ -72,6 +73,10 @@ def require_login() -> None:
 # -- helpers -------------------------------------------------------------------------------
 
 
+class AssigneeRefused(Exception):
+    """The form names an assignee the task's list does not allow (its field says why)."""
+
+
 def _task_or_404(task_id: int, need: Need = Need.EDIT, *, include_deleted: bool = False) -> Task:
     """The task for what the route is about to do: 404 when the user cannot see it, 403
     when they may not do that (see todo_web.access)."""
@@ -109,7 +114,9 @@ def _offer(form: TaskForm, task: Task | None = None, list_id: int | None = None)
     list_id = next((c for c in candidates if c in visible), lists[0].id)
     if not is_id(form.list.data, blank_ok=False) or chosen_id(form.list.data) not in visible:
         form.list.data = str(list_id)
-    return form.offer(lists, parent_choices(session, list_id, task))
+    chosen = next(item for item in lists if item.id == list_id)
+    members = members_of(session, chosen) if not chosen.is_inbox else []
+    return form.offer(lists, parent_choices(session, list_id, task), members)
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -169,6 +176,8 @@ def create() -> Response:
                 chosen_id(form.parent.data),
                 current_list_query().list_id,
             )
+            if not form.check_assignee(assignable_members(session, spot.task_list)):
+                raise AssigneeRefused()
             task = lifecycle.create_task(
                 session, current_user, form.to_data(), spot.task_list, spot.parent
             )
@@ -176,6 +185,8 @@ def create() -> Response:
             session.rollback()
             error = str(tree_error)
             form.parent.errors = [error]
+        except AssigneeRefused:
+            error = form.assignee.errors[0]
     if spot is None or error is not None:
         _offer(form)
         if wants_fragment():
@@ -186,6 +197,7 @@ def create() -> Response:
             render_template("tasks/index.html", form=form, **list_context(ListQuery())), 400
         )
     notifications.task_changed(session, current_user, task, "created")
+    notifications.task_assigned(session, current_user, task)
     session.commit()
     if wants_fragment():
         fresh_form = render_template(
@@ -225,17 +237,25 @@ def edit(task_id: int) -> Response | str:
         form = TaskForm(custom_rule=TaskForm.custom_rule_of(task))
         if form.validate():
             session = get_session()
-            old_list_id = task.list_id
+            old_list_id, old_assignee_id = task.list_id, task.assignee_id
             try:
                 spot = spot_for_edit(session, current_user, task, request.form)
+                if form.assignee_given:
+                    target = spot.task_list if spot is not None else task_list_of(task)
+                    if not form.check_assignee(assignable_members(session, target)):
+                        raise AssigneeRefused()
                 if spot is not None:
                     lifecycle.move_task(session, task, spot.task_list, spot.parent, None)
             except TreeError as error:
                 session.rollback()
                 form.parent.errors = [str(error)]
+            except AssigneeRefused:
+                pass  # the field says why; nothing was changed
             else:
                 lifecycle.update_task(session, current_user, task, form.to_data())
                 notifications.task_changed(session, current_user, task, "updated")
+                if task.assignee_id != old_assignee_id:
+                    notifications.task_assigned(session, current_user, task)
                 session.commit()
                 # Moved to another list: Undo moves it (with its subtasks) back.
                 saved = Toast("Saved.")

@@ -1,0 +1,220 @@
+"""Assignees (DESIGN.md, "Sharing"): a task of a list can be assigned to the list's owner or
+one of its editors, through the forms, quick add (`@name`) and the bulk bar; anyone else is
+a 400 that changes nothing. The assignee hears of it by mail when they asked for task
+mails and someone else assigned them; the smart views leave out tasks assigned to someone
+else; removing a member unassigns their tasks. Tasks record who created and completed
+them, and the pages show it.
+
+The cast: Alice owns Work, Bob edits it, Carol views it, Dave is no member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from todo_web.models import Outbox, Task, TaskList, User
+
+from ..client import Client, edit_fields, text_of
+from ..factories import (
+    SNAPSHOT_TABLES,
+    get_task,
+    make_list,
+    make_task,
+    make_user,
+    outbox_rows,
+    share,
+    snapshot,
+    task_titled,
+)
+
+pytestmark = pytest.mark.usefixtures("app")
+
+
+@dataclass
+class Cast:
+    alice: User
+    bob: User
+    carol: User
+    dave: User
+    work: TaskList
+    alice_client: Client
+    bob_client: Client
+    carol_client: Client
+
+
+@pytest.fixture
+def cast(db_session: Session, alice: User, bob: User, log_in: Callable[[User], Client]) -> Cast:
+    carol = make_user(db_session, "carol@example.com", name="Carol Jones")
+    dave = make_user(db_session, "dave@example.com", name="Dave")
+    work = make_list(db_session, alice, "Work")
+    share(db_session, work, bob, "editor")
+    share(db_session, work, carol, "viewer")
+    return Cast(alice, bob, carol, dave, work, log_in(alice), log_in(bob), log_in(carol))
+
+
+def opt_in(db_session: Session, *users: User) -> None:
+    for user in users:
+        user.notify_task_changes = True
+    db_session.commit()
+
+
+def assigned_mails(db_session: Session) -> list[Outbox]:
+    return outbox_rows(db_session, kind="task_assigned")
+
+
+def body(response) -> str:  # type: ignore[no-untyped-def]
+    return unescape(text_of(response))
+
+
+# -- the forms -----------------------------------------------------------------------------
+
+
+def test_the_create_form_assigns_an_editor(cast: Cast, db_session: Session) -> None:
+    response = cast.alice_client.submit(
+        "/tasks", {"title": "Report", "list": cast.work.id, "assignee": cast.bob.id}
+    )
+    assert response.status_code == 302
+    task = task_titled(db_session, "Report")
+    assert task.assignee_id == cast.bob.id
+    assert task.created_by_id == cast.alice.id
+
+
+def test_the_forms_offer_the_owner_and_editors_only_on_a_shared_list(
+    cast: Cast, db_session: Session
+) -> None:
+    page = body(cast.alice_client.get(f"/tasks/new?list={cast.work.id}"))
+    assert 'name="assignee"' in page
+    assert f'<option value="{cast.bob.id}">Bob</option>' in page
+    assert f'<option value="{cast.alice.id}">Alice</option>' in page
+    assert "Carol Jones" not in page  # a viewer
+    home = make_list(db_session, cast.alice, "Home")
+    assert 'name="assignee"' not in text_of(cast.alice_client.get(f"/tasks/new?list={home.id}"))
+    assert 'name="assignee"' not in text_of(cast.alice_client.get("/tasks/new"))  # the Inbox
+
+
+def test_the_edit_form_assigns_changes_and_unassigns(cast: Cast, db_session: Session) -> None:
+    task = make_task(db_session, cast.alice, "Report", task_list=cast.work)
+    page = body(cast.alice_client.get(f"/tasks/{task.id}/edit"))
+    assert 'name="assignee"' in page
+    response = cast.alice_client.submit(
+        f"/tasks/{task.id}/edit", edit_fields(task, assignee=cast.bob.id)
+    )
+    assert response.status_code == 302
+    assert get_task(db_session, task.id).assignee_id == cast.bob.id
+    page = body(cast.alice_client.get(f"/tasks/{task.id}/edit"))
+    assert f'<option selected value="{cast.bob.id}">Bob</option>' in page
+    # Left out (a form that did not show the field), the assignee stays.
+    cast.alice_client.submit(f"/tasks/{task.id}/edit", edit_fields(task, title="Report 2"))
+    assert get_task(db_session, task.id).assignee_id == cast.bob.id
+    # Empty: no one.
+    cast.alice_client.submit(f"/tasks/{task.id}/edit", edit_fields(task, assignee=""))
+    assert get_task(db_session, task.id).assignee_id is None
+
+
+@pytest.mark.parametrize("who", ["carol", "dave"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_assigning_a_viewer_or_an_outsider_is_a_400_that_changes_nothing(
+    cast: Cast, db_session: Session, who: str, htmx: bool
+) -> None:
+    user_id = getattr(cast, who).id
+    task = make_task(db_session, cast.alice, "Report", task_list=cast.work)
+    before = snapshot(cast.alice_client.application, SNAPSHOT_TABLES)
+    created = cast.alice_client.submit(
+        "/tasks", {"title": "New", "list": cast.work.id, "assignee": user_id}, htmx=htmx
+    )
+    edited = cast.alice_client.submit(
+        f"/tasks/{task.id}/edit", edit_fields(task, assignee=user_id), htmx=htmx
+    )
+    for response in (created, edited):
+        assert response.status_code == 400
+        assert "can be assigned to its owner and editors: Alice, Bob." in body(response)
+    assert snapshot(cast.alice_client.application, SNAPSHOT_TABLES) == before
+
+
+@pytest.mark.parametrize("value", ["x", "-1", "1.5", "9" * 20])
+def test_a_malformed_assignee_is_a_400(cast: Cast, db_session: Session, value: str) -> None:
+    response = cast.alice_client.submit(
+        "/tasks", {"title": "New", "list": cast.work.id, "assignee": value}
+    )
+    assert response.status_code == 400
+    assert "Pick someone to assign the task to" in body(response)
+    assert db_session.scalar(select(Task.id).where(Task.title == "New")) is None
+
+
+def test_an_empty_assignee_is_accepted_on_an_unshared_list(alice_client: Client) -> None:
+    response = alice_client.submit("/tasks", {"title": "Solo", "assignee": ""})
+    assert response.status_code == 302
+
+
+def test_moving_to_a_list_where_the_assignee_may_not_edit_is_refused_when_named(
+    cast: Cast, db_session: Session
+) -> None:
+    home = make_list(db_session, cast.alice, "Home")
+    task = make_task(db_session, cast.alice, "Report", task_list=cast.work, assignee_id=cast.bob.id)
+    response = cast.alice_client.submit(
+        f"/tasks/{task.id}/edit", edit_fields(task, list=home.id, assignee=cast.bob.id)
+    )
+    assert response.status_code == 400
+    assert get_task(db_session, task.id).list_id == cast.work.id
+    # Without naming one, the move unassigns.
+    cast.alice_client.submit(f"/tasks/{task.id}/edit", edit_fields(task, list=home.id))
+    moved = get_task(db_session, task.id)
+    assert (moved.list_id, moved.assignee_id) == (home.id, None)
+
+
+def test_an_editor_assigns_too(cast: Cast, db_session: Session) -> None:
+    response = cast.bob_client.submit(
+        "/tasks", {"title": "Mine", "list": cast.work.id, "assignee": cast.alice.id}
+    )
+    assert response.status_code == 302
+    assert task_titled(db_session, "Mine").assignee_id == cast.alice.id
+
+
+# -- mail ----------------------------------------------------------------------------------
+
+
+def test_the_assignee_gets_a_mail_when_someone_else_assigns_them(
+    cast: Cast, db_session: Session
+) -> None:
+    opt_in(db_session, cast.bob)
+    cast.alice_client.submit(
+        "/tasks", {"title": "Report", "list": cast.work.id, "assignee": cast.bob.id}
+    )
+    (mail,) = assigned_mails(db_session)
+    assert mail.recipient == "bob@example.com"
+    assert mail.user_id == cast.bob.id
+    assert mail.payload["subject"] == "Alice assigned you: Report"
+    assert "Alice assigned a task to you" in mail.payload["text"]
+    task = task_titled(db_session, "Report")
+    assert f"/tasks/{task.id}" in mail.payload["text"]
+    assert "Report" in mail.payload["html"]
+    # Saving the task again, still assigned to Bob, sends no second mail.
+    cast.alice_client.submit(f"/tasks/{task.id}/edit", edit_fields(task, assignee=cast.bob.id))
+    assert len(assigned_mails(db_session)) == 1
+
+
+def test_no_mail_for_assigning_yourself_or_to_someone_who_did_not_ask(
+    cast: Cast, db_session: Session
+) -> None:
+    opt_in(db_session, cast.alice)
+    cast.alice_client.submit(
+        "/tasks", {"title": "Mine", "list": cast.work.id, "assignee": cast.alice.id}
+    )
+    cast.alice_client.submit(
+        "/tasks", {"title": "Bob's", "list": cast.work.id, "assignee": cast.bob.id}
+    )
+    assert assigned_mails(db_session) == []
+
+
+def test_reassigning_by_edit_mails_the_new_assignee(cast: Cast, db_session: Session) -> None:
+    opt_in(db_session, cast.alice, cast.bob)
+    task = make_task(db_session, cast.bob, "Report", task_list=cast.work, assignee_id=cast.bob.id)
+    cast.bob_client.submit(f"/tasks/{task.id}/edit", edit_fields(task, assignee=cast.alice.id))
+    (mail,) = assigned_mails(db_session)
+    assert mail.recipient == "alice@example.com"
