@@ -218,3 +218,85 @@ def test_reassigning_by_edit_mails_the_new_assignee(cast: Cast, db_session: Sess
     cast.bob_client.submit(f"/tasks/{task.id}/edit", edit_fields(task, assignee=cast.alice.id))
     (mail,) = assigned_mails(db_session)
     assert mail.recipient == "alice@example.com"
+
+
+# -- quick add -----------------------------------------------------------------------------
+
+
+def test_quick_add_assigns_by_first_name_full_name_or_address(
+    cast: Cast, db_session: Session
+) -> None:
+    robert = make_user(db_session, "bobby@example.com", name="Robert Smith")
+    share(db_session, cast.work, robert, "editor")
+    for text, title, user in [
+        ("Report @bob +Work", "Report", cast.bob),
+        ('Budget @"robert smith" +Work tomorrow', "Budget", robert),
+        ("Plan @Robert +Work", "Plan", robert),
+        ("Call @bobby +Work", "Call", robert),
+        ("Mine @ALICE +Work", "Mine", cast.alice),
+    ]:
+        response = cast.alice_client.submit("/tasks/quick", {"text": text})
+        assert response.status_code == 302, body(response)
+        task = task_titled(db_session, title)
+        assert (task.list_id, task.assignee_id) == (cast.work.id, user.id), text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '@"Carol Jones" Report +Work',
+            "No one called “Carol Jones” can be assigned tasks of Work; its owner and "
+            "editors are: Alice, Bob.",
+        ),
+        ("Report @dave +Work", "No one called “dave” can be assigned tasks of Work"),
+        ("Report @bob", "its owner and editors are: Alice."),  # the Inbox is Alice's alone
+    ],
+)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_quick_add_refuses_someone_who_cannot_be_assigned(
+    cast: Cast, text: str, message: str, htmx: bool
+) -> None:
+    before = snapshot(cast.alice_client.application, SNAPSHOT_TABLES)
+    response = cast.alice_client.submit("/tasks/quick", {"text": text}, htmx=htmx)
+    assert response.status_code == 400
+    assert message in body(response)
+    assert snapshot(cast.alice_client.application, SNAPSHOT_TABLES) == before
+
+
+def test_quick_add_names_the_choices_when_a_name_is_ambiguous(
+    cast: Cast, db_session: Session
+) -> None:
+    for email, name in [("lee@example.com", "Ann Lee"), ("ray@example.com", "Ann Ray")]:
+        share(db_session, cast.work, make_user(db_session, email, name=name), "editor")
+    response = cast.alice_client.submit("/tasks/quick", {"text": "Report @ann +Work"})
+    assert response.status_code == 400
+    assert "“@ann” could be Ann Lee or Ann Ray" in body(response)
+    assert db_session.scalar(select(Task.id).where(Task.title == "Report")) is None
+    cast.alice_client.submit("/tasks/quick", {"text": 'Report @"Ann Ray" +Work'})
+    assert task_titled(db_session, "Report").assignee_id is not None
+
+
+def test_an_address_in_the_title_is_not_an_assignee(cast: Cast, db_session: Session) -> None:
+    response = cast.alice_client.submit("/tasks/quick", {"text": "mail bob@example.com +Work"})
+    assert response.status_code == 302
+    task = task_titled(db_session, "mail bob@example.com")
+    assert task.assignee_id is None
+
+
+def test_quick_add_on_a_shared_list_mails_the_assignee(cast: Cast, db_session: Session) -> None:
+    opt_in(db_session, cast.alice)
+    cast.bob_client.submit("/tasks/quick", {"text": "For you @alice +Work"})
+    (mail,) = assigned_mails(db_session)
+    assert mail.recipient == "alice@example.com"
+    assert mail.payload["subject"] == "Bob assigned you: For you"
+
+
+def test_the_preview_shows_who_the_task_goes_to(cast: Cast) -> None:
+    page = body(cast.alice_client.htmx_get("/tasks/quick/preview?text=Report+%40bob+%2BWork"))
+    assert 'class="chip chip-assignee"' in page
+    assert 'title="Assign to Bob"' in page
+    assert "@Bob" in page
+    # Someone who cannot be assigned there: the chip shows what was typed.
+    page = body(cast.alice_client.htmx_get("/tasks/quick/preview?text=Report+%40dave+%2BWork"))
+    assert "@dave" in page and "Assign to" not in page
