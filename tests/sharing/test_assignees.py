@@ -300,3 +300,73 @@ def test_the_preview_shows_who_the_task_goes_to(cast: Cast) -> None:
     # Someone who cannot be assigned there: the chip shows what was typed.
     page = body(cast.alice_client.htmx_get("/tasks/quick/preview?text=Report+%40dave+%2BWork"))
     assert "@dave" in page and "Assign to" not in page
+
+
+# -- bulk ----------------------------------------------------------------------------------
+
+
+def bulk(client: Client, action: str, ids: list[int], value: object, htmx: bool = False):  # type: ignore[no-untyped-def]
+    fields = [("action", action), ("value", value), *(("ids", i) for i in ids)]
+    return client.submit("/tasks/bulk", fields, htmx=htmx)
+
+
+def test_bulk_assigns_and_unassigns(cast: Cast, db_session: Session) -> None:
+    opt_in(db_session, cast.bob)
+    one = make_task(db_session, cast.alice, "One", task_list=cast.work)
+    two = make_task(db_session, cast.alice, "Two", task_list=cast.work)
+    response = bulk(cast.alice_client, "assign", [one.id, two.id], cast.bob.id)
+    assert response.status_code == 302
+    assert {get_task(db_session, t.id).assignee_id for t in (one, two)} == {cast.bob.id}
+    assert len(assigned_mails(db_session)) == 2
+    response = bulk(cast.alice_client, "assign", [one.id, two.id], "", htmx=True)
+    assert response.status_code == 200
+    assert "Unassigned 2 tasks." in body(response)
+    assert {get_task(db_session, t.id).assignee_id for t in (one, two)} == {None}
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_bulk_assigning_someone_a_list_does_not_allow_changes_nothing(
+    cast: Cast, db_session: Session, htmx: bool
+) -> None:
+    home = make_list(db_session, cast.alice, "Home")
+    work_task = make_task(db_session, cast.alice, "One", task_list=cast.work)
+    home_task = make_task(db_session, cast.alice, "Two", task_list=home)
+    before = snapshot(cast.alice_client.application, SNAPSHOT_TABLES)
+    for ids, user in [
+        ([work_task.id, home_task.id], cast.bob),  # Bob is no member of Home
+        ([work_task.id], cast.carol),  # a viewer
+        ([work_task.id], cast.dave),  # no member
+    ]:
+        response = bulk(cast.alice_client, "assign", ids, user.id, htmx=htmx)
+        assert response.status_code == 400
+        assert "only to the owner or an editor of their list" in body(response)
+    assert "neither in Home." in body(
+        bulk(cast.alice_client, "assign", [home_task.id], cast.bob.id)
+    )
+    assert snapshot(cast.alice_client.application, SNAPSHOT_TABLES) == before
+
+
+@pytest.mark.parametrize("value", ["bob", "-1", "1 2"])
+def test_bulk_assign_needs_an_id_or_nothing(cast: Cast, db_session: Session, value: str) -> None:
+    task = make_task(db_session, cast.alice, "One", task_list=cast.work)
+    response = bulk(cast.alice_client, "assign", [task.id], value)
+    assert response.status_code == 400
+    assert "Choose someone to assign the tasks to" in body(response)
+
+
+def test_a_viewer_cannot_bulk_assign(cast: Cast, db_session: Session) -> None:
+    task = make_task(db_session, cast.alice, "One", task_list=cast.work)
+    response = bulk(cast.carol_client, "assign", [task.id], cast.alice.id)
+    assert response.status_code == 403
+    assert get_task(db_session, task.id).assignee_id is None
+
+
+def test_the_bulk_bar_offers_the_lists_owner_and_editors(cast: Cast, db_session: Session) -> None:
+    make_task(db_session, cast.alice, "One", task_list=cast.work)
+    page = body(cast.alice_client.get(f"/tasks?list={cast.work.id}"))
+    assert '<option value="assign">Assign to…</option>' in page
+    assert f'<option value="{cast.bob.id}" label="Person: Bob">' in page
+    assert "Person: Carol Jones" not in page
+    # Bob sees the people he shares lists with on the smart views.
+    page = body(cast.bob_client.get("/tasks"))
+    assert f'<option value="{cast.alice.id}" label="Person: Alice">' in page
