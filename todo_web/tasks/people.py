@@ -109,3 +109,26 @@ def _people() -> dict[int, Person]:
 def shared_list_ids() -> list[int]:
     """The lists others share with the user (from the request's reach)."""
     return read_reach(get_session(), current_user).shared_list_ids
+
+
+@bp.app_template_global()
+def task_people(task: Task) -> dict[str, Person | None]:
+    """Who created, completed and is assigned the task, for its page (one query; None for
+    no one, or an account deleted since)."""
+    session = get_session()
+    ids = {task.created_by_id, task.completed_by_id, task.assignee_id} - {None}
+    found = (
+        {
+            row[0]: Person(row[0], row[1], row[2])
+            for row in session.execute(
+                select(User.id, User.name, User.email).where(User.id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
+    return {
+        "created_by": found.get(task.created_by_id),  # type: ignore[arg-type]
+        "completed_by": found.get(task.completed_by_id),  # type: ignore[arg-type]
+        "assignee": found.get(task.assignee_id),  # type: ignore[arg-type]
+    }
