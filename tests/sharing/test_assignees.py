@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from todo_web.models import Outbox, Task, TaskList, User
+from todo_web.lists.members import remove_member, set_role
+from todo_web.models import Outbox, Role, Task, TaskList, User
 
-from ..client import Client, edit_fields, text_of
+from ..client import Client, edit_fields, task_ids, text_of, view_counts
 from ..factories import (
     SNAPSHOT_TABLES,
     get_task,
@@ -370,3 +372,120 @@ def test_the_bulk_bar_offers_the_lists_owner_and_editors(cast: Cast, db_session:
     # Bob sees the people he shares lists with on the smart views.
     page = body(cast.bob_client.get("/tasks"))
     assert f'<option value="{cast.alice.id}" label="Person: Alice">' in page
+
+
+# -- the views -----------------------------------------------------------------------------
+
+
+def test_assigned_to_me_lists_and_counts_what_is_assigned_to_the_user(
+    cast: Cast, db_session: Session
+) -> None:
+    mine = make_task(db_session, cast.alice, "Mine", task_list=cast.work, assignee_id=cast.bob.id)
+    make_task(db_session, cast.alice, "Alice's", task_list=cast.work, assignee_id=cast.alice.id)
+    make_task(db_session, cast.alice, "No one's", task_list=cast.work)
+    make_task(db_session, cast.alice, "Done", task_list=cast.work, status="completed")
+    response = cast.bob_client.get("/tasks?assignee=me")
+    assert task_ids(response) == [mine.id]
+    assert view_counts(response)["assigned"] == 1
+    bulk(cast.alice_client, "assign", [task_titled(db_session, "No one's").id], cast.bob.id)
+    response = cast.bob_client.get("/tasks?assignee=me")
+    assert view_counts(response)["assigned"] == 2
+    assert len(task_ids(response)) == 2
+
+
+def test_a_task_assigned_to_someone_else_leaves_the_others_today(
+    cast: Cast, db_session: Session
+) -> None:
+    today = datetime.now(UTC).date()  # the users' zone is UTC
+    task = make_task(db_session, cast.alice, "Due", task_list=cast.work, due_date=today)
+    for client in (cast.alice_client, cast.bob_client, cast.carol_client):
+        response = client.get("/tasks?view=today")
+        assert task_ids(response) == [task.id]
+        assert view_counts(response)["today"] == 1
+    bulk(cast.alice_client, "assign", [task.id], cast.bob.id)
+    bob_today = cast.bob_client.get("/tasks?view=today")
+    assert task_ids(bob_today) == [task.id]
+    assert view_counts(bob_today)["today"] == 1
+    for client in (cast.alice_client, cast.carol_client):
+        response = client.get("/tasks?view=today")
+        assert task_ids(response) == []
+        assert view_counts(response)["today"] == 0
+    # The list's own page shows it to everyone.
+    assert task_ids(cast.carol_client.get(f"/tasks?list={cast.work.id}")) == [task.id]
+
+
+def test_removing_a_member_or_making_them_a_viewer_unassigns_their_tasks(
+    cast: Cast, db_session: Session
+) -> None:
+    task = make_task(db_session, cast.alice, "Report", task_list=cast.work, assignee_id=cast.bob.id)
+    other = make_task(db_session, cast.alice, "Other", task_list=cast.work, assignee_id=cast.bob.id)
+    set_role(db_session, cast.work, cast.bob.id, Role.VIEWER)
+    db_session.commit()
+    assert get_task(db_session, task.id).assignee_id is None
+    work = db_session.get(TaskList, cast.work.id)
+    assert work is not None
+    set_role(db_session, work, cast.bob.id, Role.EDITOR)
+    db_session.commit()
+    bulk(cast.alice_client, "assign", [task.id, other.id], cast.bob.id)
+    assert view_counts(cast.bob_client.get("/tasks"))["assigned"] == 2
+    remove_member(db_session, work, cast.bob.id)
+    db_session.commit()
+    assert {get_task(db_session, t.id).assignee_id for t in (task, other)} == {None}
+    assert view_counts(cast.alice_client.get("/tasks"))["open"] == 2
+
+
+# -- who created and completed ---------------------------------------------------------------
+
+
+def test_created_by_and_completed_by_are_recorded_and_shown(
+    cast: Cast, db_session: Session
+) -> None:
+    cast.bob_client.submit("/tasks/quick", {"text": "Report @alice +Work"})
+    task = task_titled(db_session, "Report")
+    assert (task.created_by_id, task.completed_by_id) == (cast.bob.id, None)
+    page = body(cast.carol_client.get(f"/tasks/{task.id}"))
+    assert '<dd class="created-by">Bob</dd>' in page
+    assert '<dd class="assignee-name">Alice</dd>' in page
+    assert "Completed by" not in page
+    cast.alice_client.submit(f"/tasks/{task.id}/toggle", {"state": "completed"})
+    assert get_task(db_session, task.id).completed_by_id == cast.alice.id
+    page = body(cast.carol_client.get(f"/tasks/{task.id}"))
+    assert '<dd class="completed-by">Alice</dd>' in page
+    cast.bob_client.submit(f"/tasks/{task.id}/toggle", {"state": "pending"})
+    reopened = get_task(db_session, task.id)
+    assert reopened.completed_by_id is None
+    assert "Completed by" not in body(cast.carol_client.get(f"/tasks/{task.id}"))
+
+
+def test_a_row_shows_its_assignees_initials(cast: Cast, db_session: Session) -> None:
+    robert = make_user(db_session, "bobby@example.com", name="Robert Smith")
+    share(db_session, cast.work, robert, "editor")
+    make_task(db_session, cast.alice, "Report", task_list=cast.work, assignee_id=robert.id)
+    make_task(db_session, cast.alice, "Plain", task_list=cast.work)
+    for client in (cast.alice_client, cast.carol_client):
+        page = body(client.get(f"/tasks?list={cast.work.id}"))
+        assert page.count('class="assignee"') == 1
+        assert '<span class="assignee" title="Assigned to Robert Smith">' in page
+        assert '<span aria-hidden="true">RS</span>' in page
+    # Robert's own views show it too.
+    assert '<span aria-hidden="true">RS</span>' in body(robert_client(cast, robert))
+
+
+def robert_client(cast: Cast, robert: User):  # type: ignore[no-untyped-def]
+    client = cast.alice_client.application.test_client()
+    client.log_in("bobby@example.com")
+    return client.get("/tasks?assignee=me")
+
+
+def test_a_shared_lists_page_shows_its_members_and_an_unshared_one_does_not(
+    cast: Cast, db_session: Session
+) -> None:
+    page = body(cast.bob_client.get(f"/tasks?list={cast.work.id}"))
+    assert 'aria-label="Members of Work"' in page
+    for name, role, initials in [("Alice", "owner", "A"), ("Bob", "editor", "B")]:
+        assert f'title="{name} ({role})"' in page
+        assert f'<span aria-hidden="true">{initials}</span>' in page
+    assert 'title="Carol Jones (viewer)"' in page
+    home = make_list(db_session, cast.alice, "Home")
+    for url in (f"/tasks?list={home.id}", "/tasks", "/tasks?view=today"):
+        assert "list-members" not in text_of(cast.alice_client.get(url))
