@@ -176,7 +176,9 @@ def create() -> Response:
                 chosen_id(form.parent.data),
                 current_list_query().list_id,
             )
-            if not form.check_assignee(assignable_members(session, spot.task_list)):
+            if form.assignee.data and not form.check_assignee(
+                assignable_members(session, spot.task_list)
+            ):
                 raise AssigneeRefused()
             task = lifecycle.create_task(
                 session, current_user, form.to_data(), spot.task_list, spot.parent
@@ -240,7 +242,7 @@ def edit(task_id: int) -> Response | str:
             old_list_id, old_assignee_id = task.list_id, task.assignee_id
             try:
                 spot = spot_for_edit(session, current_user, task, request.form)
-                if form.assignee_given:
+                if form.assignee.data:  # someone named: may they be assigned there?
                     target = spot.task_list if spot is not None else task_list_of(task)
                     if not form.check_assignee(assignable_members(session, target)):
                         raise AssigneeRefused()
