@@ -152,3 +152,17 @@ def test_may_edit_list(work: TaskList, app: Flask, db_session: Session) -> None:
             forget_reach()
             assert may_edit_list(session.get(TaskList, work.id)) is expected
         assert may_edit_list(None) is True
+
+
+def test_the_task_forms_offer_only_the_lists_the_user_may_add_to(
+    work: TaskList, carol_client: Client, bob_client: Client
+) -> None:
+    option = f'<option value="{work.id}">Work</option>'
+    assert option not in page(carol_client, "/tasks/new")
+    # Opened on the list's page, the form puts the task in a list she may add to.
+    on_work = f"http://localhost/tasks?list={work.id}"
+    form = text_of(carol_client.htmx_get("/tasks/new", **{"HX-Current-URL": on_work}))
+    assert option not in form
+    assert 'name="list"' in form
+    assert carol_client.get(f"/tasks/new?list={work.id}").status_code == 403
+    assert option in page(bob_client, "/tasks/new")

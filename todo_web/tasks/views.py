@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 
 from .. import notifications, recurrence
-from ..access import Need, list_for, task_for
+from ..access import Need, list_for, read_reach, task_for
 from ..dates import short_date
 from ..db import get_session
 from ..errors import render_error
@@ -100,11 +100,16 @@ def task_list_of(task: Task) -> TaskList:
 
 
 def _offer(form: TaskForm, task: Task | None = None, list_id: int | None = None) -> TaskForm:
-    """The form with its list and parent pickers filled. Only the user's own lists (and
-    their tasks) are offered: a refused form that named someone else's list shows nothing
-    of it."""
+    """The form with its list and parent pickers filled. Only the lists the user may add
+    to (their own and those shared with them to edit) and their tasks are offered: a
+    refused form that named another list shows nothing of it."""
     session = get_session()
-    lists = user_lists(session, current_user)
+    editable = set(read_reach(session, current_user).editable_list_ids())
+    lists = [
+        item
+        for item in user_lists(session, current_user)
+        if item.owner_id == current_user.id or item.id in editable
+    ]
     visible = {item.id for item in lists}
     candidates = [
         chosen_id(form.list.data) if is_id(form.list.data, blank_ok=False) else None,
