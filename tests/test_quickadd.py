@@ -506,3 +506,25 @@ def test_mixed_pieces(parts: list[str], today: date) -> None:
             parse_quick_add(rest, today=today)
         else:
             assert token.text == parsed.text.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "assignee"),
+    [
+        ("Call @bob tomorrow", "Call", "bob"),
+        ('Plan @"Carol Jones" +Work', "Plan", "Carol Jones"),
+        ("Plan @“Carol Jones”", "Plan", "Carol Jones"),
+        ("Read @ann.lee", "Read", "ann.lee"),
+        ("Fix @bob, then", "Fix, then", "bob"),
+        ("x @b @c", "x @c", "b"),  # the first one counts
+        ("mail bob@example.com", "mail bob@example.com", None),  # an address is text
+        ('"@bob" stays', "@bob stays", None),
+        ("@ alone", "@ alone", None),
+        ('+"a @b" x', "x", None),  # inside a list's name
+    ],
+)
+def test_at_name_is_the_assignee(text: str, title: str, assignee: str | None) -> None:
+    parsed = parse_quick_add(text, today=date(2026, 1, 1))
+    assert (parsed.title, parsed.assignee_name) == (title, assignee)
+    chips = [token.label for token in parsed.tokens if token.kind == "assignee"]
+    assert chips == ([f"@{assignee}"] if assignee else [])

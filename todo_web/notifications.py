@@ -1,4 +1,5 @@
-"""Mails about a user's own tasks, for users who asked for them in their settings."""
+"""Mails about tasks, for users who asked for them in their settings: changes to their own
+tasks, and tasks someone else assigned to them."""
 
 from __future__ import annotations
 
@@ -46,6 +47,36 @@ def task_changed(session: Session, user: User, task: Task, event: TaskEvent) -> 
         recipient=user.email,
         user_id=user.id,
         subject=SUBJECTS[event].format(title=_short(task.title)),
+        text=text,
+        html=html,
+    )
+
+
+def task_assigned(session: Session, by: User, task: Task) -> None:
+    """Queue a mail to the task's assignee when someone else (`by`) assigned it to them and
+    they opted in to task mails; call it before the caller's commit, after the assignee
+    changed."""
+    if task.assignee_id is None or task.assignee_id == by.id:
+        return
+    assignee = session.get(User, task.assignee_id)
+    if assignee is None or not assignee.notify_task_changes:
+        return
+    if task.id is None:
+        session.flush()
+    text, html = render_mail(
+        "task_assigned",
+        user=assignee,
+        by=by,
+        task=task,
+        link=absolute_url(f"/tasks/{task.id}"),
+        settings_url=absolute_url("/settings"),
+    )
+    enqueue(
+        session,
+        kind="task_assigned",
+        recipient=assignee.email,
+        user_id=assignee.id,
+        subject=f"{_short(by.name, 40)} assigned you: {_short(task.title)}",
         text=text,
         html=html,
     )

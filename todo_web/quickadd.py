@@ -47,6 +47,10 @@ as in "tomorrow,", is allowed and stays in the title):
   order, repeated ones (any case) dropped after the first spelling.
 - ``+List`` (letters, digits, ``-`` and ``_``) or ``+"List with spaces"``: the list to put
   the task in, by name (the blueprint looks it up; an unknown name is an error there).
+- ``@name`` (letters, digits, ``-``, ``_`` and inner dots) or ``@"Full Name"``: who to assign
+  the task to, by first or full name or the local part of their address (the blueprint
+  looks it up among the list's owner and editors). Only an ``@`` that starts a word counts:
+  "mail bob@example.com" is all title.
 - priority: ``!high``, ``!medium``, ``!low``, or ``!1`` (high), ``!2`` (medium), ``!3`` (low);
   Todoist's ``p1`` to ``p4`` (a word of its own: "p10", "mp1" and "p1x" stay text) through
   the table the Todoist importer uses, so p1 and p2 are high, p3 and p4 medium.
@@ -71,15 +75,22 @@ from datetime import date, time
 
 from . import recurrence
 from .dates import short_date
-from .models import LIST_NAME_MAX, TITLE_MAX
+from .models import LIST_NAME_MAX, NAME_MAX, TITLE_MAX
 from .quickadd_words import Evening, longest_match
 
-KINDS = ("date", "time", "repeat", "tag", "priority", "list")
-_ONE_EACH = ("date", "time", "repeat", "priority", "list")
+KINDS = ("date", "time", "repeat", "tag", "priority", "list", "assignee")
+_ONE_EACH = ("date", "time", "repeat", "priority", "list", "assignee")
 # A list name after "+": one word, or anything in straight or curly double quotes.
 _LIST = re.compile(
     rf"\+(?:\"(?P<q>[^\"]{{1,{LIST_NAME_MAX}}})\"|“(?P<cq>[^”]{{1,{LIST_NAME_MAX}}})”"
     rf"|(?P<w>[\w-]{{1,{LIST_NAME_MAX}}}))"
+)
+# Who to assign the task to after "@": a name, a first name or an e-mail's local part
+# ("@ann", "@ann.lee"), or a full name in double quotes. A mid-word "@", as in an address
+# ("mail bob@example.com"), is text.
+_ASSIGNEE = re.compile(
+    rf"@(?:\"(?P<q>[^\"]{{1,{NAME_MAX}}})\"|“(?P<cq>[^”]{{1,{NAME_MAX}}})”"
+    rf"|(?P<w>\w(?:[\w.-]{{0,{NAME_MAX - 2}}}\w)?))"
 )
 _AM_PM = re.compile(r"[ap]m", re.IGNORECASE)
 
@@ -112,6 +123,7 @@ class QuickAdd:
     priority: str | None  # "low" | "medium" | "high"
     list_name: str | None  # as typed after "+", quotes removed
     tokens: list[Token]
+    assignee_name: str | None = None  # as typed after "@", quotes removed
 
     def without(self, index: int) -> str:
         """The input with recognised piece ``index`` removed (IndexError if there is none)."""
@@ -136,23 +148,16 @@ def parse_quick_add(
     masked, quote_marks = _mask_quotes(text)
     found: list[tuple[str, int, int, object]] = []
     taken: set[str] = set()
-    # The first +List, quoted or not, read before the quotes are set aside.
-    for match in _LIST.finditer(text):
-        at_word_start = match.start() == 0 or text[match.start() - 1].isspace()
-        at_word_end = match.end() == len(text) or not (
-            text[match.end()].isalnum() or text[match.end()] in '_-"“”'
-        )
-        name = _clean(match["q"] or match["cq"] or match["w"] or "")
-        if at_word_start and at_word_end and name and _MASK not in masked[match.start()]:
-            found.append(("list", match.start(), match.end(), name))
-            taken.add("list")
-            masked = (
-                masked[: match.start()]
-                + _MASK * (match.end() - match.start())
-                + masked[match.end() :]
-            )
-            quote_marks -= set(range(match.start(), match.end()))
-            break
+    # The first +List and the first @Name, quoted or not, read before the quotes are set
+    # aside.
+    for kind, pattern in (("list", _LIST), ("assignee", _ASSIGNEE)):
+        piece = _first_named(text, masked, pattern)
+        if piece is not None:
+            start, end, name = piece
+            found.append((kind, start, end, name))
+            taken.add(kind)
+            masked = masked[:start] + _MASK * (end - start) + masked[end:]
+            quote_marks -= set(range(start, end))
     position = 0
     while position < len(masked):
         starts_word = not masked[position].isspace() and (
@@ -220,7 +225,22 @@ def parse_quick_add(
         priority=values.get("priority"),  # type: ignore[arg-type]
         list_name=values.get("list"),  # type: ignore[arg-type]
         tokens=tokens,
+        assignee_name=values.get("assignee"),  # type: ignore[arg-type]
     )
+
+
+def _first_named(text: str, masked: str, pattern: re.Pattern[str]) -> tuple[int, int, str] | None:
+    """The first match of `pattern` (a "+List" or "@Name") that is a word of its own and
+    not inside quotes or an earlier piece: its span and the name, quotes removed."""
+    for match in pattern.finditer(text):
+        at_word_start = match.start() == 0 or text[match.start() - 1].isspace()
+        at_word_end = match.end() == len(text) or not (
+            text[match.end()].isalnum() or text[match.end()] in '_-"“”'
+        )
+        name = _clean(match["q"] or match["cq"] or match["w"] or "")
+        if at_word_start and at_word_end and name and _MASK not in masked[match.start()]:
+            return match.start(), match.end(), name
+    return None
 
 
 def _first_date(rule: str, start: date) -> date | None:
@@ -310,4 +330,6 @@ def _label(kind: str, value: object, due_date: date | None, evening_time: time |
         return f"#{value}"
     if kind == "list":
         return f"+{value}"
+    if kind == "assignee":
+        return f"@{value}"
     return f"{str(value).capitalize()} priority"

@@ -1,7 +1,8 @@
 """Bulk actions over selected tasks: one transaction, all or nothing.
 
 If any id in the batch is not one of the user's live tasks the whole request is a 404 and
-nothing changes, exactly as a single-task route would answer for that id.
+nothing changes, exactly as a single-task route would answer for that id. Assigning the
+tasks to someone one of their lists does not allow as assignee is a 400, nothing changed.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from .. import notifications
 from ..access import Need, check, list_for, role_column, task_is_visible
+from ..errors import render_error
 from ..ids import is_id
-from ..models import TAG_NAME_MAX, Priority, Task, TaskList, User
+from ..models import TAG_NAME_MAX, ListMember, Priority, Role, Task, TaskList, User
 from ..toasts import Toast
 from . import lifecycle
 from .tags import resolve_tags
@@ -29,6 +33,7 @@ ACTIONS = (
     "add_tag",
     "remove_tag",
     "move_to_list",
+    "assign",
 )
 
 
@@ -66,6 +71,8 @@ def parse_bulk_request(
         raise BulkError("Choose a priority: high, medium or low.")
     if action == "move_to_list" and not is_id(value, blank_ok=False):
         raise BulkError("Choose the list to move the tasks to.")
+    if action == "assign" and not is_id(value, blank_ok=True):
+        raise BulkError("Choose someone to assign the tasks to, or no one.")
     if action in {"add_tag", "remove_tag"}:
         if not value:
             raise BulkError("Name the tag.")
@@ -145,6 +152,8 @@ def apply_bulk(session: Session, user: User, request: BulkRequest) -> list[Task]
             # A selected subtask of a selected parent goes along with its parent.
             if task.parent_id not in selected and task.list_id != target.id:
                 lifecycle.move_task(session, task, target, None, None)
+    elif request.action == "assign":
+        _assign(session, user, tasks, int(request.value) if request.value else None)
     elif request.action == "set_priority":
         priority = Priority.from_label(request.value)
         for task in tasks:
@@ -171,6 +180,42 @@ def apply_bulk(session: Session, user: User, request: BulkRequest) -> list[Task]
     return tasks
 
 
+def _assign(session: Session, user: User, tasks: Sequence[Task], assignee_id: int | None) -> None:
+    """Assign every task to `assignee_id` (None: to no one). Each task's list must allow
+    them as assignee (its owner or an editor); if one does not, the answer is a 400 naming
+    the list and nothing changes. The assignee hears of it by mail (see notifications)."""
+    if assignee_id is not None:
+        list_ids = {task.list_id for task in tasks}
+        allowed = {
+            list_id
+            for (list_id,) in session.execute(
+                select(ListMember.list_id).where(
+                    ListMember.list_id.in_(list_ids),
+                    ListMember.user_id == assignee_id,
+                    ListMember.role != Role.VIEWER.value,
+                )
+            )
+        }
+        refused = sorted(list_ids - allowed)
+        if refused:
+            names = session.scalars(
+                select(TaskList.name).where(TaskList.id.in_(refused)).order_by(TaskList.name)
+            ).all()
+            lists = ", ".join(names)
+            abort(
+                render_error(
+                    400,
+                    "Tasks can be assigned only to the owner or an editor of their list; "
+                    f"that person is neither in {lists}. Nothing was changed.",
+                )
+            )
+    for task in tasks:
+        if task.assignee_id != assignee_id:
+            task.assignee_id = assignee_id
+            lifecycle.touch(task)
+            notifications.task_assigned(session, user, task)
+
+
 def describe(request: BulkRequest, count: int) -> str:
     noun = "task" if count == 1 else "tasks"
     return {
@@ -182,4 +227,5 @@ def describe(request: BulkRequest, count: int) -> str:
         "add_tag": f"Tagged {count} {noun} #{request.value}.",
         "remove_tag": f"Removed #{request.value} from {count} {noun}.",
         "move_to_list": f"Moved {count} {noun}.",
+        "assign": f"Assigned {count} {noun}." if request.value else f"Unassigned {count} {noun}.",
     }[request.action]

@@ -18,16 +18,18 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from .. import recurrence
 from ..ids import id_from_text, is_id
+from ..lists.members import Member
 from ..models import (
     DESCRIPTION_MAX,
     TAG_NAME_MAX,
     TITLE_MAX,
     Priority,
+    Role,
     Task,
     TaskList,
     TaskStatus,
 )
-from .lifecycle import TaskData
+from .lifecycle import KEEP, Keep, TaskData
 from .tags import parse_tag_names
 
 MAX_TAGS_PER_TASK = 20
@@ -100,6 +102,8 @@ class TaskForm(FlaskForm):
     # Left out of an edit POST, they keep the task where it is.
     list = SelectField("List", choices=[], validate_choice=False)
     parent = SelectField("Subtask of", choices=[], validate_choice=False)
+    # Checked against the members of the list the task ends up in (`check_assignee`).
+    assignee = SelectField("Assigned to", choices=[], validate_choice=False)
 
     def __init__(self, *args: object, custom_rule: str | None = None, **kwargs: object) -> None:
         """`custom_rule`: the task's stored rule when no preset describes it (one made by
@@ -107,6 +111,9 @@ class TaskForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.custom_rule = custom_rule
         self.rule: str | None = None
+        #: Whether the form shows the assignee picker: only for a list with more than one
+        #: member (`offer`). The field is accepted either way.
+        self.show_assignee = False
         if custom_rule:
             label = f"Custom: {recurrence.describe_rule(custom_rule)}"
             self.repeat.choices = [*REPEAT_CHOICES, SelectChoice("custom", label)]
@@ -118,6 +125,7 @@ class TaskForm(FlaskForm):
         form = cls(obj=task, custom_rule=cls.custom_rule_of(task))
         form.list.data = str(task.list_id)
         form.parent.data = str(task.parent_id or "")
+        form.assignee.data = str(task.assignee_id or "")
         form.priority.data = task.priority.label
         form.status.data = task.status.value
         form.tags.data = ", ".join(tag.name for tag in task.tags)
@@ -152,12 +160,46 @@ class TaskForm(FlaskForm):
         if not is_id(field.data, blank_ok=True):
             raise ValidationError("Pick a parent task, or none.")
 
-    def offer(self, lists: Sequence[TaskList], parents: Sequence[Task]) -> TaskForm:
-        """Fill the pickers' choices: the user's lists, and the tasks that can be a
-        parent here."""
+    def validate_assignee(self, field: SelectField) -> None:
+        if not is_id(field.data, blank_ok=True):
+            raise ValidationError("Pick someone to assign the task to, or no one.")
+
+    @property
+    def assignee_given(self) -> bool:
+        """Whether the submitted form carried the assignee field (an empty one unassigns;
+        a form without it leaves the assignee as it is)."""
+        return bool(self.assignee.raw_data)
+
+    def check_assignee(self, assignable: Sequence[Member]) -> bool:
+        """Whether the chosen assignee may be given tasks of the list (its owner or an
+        editor); if not, the field says who may. Call after `validate`."""
+        chosen = chosen_id(self.assignee.data) if self.assignee_given else None
+        if chosen is None or any(member.user_id == chosen for member in assignable):
+            return True
+        names = ", ".join(member.name for member in assignable)
+        self.assignee.errors = [
+            f"Tasks of this list can be assigned to its owner and editors: {names}."
+        ]
+        return False
+
+    def offer(
+        self,
+        lists: Sequence[TaskList],
+        parents: Sequence[Task],
+        members: Sequence[Member] = (),
+    ) -> TaskForm:
+        """Fill the pickers' choices: the user's lists, the tasks that can be a parent
+        here, and who a task of the list can be assigned to (its owner and editors; the
+        picker shows only when the list has more than one member)."""
         self.list.choices = [SelectChoice(str(item.id), item.name) for item in lists]
         self.parent.choices = [SelectChoice("", "None (top level)")] + [
             SelectChoice(str(task.id), task.title) for task in parents
+        ]
+        self.show_assignee = len(members) > 1
+        self.assignee.choices = [SelectChoice("", "No one")] + [
+            SelectChoice(str(member.user_id), member.name)
+            for member in members
+            if member.role != Role.VIEWER
         ]
         return self
 
@@ -183,4 +225,8 @@ class TaskForm(FlaskForm):
             due_time=self.due_time.data,
             tags=parse_tag_names(self.tags.data),
             recurrence=self.rule,
+            assignee_id=self._assignee_id(),
         )
+
+    def _assignee_id(self) -> int | Keep | None:
+        return chosen_id(self.assignee.data) if self.assignee_given else KEEP

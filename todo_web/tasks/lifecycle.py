@@ -6,6 +6,7 @@ These functions only add, change and flush; the caller commits.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -33,6 +34,15 @@ from .tree import (
 SOFT_DELETE_KEEP_DAYS = 30
 
 
+class Keep(enum.Enum):
+    """A TaskData value meaning "leave this as it is"."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
 @dataclass(frozen=True)
 class TaskData:
     """The validated fields of a create or edit form."""
@@ -45,6 +55,9 @@ class TaskData:
     due_time: time | None = None
     tags: tuple[str, ...] = ()
     recurrence: str | None = None
+    #: Who the task is assigned to (one of its list's owner and editors, checked by the
+    #: caller); KEEP leaves it as it is (an edit form that did not offer the field).
+    assignee_id: int | Keep | None = None
 
 
 def set_status(
@@ -175,6 +188,8 @@ def _apply(session: Session, user: User, task: Task, data: TaskData) -> None:
         task.due_date = recurrence.first_date(
             data.recurrence, local_today(user.timezone), tz=user.timezone
         )
+    if data.assignee_id is not KEEP:
+        task.assignee_id = data.assignee_id
     set_status(task, data.status, by=user)
     task.tags = resolve_tags(session, task.user_id, data.tags)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from flask import Response, flash, make_response, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from .. import notifications
 from ..db import get_session
 from ..htmx import retarget, wants_fragment
+from ..lists.members import Member, assignable_members
 from ..lists.queries import UnknownList, list_named
-from ..models import Priority
+from ..models import Priority, TaskList
 from ..quickadd import QuickAdd, QuickAddError, parse_quick_add
 from ..timezones import local_today
 from ..toasts import toast_oob
@@ -47,6 +50,12 @@ def quick_add() -> Response:
         )
     except UnknownList as error:
         return _quick_error(text, str(error))
+    assignee: Member | None = None
+    if parsed.assignee_name:
+        try:
+            assignee = member_named(session, spot.task_list, parsed.assignee_name)
+        except UnknownMember as error:
+            return _quick_error(text, str(error))
     task = create_task(
         session,
         current_user,
@@ -57,10 +66,12 @@ def quick_add() -> Response:
             due_time=parsed.due_time,
             tags=tuple(parsed.tags),
             recurrence=parsed.recurrence,
+            assignee_id=assignee.user_id if assignee else None,
         ),
         spot.task_list,
     )
     notifications.task_changed(session, current_user, task, "created")
+    notifications.task_assigned(session, current_user, task)
     session.commit()
     message = f"Added “{task.title}”" + (f" to {spot.task_list.name}." if parsed.list_name else ".")
     if wants_fragment():
@@ -68,6 +79,38 @@ def quick_add() -> Response:
         return render_list_fragment(current_list_query(), extra=fresh + toast_oob(message))
     flash(message, "success")
     return back()
+
+
+class UnknownMember(LookupError):
+    """Quick add's `@name` matches none of the people a task of the list can be assigned
+    to, or several; the message names them."""
+
+
+def member_named(session: Session, task_list: TaskList, name: str) -> Member:
+    """The owner or editor of the list that `name` stands for, ignoring case: their full
+    name, else their first name or the local part of their address, matching one person
+    only. UnknownMember, naming who there is, otherwise."""
+    members = assignable_members(session, task_list)
+    wanted = " ".join(name.split()).casefold()
+    full = [m for m in members if " ".join(m.name.split()).casefold() == wanted]
+    if len(full) == 1:
+        return full[0]
+    matches = [
+        m
+        for m in members
+        if (m.name.split() or [""])[0].casefold() == wanted
+        or m.email.partition("@")[0].casefold() == wanted
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = " or ".join(m.name for m in matches)
+        raise UnknownMember(f'“@{name}” could be {names}: write @"Full Name" to pick one.')
+    names = ", ".join(m.name for m in members)
+    raise UnknownMember(
+        f"No one called “{name}” can be assigned tasks of {task_list.name}; "
+        f"its owner and editors are: {names}."
+    )
 
 
 def _quick_error(text: str, message: str) -> Response:
@@ -99,9 +142,31 @@ def quick_preview() -> str:
         if remove.isdigit() and int(remove) < len(parsed.tokens):
             text = parsed.without(int(remove))
             parsed = _parse(text)
-            return render_template("tasks/_quick_preview.html", parsed=parsed) + render_template(
-                "tasks/_quick_input.html", text=text, oob=True
+            preview = render_template(
+                "tasks/_quick_preview.html", parsed=parsed, assignee=_preview_assignee(parsed)
             )
+            return preview + render_template("tasks/_quick_input.html", text=text, oob=True)
     except QuickAddError:
         return ""
-    return render_template("tasks/_quick_preview.html", parsed=parsed)
+    return render_template(
+        "tasks/_quick_preview.html", parsed=parsed, assignee=_preview_assignee(parsed)
+    )
+
+
+def _preview_assignee(parsed: QuickAdd) -> Member | None:
+    """Who `@name` stands for in the list the task would go to, when that is one person
+    (the chip then shows their full name; otherwise it shows what was typed)."""
+    if not parsed.assignee_name:
+        return None
+    session = get_session()
+    try:
+        task_list = (
+            list_named(session, current_user, parsed.list_name)
+            if parsed.list_name
+            else spot_for_new(
+                session, current_user, None, None, current_list_query().list_id
+            ).task_list
+        )
+        return member_named(session, task_list, parsed.assignee_name)
+    except (UnknownList, UnknownMember, HTTPException):
+        return None

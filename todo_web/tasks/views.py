@@ -25,11 +25,12 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 
 from .. import notifications, recurrence
-from ..access import Need, list_for, task_for
+from ..access import Need, list_for, read_reach, task_for
 from ..dates import short_date
 from ..db import get_session
 from ..errors import render_error
 from ..htmx import push_url, retarget, wants_fragment
+from ..lists.members import assignable_members, members_of
 from ..lists.queries import user_lists
 from ..models import Task, TaskList
 from ..timezones import local_now
@@ -72,6 +73,10 @@ def require_login() -> None:
 # -- helpers -------------------------------------------------------------------------------
 
 
+class AssigneeRefused(Exception):
+    """The form names an assignee the task's list does not allow (its field says why)."""
+
+
 def _task_or_404(task_id: int, need: Need = Need.EDIT, *, include_deleted: bool = False) -> Task:
     """The task for what the route is about to do: 404 when the user cannot see it, 403
     when they may not do that (see todo_web.access)."""
@@ -95,11 +100,16 @@ def task_list_of(task: Task) -> TaskList:
 
 
 def _offer(form: TaskForm, task: Task | None = None, list_id: int | None = None) -> TaskForm:
-    """The form with its list and parent pickers filled. Only the user's own lists (and
-    their tasks) are offered: a refused form that named someone else's list shows nothing
-    of it."""
+    """The form with its list and parent pickers filled. Only the lists the user may add
+    to (their own and those shared with them to edit) and their tasks are offered: a
+    refused form that named another list shows nothing of it."""
     session = get_session()
-    lists = user_lists(session, current_user)
+    editable = set(read_reach(session, current_user).editable_list_ids())
+    lists = [
+        item
+        for item in user_lists(session, current_user)
+        if item.owner_id == current_user.id or item.id in editable
+    ]
     visible = {item.id for item in lists}
     candidates = [
         chosen_id(form.list.data) if is_id(form.list.data, blank_ok=False) else None,
@@ -109,7 +119,9 @@ def _offer(form: TaskForm, task: Task | None = None, list_id: int | None = None)
     list_id = next((c for c in candidates if c in visible), lists[0].id)
     if not is_id(form.list.data, blank_ok=False) or chosen_id(form.list.data) not in visible:
         form.list.data = str(list_id)
-    return form.offer(lists, parent_choices(session, list_id, task))
+    chosen = next(item for item in lists if item.id == list_id)
+    members = members_of(session, chosen) if not chosen.is_inbox else []
+    return form.offer(lists, parent_choices(session, list_id, task), members)
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -173,6 +185,10 @@ def create() -> Response:
                 chosen_id(form.parent.data),
                 current_list_query().list_id,
             )
+            if form.assignee.data and not form.check_assignee(
+                assignable_members(session, spot.task_list)
+            ):
+                raise AssigneeRefused()
             task = lifecycle.create_task(
                 session, current_user, form.to_data(), spot.task_list, spot.parent
             )
@@ -180,6 +196,8 @@ def create() -> Response:
             session.rollback()
             error = str(tree_error)
             form.parent.errors = [error]
+        except AssigneeRefused:
+            error = form.assignee.errors[0]
     if spot is None or error is not None:
         _offer(form)
         if wants_fragment():
@@ -190,6 +208,7 @@ def create() -> Response:
             render_template("tasks/index.html", form=form, **list_context(ListQuery())), 400
         )
     notifications.task_changed(session, current_user, task, "created")
+    notifications.task_assigned(session, current_user, task)
     session.commit()
     if wants_fragment():
         fresh_form = render_template(
@@ -229,17 +248,25 @@ def edit(task_id: int) -> Response | str:
         form = TaskForm(custom_rule=TaskForm.custom_rule_of(task))
         if form.validate():
             session = get_session()
-            old_list_id = task.list_id
+            old_list_id, old_assignee_id = task.list_id, task.assignee_id
             try:
                 spot = spot_for_edit(session, current_user, task, request.form)
+                if form.assignee.data:  # someone named: may they be assigned there?
+                    target = spot.task_list if spot is not None else task_list_of(task)
+                    if not form.check_assignee(assignable_members(session, target)):
+                        raise AssigneeRefused()
                 if spot is not None:
                     lifecycle.move_task(session, task, spot.task_list, spot.parent, None)
             except TreeError as error:
                 session.rollback()
                 form.parent.errors = [str(error)]
+            except AssigneeRefused:
+                pass  # the field says why; nothing was changed
             else:
                 lifecycle.update_task(session, current_user, task, form.to_data())
                 notifications.task_changed(session, current_user, task, "updated")
+                if task.assignee_id != old_assignee_id:
+                    notifications.task_assigned(session, current_user, task)
                 session.commit()
                 # Moved to another list: Undo moves it (with its subtasks) back.
                 saved = Toast("Saved.")
