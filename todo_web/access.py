@@ -109,6 +109,16 @@ def remember_reach(user: User, reach: Reach) -> None:
         g.reach = (user.id, reach)
 
 
+def role_in_visible(session: Session, user: User, list_id: int, owner_id: int) -> Role | None:
+    """The user's role in a list they can see, from the request's reach (no query of its
+    own once the sidebar or the reach was read): owner of their own lists, else the role
+    the list was shared with."""
+    if owner_id == user.id:
+        return Role.OWNER
+    shared = read_reach(session, user).shared.get(list_id)
+    return shared[1] if shared else None
+
+
 def forget_reach() -> None:
     """After a change of memberships in this request: read them again when next asked."""
     if has_request_context():

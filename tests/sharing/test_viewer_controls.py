@@ -94,6 +94,11 @@ def test_a_viewer_sees_the_list_without_edit_controls(work: TaskList, carol_clie
         assert 'class="toggle is-readonly"' in row
     assert 'id="bulk-form"' not in html
     assert "Rename or delete" not in html
+    # Nothing to add or move with: no quick add, no full form, no SortableJS.
+    assert 'id="quick-text"' not in html and "Add with all fields" not in html
+    assert "You can look at this list" in html
+    assert "Sortable" not in html and "reorder.js" not in html
+    assert 'class="task-items sortable"' not in html
     done = rows(page(carol_client, f"/tasks?list={work.id}&status=completed"))
     assert controls(done["Shared done"]) == set()
 
@@ -106,6 +111,7 @@ def test_an_editor_and_the_owner_get_them(
         shown = rows(html)
         assert controls(shown["Shared"]) == set(ROW_CONTROLS)
         assert 'id="bulk-form"' in html
+        assert 'id="quick-text"' in html and "reorder.js" in html
     assert "Rename or delete" in page(alice_client, f"/tasks?list={work.id}")
     assert "Rename or delete" not in page(bob_client, f"/tasks?list={work.id}")
 

@@ -18,10 +18,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..access import Need, may, member_list_ids, read_reach
+from ..access import Need, may, member_list_ids, read_reach, role_in_visible
 from ..db import get_session
 from ..lists.members import Member, members_of
-from ..models import ListMember, Role, Task, TaskList, User
+from ..models import ListMember, Task, TaskList, User
 from .views import bp
 
 
@@ -46,15 +46,6 @@ def people_of(session: Session, user: User) -> dict[int, Person]:
     return {row[0]: Person(row[0], row[1], row[2]) for row in rows}
 
 
-def role_in(session: Session, user: User, list_id: int, owner_id: int) -> Role | None:
-    """The user's role in a list they can see, from the request's reach (no query of its
-    own): owner of their own lists, else the role the list was shared with."""
-    if owner_id == user.id:
-        return Role.OWNER
-    shared = read_reach(session, user).shared.get(list_id)
-    return shared[1] if shared else None
-
-
 @bp.app_template_global()
 def person(user_id: int | None) -> Person | None:
     """The person with this id among those the user shares lists with; None for no one (a
@@ -67,7 +58,7 @@ def person(user_id: int | None) -> Person | None:
 @bp.app_template_global()
 def may_edit_task(task: Task) -> bool:
     """Whether the user may change the task (its row gets its edit controls)."""
-    return may(role_in(get_session(), current_user, task.list_id, task.user_id), Need.EDIT)
+    return may(role_in_visible(get_session(), current_user, task.list_id, task.user_id), Need.EDIT)
 
 
 @bp.app_template_global()
@@ -76,7 +67,9 @@ def may_edit_list(task_list: TaskList | None) -> bool:
     shown (the smart views: each row decides for itself)."""
     if task_list is None:
         return True
-    return may(role_in(get_session(), current_user, task_list.id, task_list.owner_id), Need.EDIT)
+    return may(
+        role_in_visible(get_session(), current_user, task_list.id, task_list.owner_id), Need.EDIT
+    )
 
 
 @bp.app_template_global()

@@ -9,7 +9,7 @@ from flask import Response, make_response, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..access import Need, list_for
+from ..access import Need, list_for, may, role_in_visible
 from ..db import get_session
 from ..htmx import current_url, retarget, trigger
 from ..models import Task
@@ -71,7 +71,13 @@ def list_context(query: ListQuery) -> dict[str, object]:
             tag_names=page.tag_names,
         ),
         "current_list": current_list,
-        "can_reorder": query.can_reorder,
+        # A viewer's list stays as it is: no handles, no SortableJS, no keyboard moves.
+        "can_reorder": query.can_reorder
+        and current_list is not None
+        and may(
+            role_in_visible(session, current_user, current_list.id, current_list.owner_id),
+            Need.EDIT,
+        ),
         "counts": counts,
         "tag_names": user_tag_names(session, current_user),
         "today": local_now(current_user.timezone).date(),
