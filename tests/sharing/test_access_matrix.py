@@ -510,6 +510,13 @@ def test_the_calendar_feed_of_the_shared_list(
 # -- a removed member loses access on the next request --------------------------------------------
 
 
+def get_user(db_session: Session, user_id: int) -> User:
+    db_session.expire_all()
+    user = db_session.get(User, user_id)
+    assert user is not None
+    return user
+
+
 def remove(db_session: Session, world: World, user: User) -> None:
     shared = db_session.get(TaskList, world.shared.id)
     assert shared is not None
@@ -534,10 +541,15 @@ def test_a_removed_member_loses_the_list_on_the_next_request(
     client = log_in(user)
     assert sees_shared(client, world) == [200, 200, 200]
     assert world.s4.id in task_ids(client.get("/tasks?status=all"))
+    assert world.s4.id in task_ids(client.get("/tasks?q=s4"))
     remove(db_session, world, user)
     assert sees_shared(client, world) == [404, 404, 404]
     everything_page = client.get("/tasks?status=all")
     assert not {world.s1.id, world.s4.id} & set(task_ids(everything_page))
+    assert not {world.s1.id, world.s4.id} & set(task_ids(client.get("/tasks?q=s4")))
+    feed = f"/calendar/{get_user(db_session, user.id).calendar_secret}.ics"
+    assert "SUMMARY:s4" not in text_of(client.get(feed))
+    assert client.get(f"{feed}?list={world.shared.id}").status_code == 404
     assert f"?list={world.shared.id}" not in text_of(everything_page)
     before = everything(app)
     for method, url, data in [
@@ -628,3 +640,74 @@ def test_a_change_from_a_page_of_a_list_deleted_since_answers_with_the_default_l
     for headers in ({}, from_page):
         gone = client.htmx_get(f"/tasks?list={world.home.id}", **headers)
         assert gone.status_code == 404
+
+
+@HTMX
+@pytest.mark.parametrize(("who", "status"), [("bob", 403), ("carol", 403), ("dave", 404)])
+def test_only_the_owner_restores_a_deleted_shared_list(
+    app: Flask,
+    db_session: Session,
+    world: World,
+    log_in: Callable[[User], Client],
+    who: str,
+    status: int,
+    htmx: bool,
+) -> None:
+    assert log_in(world.alice).submit(f"/lists/{world.shared.id}/delete").status_code == 302
+    client = log_in(getattr(world, who))
+    before = everything(app)
+    for url in (f"/lists/{world.shared.id}/restore", f"/tasks/{world.s4.id}/restore"):
+        response = client.submit(url, {}, htmx=htmx)
+        expected = 404 if url.startswith("/tasks") else status
+        assert response.status_code == expected, url
+        if expected == 403:
+            assert OWNER_ONLY in unescape(text_of(response))
+    bulk = [("action", "restore"), ("ids", world.s4.id)]
+    assert client.submit("/tasks/bulk", bulk, htmx=htmx).status_code == 404
+    assert everything(app) == before
+    # The members see none of it meanwhile.
+    assert client.get(f"/tasks?list={world.shared.id}").status_code == 404
+    assert world.s4.id not in task_ids(client.get("/tasks?status=all"))
+
+
+# -- a task moved to a list of another owner takes its tags along --------------------------------
+
+
+def tags_owners(db_session: Session, task_id: int) -> set[tuple[str, int]]:
+    return {(tag.name, tag.user_id) for tag in get_task(db_session, task_id).tags}
+
+
+@pytest.mark.parametrize("how", ["edit", "bulk"])
+def test_a_task_moved_to_another_owners_list_carries_that_owners_tags(
+    db_session: Session, world: World, log_in: Callable[[User], Client], how: str
+) -> None:
+    """A task's tags are its list owner's (todo_web.tasks.tags.resolve_tags): moved out of
+    Shared by Bob, s4 and its subtask keep their tag names, now Bob's, so Bob's tag filter
+    finds them; moved back in, they are Alice's again."""
+    bob = log_in(world.bob)
+    bobs_list = world.own["bob"][0].id
+    child = make_task(db_session, world.alice, "s4 child", parent=world.s4, tags=["deep"])
+
+    def move(task_id: int, list_id: int) -> None:
+        if how == "edit":
+            data = fields(db_session, get_task(db_session, task_id), list=list_id, parent="")
+            response = bob.submit(f"/tasks/{task_id}/edit", data)
+        else:
+            pairs = [("action", "move_to_list"), ("ids", task_id), ("value", list_id)]
+            response = bob.submit("/tasks/bulk", pairs)
+        assert response.status_code == 302, text_of(response)[:300]
+
+    move(world.s4.id, bobs_list)
+    assert tags_owners(db_session, world.s4.id) == {("work", world.bob.id)}
+    assert tags_owners(db_session, child.id) == {("deep", world.bob.id)}
+    assert get_task(db_session, child.id).user_id == world.bob.id
+    assert world.s4.id in task_ids(bob.get("/tasks?tag=work&status=all"))
+    assert child.id in task_ids(bob.get("/tasks?tag=deep&status=all"))
+    alice = log_in(world.alice)
+    assert world.s4.id not in task_ids(alice.get("/tasks?tag=work&status=all"))
+
+    move(world.s4.id, world.shared.id)
+    assert tags_owners(db_session, world.s4.id) == {("work", world.alice.id)}
+    assert tags_owners(db_session, child.id) == {("deep", world.alice.id)}
+    assert world.s4.id in task_ids(alice.get("/tasks?tag=work&status=all"))
+    assert child.id in task_ids(alice.get("/tasks?tag=deep&status=all"))
