@@ -36,6 +36,7 @@ from todo_web.tasks import lifecycle
 from ..client import Client, task_ids, text_of
 from ..factories import get_task, make_list, make_task, make_user, share, task_titled
 from ..lists import everything, get_list
+from ..lists import test_list_access as red_team
 from ..lists.test_list_access import MISSING, fields
 
 VIEW_ONLY = DENIED_MESSAGES[Need.EDIT]
@@ -711,3 +712,33 @@ def test_a_task_moved_to_another_owners_list_carries_that_owners_tags(
     assert tags_owners(db_session, child.id) == {("deep", world.alice.id)}
     assert world.s4.id in task_ids(alice.get("/tasks?tag=work&status=all"))
     assert child.id in task_ids(alice.get("/tasks?tag=deep&status=all"))
+
+
+# -- the list red-team's attempts, by Dave with Shared's ids -------------------------------------
+
+
+@HTMX
+@pytest.mark.parametrize("target", ["s1", "s3", "s4", "s5"])
+def test_the_list_red_teams_attempts_by_a_non_member_are_404(
+    app: Flask,
+    db_session: Session,
+    world: World,
+    log_in: Callable[[User], Client],
+    target: str,
+    htmx: bool,
+) -> None:
+    """tests/lists/test_list_access.foreign_id_attempts (every route and id field), with
+    Dave's own lists and tasks standing in for Alice's there."""
+    dave = world.dave
+    work, home = world.own["dave"][0], make_list(db_session, dave, "Dave home")
+    d1 = make_task(db_session, dave, "d1", task_list=work)
+    d4 = make_task(db_session, dave, "d4", task_list=work)
+    unused: Any = None  # foreign_id_attempts reads only work, home, a1 and a4
+    red = red_team.World(
+        inbox=unused, work=work, home=home, a1=d1, a2=unused, a3=unused, a4=d4, a5=unused,
+        h1=unused, plans=unused, b1=unused, b2=unused, old=unused, b_old=unused,
+    )  # fmt: skip
+    attempts = red_team.foreign_id_attempts(
+        db_session, red, world.shared.id, getattr(world, target).id
+    )
+    assert red_team.refusals(log_in(dave), app, attempts, 404, htmx) == []
