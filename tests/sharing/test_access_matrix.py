@@ -742,3 +742,34 @@ def test_the_list_red_teams_attempts_by_a_non_member_are_404(
         db_session, red, world.shared.id, getattr(world, target).id
     )
     assert red_team.refusals(log_in(dave), app, attempts, 404, htmx) == []
+
+
+@pytest.mark.parametrize(("who", "status"), [("bob", 200), ("carol", 403), ("dave", 200)])
+def test_quick_add_from_the_shared_lists_page(
+    app: Flask,
+    db_session: Session,
+    world: World,
+    log_in: Callable[[User], Client],
+    who: str,
+    status: int,
+) -> None:
+    """Without a +list, quick add puts the task in the list the page shows: Bob's lands in
+    Shared; Carol may not add there (403, nothing added); Dave's page cannot show Shared,
+    so his goes to his Inbox."""
+    user = getattr(world, who)
+    client = log_in(user)
+    from_page = {"HX-Current-URL": f"http://localhost/tasks?list={world.shared.id}"}
+    before = everything(app)
+    response = client.submit(
+        "/tasks/quick", {"text": "From the page"}, htmx=True, headers=from_page
+    )
+    assert response.status_code == status, text_of(response)[:300]
+    if status == 403:
+        assert VIEW_ONLY in unescape(text_of(response))
+        assert everything(app) == before
+        return
+    task = task_titled(db_session, "From the page")
+    in_shared = task.list_id == world.shared.id
+    assert in_shared == (who == "bob")
+    assert task.user_id == (world.alice.id if in_shared else user.id)
+    assert ">s4<" not in text_of(response) or who == "bob"

@@ -297,6 +297,17 @@ def _move_bob(s: Session, w: World, log_in: Callable[[User], Client]) -> None:
     )
 
 
+@change("move of a parent and its subtask by an editor, out and in again")
+def _move_tree(s: Session, w: World, log_in: Callable[[User], Client]) -> None:
+    bob = log_in(w.bob)
+    _assign(s, "child", w.alice)  # Alice may not edit Bob's list: unassigned on the way
+    for target in (w.bobs.id, w.shared.id):
+        pairs = [("action", "move_to_list"), ("ids", w.id("parent")), ("value", target)]
+        ok(bob.submit("/tasks/bulk", pairs))
+    child = get_task(s, w.id("child"))
+    assert (child.list_id, child.assignee_id) == (w.shared.id, None)
+
+
 def _assign(s: Session, title: str, user: User | None) -> None:
     task = s.scalar(select(Task).where(Task.title == title))
     assert task is not None
