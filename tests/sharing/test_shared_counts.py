@@ -120,6 +120,8 @@ def world(db_session: Session, alice: User, bob: User) -> World:
     add("cancelled", shared, status="cancelled")
     add("for bob", shared, assignee_id=bob.id, due_date=TODAY)
     add("for alice", shared, assignee_id=alice.id)
+    add("weekly", shared, due_date=TODAY - day, recurrence="FREQ=WEEKLY")
+    add("weekly for bob", shared, due_date=TODAY, recurrence="FREQ=DAILY", assignee_id=bob.id)
     add("gone", shared, deleted_at=NOW)
     add("home", home, due_date=TODAY)
     add("home undated", home)
@@ -144,7 +146,7 @@ def test_the_world_starts_exact(db_session: Session, world: World) -> None:
     alice, bob, carol, dave = (view_counts(db_session, u, NOW) for u in world.people())
     assert dave["all"] == 0
     assert carol["all"] == alice["all"] - 2 - 1  # not Home's, nor the one for Alice
-    assert bob["assigned"] == 1 and alice["assigned"] == 1 and carol["assigned"] == 0
+    assert bob["assigned"] == 2 and alice["assigned"] == 1 and carol["assigned"] == 0
 
 
 # -- the changes --------------------------------------------------------------------------------
@@ -184,6 +186,16 @@ def _complete(s: Session, w: World, log_in: Callable[[User], Client]) -> None:
     ok(bob.submit(f"/tasks/{w.id('today')}/toggle", {"state": "completed"}))
     ok(bob.submit(f"/tasks/{w.id('parent')}/toggle", {"state": "completed"}))  # and its child
     ok(bob.submit(f"/tasks/{w.id('for bob')}/toggle", {"state": "completed"}))
+
+
+@change("complete recurring")
+def _complete_recurring(s: Session, w: World, log_in: Callable[[User], Client]) -> None:
+    bob = log_in(w.bob)
+    ok(bob.submit(f"/tasks/{w.id('weekly')}/toggle", {"state": "completed"}))
+    ok(bob.submit("/tasks/bulk", [("action", "complete"), ("ids", w.id("weekly for bob"))]))
+    next_ones = s.scalars(select(Task).where(Task.recurs_from_id.is_not(None))).all()
+    assert len(next_ones) == 2
+    assert {t.user_id for t in next_ones} == {w.alice.id}
 
 
 @change("reopen")
@@ -421,6 +433,7 @@ def test_counts_stay_exact_through_every_change_in_turn(
     for name in [
         "create by an editor",
         "complete",
+        "complete recurring",
         "assign",
         "reopen",
         "due date and status",
@@ -453,7 +466,7 @@ def test_a_task_unassigned_comes_back_for_everyone(db_session: Session, world: W
     carol_after = view_counts(db_session, world.carol, NOW)
     assert carol_after["all"] == carol_before["all"] + 1
     assert carol_after["today"] == carol_before["today"] + 1
-    assert view_counts(db_session, world.bob, NOW)["assigned"] == 0
+    assert view_counts(db_session, world.bob, NOW)["assigned"] == 1  # "weekly for bob"
 
 
 def test_lifecycle_writes_outside_requests_keep_counts_too(
