@@ -19,7 +19,7 @@ from ..db import utcnow
 from ..lists.queries import purge_deleted_lists
 from ..models import OPEN_STATUSES, ListMember, Priority, Role, Task, TaskList, TaskStatus, User
 from ..timezones import local_today
-from .tags import resolve_tags
+from .tags import give_tags_to, resolve_tags
 from .tree import (
     PATH_SEGMENT,
     TreeError,
@@ -135,10 +135,13 @@ def move_task(
                 .where(Task.id.in_(below))
                 .values(list_id=task_list.id, user_id=task_list.owner_id)
             )
+        owner_changes = task.user_id != task_list.owner_id
         task.list_id = task_list.id
         task.user_id = task_list.owner_id
         session.flush()
         unassign_outsiders(session, task_list.id, [task.id, *below])
+        if owner_changes:  # a list of another owner: its tags become theirs
+            give_tags_to(session, [task.id, *below], task_list.owner_id)
     task.parent_id = parent_id
     task.position = spot.position
     touch(task)

@@ -8,10 +8,11 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import Response, make_response, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
 
 from ..access import Need, list_for, may, role_in_visible
 from ..db import get_session
-from ..htmx import current_url, retarget, trigger
+from ..htmx import current_url, push_url, retarget, trigger
 from ..models import Task
 from ..safe_redirect import safe_next_path
 from ..timezones import local_now
@@ -87,7 +88,17 @@ def list_context(query: ListQuery) -> dict[str, object]:
 def render_list_fragment(query: ListQuery, status: int = 200, extra: str = "") -> Response:
     """The list, plus out-of-band updates of the counts and (unless the filter form itself
     asked, where it would clobber what is being typed) of the filter form."""
-    context = list_context(query)
+    left = False
+    try:
+        context = list_context(query)
+    except NotFound:
+        if request.method == "GET" or query.list_id is None:
+            raise
+        # A change sent from a page whose list has gone since (deleted in another tab, or
+        # no longer shared with the user) was made: answer with the default list, not a
+        # 404 for the page's list that would say the change failed.
+        query, left = ListQuery(), True
+        context = list_context(query)
     html = render_template(
         "tasks/_list.html",
         fragment=True,
@@ -97,7 +108,8 @@ def render_list_fragment(query: ListQuery, status: int = 200, extra: str = "") -
     )
     # The heading says what the list shows, so it follows the list.
     heading = render_template("tasks/_heading.html", oob=True, **context)
-    return make_response(html + heading + extra, status)
+    response = make_response(html + heading + extra, status)
+    return push_url(response, query.url()) if left else response
 
 
 def counts_oob() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import Tag, Task, User, task_tags
 
@@ -53,6 +53,18 @@ def resolve_tags(session: Session, owner: User | int, names: Sequence[str]) -> l
         if tag not in tags:
             tags.append(tag)
     return tags
+
+
+def give_tags_to(session: Session, task_ids: Sequence[int], owner_id: int) -> None:
+    """The tasks' tags as the tags of `owner_id` of the same names, for tasks moved to a
+    list of another owner (a task's tags are its list owner's)."""
+    tasks = session.scalars(
+        select(Task).where(Task.id.in_(task_ids)).options(selectinload(Task.tags))
+    ).all()
+    for task in tasks:
+        if any(tag.user_id != owner_id for tag in task.tags):
+            task.tags = resolve_tags(session, owner_id, [tag.name for tag in task.tags])
+            session.flush()
 
 
 # Built once, like the view counts statement (counts.py): every list page runs it.
