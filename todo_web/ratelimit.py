@@ -25,6 +25,8 @@ DEFAULT_LIMITS = {
     "RATELIMIT_REGISTER_PER_ADDRESS": "10 per hour; 50 per day",
     "RATELIMIT_RESET_PER_ADDRESS": "10 per hour",
     "RATELIMIT_RESET_PER_ACCOUNT": "3 per hour",
+    # Per inviting account: each invitation may mail an address that never asked for it.
+    "RATELIMIT_INVITE_PER_USER": "30 per hour; 100 per day",
 }
 
 

@@ -13,7 +13,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -32,7 +31,7 @@ from ..db import get_session
 from ..errors import render_error
 from ..ids import id_from_text
 from ..models import EMAIL_MAX, INVITABLE_ROLES, Invitation, Role, TaskList
-from ..ratelimit import limiter
+from ..ratelimit import configured, limiter
 from .invitations import (
     InvitationError,
     InvitationGone,
@@ -50,14 +49,6 @@ from .members import MembershipError, members_of, remove_member, set_role, trans
 bp = Blueprint("sharing", __name__)
 
 ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in INVITABLE_ROLES]
-
-#: Invitations one account may send (each may mail an address that never asked for it);
-#: a deployment sets RATELIMIT_INVITE_PER_USER to change it.
-INVITE_LIMIT = "30 per hour; 100 per day"
-
-
-def _invite_limit() -> str:
-    return current_app.config.get("RATELIMIT_INVITE_PER_USER", INVITE_LIMIT)
 
 
 def _inviter_key() -> str:
@@ -131,7 +122,7 @@ def members(list_id: int) -> Response:
 
 
 @bp.post("/lists/<int:list_id>/members")
-@limiter.limit(_invite_limit, key_func=_inviter_key, scope="invite")
+@limiter.limit(configured("RATELIMIT_INVITE_PER_USER"), key_func=_inviter_key, scope="invite")
 @login_required
 def invite_member(list_id: int) -> Response:
     session = get_session()
