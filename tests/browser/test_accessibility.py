@@ -12,8 +12,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
+from todo_web.models import Role
 from todo_web.timezones import local_today
 
+from ..factories import make_list, make_task, share
 from . import axe
 from .support import log_in, seed_tasks
 
@@ -155,6 +157,45 @@ def test_no_serious_or_critical_violations_on_a_phone(
     page.goto("/settings")
     audit(page, "settings", found)
     assert not found, f"axe: serious or critical problems (phone, {theme}):\n{report(found)}"
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_no_serious_or_critical_violations_when_sharing(
+    pages: Any, theme: str, device: str, alice: Any, bob: Any, db_session: Session
+) -> None:
+    """The sharing pages: a shared list with its members and an assignee, its members page
+    as the owner manages it, a list one only views, and an invitation waiting on /lists."""
+    team = make_list(db_session, alice, "Team")
+    make_task(db_session, alice, "Plan the offsite", task_list=team, assignee_id=bob.id)
+    share(db_session, team, bob, Role.EDITOR)
+    garden = make_list(db_session, bob, "Garden")
+    make_task(db_session, bob, "Prune the roses", task_list=garden)
+    share(db_session, garden, alice, Role.VIEWER)
+    shed = make_list(db_session, bob, "Shed")
+    page = pages.open(device, color_scheme=theme)
+    found: dict[str, list[dict[str, Any]]] = {}
+    log_in(page)
+    for name, url in [
+        ("shared list", f"/tasks?list={team.id}"),
+        ("members page, owner", f"/lists/{team.id}/members"),
+        ("list one only views", f"/tasks?list={garden.id}"),
+        ("members page, viewer", f"/lists/{garden.id}/members"),
+        ("assigned to me", "/tasks?assignee=me"),
+    ]:
+        page.goto(url)
+        audit(page, name, found)
+    bobs = pages.open(device, color_scheme=theme)
+    log_in(bobs, "bob@example.com")
+    bobs.goto(f"/lists/{shed.id}/members")
+    bobs.fill("#email", "alice@example.com")
+    bobs.click(".member-invite button[type=submit]")
+    expect(bobs.locator(".invitation-rows li")).to_have_count(1)
+    audit(bobs, "members page with an invitation out", found)
+    page.goto("/lists")
+    expect(page.locator(".invitation-row")).to_have_count(1)
+    audit(page, "lists page with an invitation", found)
+    assert not found, f"axe: serious or critical problems ({theme}, {device}):\n{report(found)}"
 
 
 def report(found: dict[str, list[dict[str, Any]]]) -> str:

@@ -24,10 +24,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from todo_web.db import get_database
-from todo_web.models import Role, TaskList, User
+from todo_web.models import Role, Task, TaskList, User
 from todo_web.timezones import local_today
 
 from ..database import PROJECT_ROOT
@@ -273,8 +274,9 @@ def test_the_smart_views_follow_a_shared_list(
 
 
 def take_screenshots(out: Path) -> list[Path]:
-    """A list shared by two members, as the member who was invited sees it, at both sizes
-    and in both themes: sharing-<device>-<theme>.png."""
+    """A list shared by three members, as an invited editor sees it, with tasks assigned to
+    two of them (sharing-<device>-<theme>.png), and its members page as the owner manages
+    it (sharing-members-<device>-<theme>.png), at both sizes and in both themes."""
     from playwright.sync_api import sync_playwright
 
     from .screenshots import _app, _pages
@@ -286,8 +288,14 @@ def take_screenshots(out: Path) -> list[Path]:
         with get_database(app).session_factory() as session:
             owner = make_user(session, "sam@example.com", name="Sam Rivera")
             guest = make_user(session, "alex@example.com", name="Alex Chen")
+            viewer = make_user(session, "jo@example.com", name="Jo Park")
             home = seed_list(session, owner, local_today("UTC"))
             share(session, home, guest, Role.EDITOR)
+            share(session, home, viewer, Role.VIEWER)
+            tap = session.scalar(select(Task).where(Task.title.startswith("Fix the dripping")))
+            assert tap is not None
+            tap.assignee_id = guest.id
+            session.commit()
             list_id = home.id
         with serve(app) as base_url, sync_playwright() as playwright:
             browser = launch(playwright)
@@ -300,7 +308,7 @@ def take_screenshots(out: Path) -> list[Path]:
                 log_in(page, "alex@example.com")
                 page.goto(f"/tasks?list={list_id}")
                 if not added:  # the first page open sees it come in
-                    owner_page.fill("#quick-text", "Pick up the tiles")
+                    owner_page.fill("#quick-text", "Pick up the tiles @sam")
                     owner_page.press("#quick-text", "Enter")
                     added = True
                 expect(row(page, "Pick up the tiles")).to_be_visible(timeout=WITHIN_MS)
@@ -308,6 +316,12 @@ def take_screenshots(out: Path) -> list[Path]:
                 page.screenshot(path=str(path), animations="disabled", caret="hide")
                 written.append(path)
             owner_context.close()
+            for device, theme, page in _pages(browser, base_url, 1):
+                log_in(page, "sam@example.com")
+                page.goto(f"/lists/{list_id}/members")
+                path = out / f"sharing-members-{device}-{theme}.png"
+                page.screenshot(path=str(path), animations="disabled", caret="hide")
+                written.append(path)
             browser.close()
     return written
 
