@@ -122,10 +122,10 @@ def test_owners_become_members_and_tasks_learn_who_made_them(
             (21, 2, 2),
         ]
         assert stored_counts(connection) == before == counted_per_member(connection)
-        assert rows(connection, "SELECT id, version FROM lists ORDER BY id") == [
-            (1, 0),
-            (2, 0),
-            (3, 0),
+        assert rows(connection, "SELECT id, version, member_count FROM lists ORDER BY id") == [
+            (1, 0, 1),
+            (2, 0, 1),
+            (3, 0, 1),
         ]
 
 
@@ -163,6 +163,13 @@ def test_after_the_upgrade_counts_follow_members_and_assignees(
     with engine.connect() as connection:
         assert (4, 2, "owner") in rows(
             connection, "SELECT list_id, user_id, role FROM list_members"
+        )
+        # Each list's member count, kept by the triggers, is its members.
+        assert rows(connection, "SELECT id, member_count FROM lists ORDER BY id") == rows(
+            connection,
+            "SELECT lists.id, count(list_members.user_id) FROM lists "
+            "LEFT JOIN list_members ON list_members.list_id = lists.id "
+            "GROUP BY lists.id ORDER BY lists.id",
         )
         versions = dict(rows(connection, "SELECT id, version FROM lists"))
         open_counts = dict(rows(connection, "SELECT id, open_count FROM lists"))

@@ -226,6 +226,9 @@ class TaskList(Base):
     # Grows with every write to the list's tasks (a trigger): what a page of the list was
     # drawn at, so that its poll learns from one lookup whether anything changed.
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # How many members the list has, its owner included (kept by triggers on list_members):
+    # more than one, and it is shared.
+    member_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

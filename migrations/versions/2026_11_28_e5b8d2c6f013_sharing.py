@@ -1,7 +1,9 @@
 """Sharing: list members and invitations, assignees, who made and completed a task, and
 task counts per member.
 
-Every list gets its owner as a member (role "owner"). Tasks gain `assignee_id`,
+Every list gets its owner as a member (role "owner"); `lists.member_count` counts them
+(kept by the triggers on list_members), so a page knows without a query whether a list
+is shared. Tasks gain `assignee_id`,
 `created_by_id` (filled with the list owner, who made every task so far) and
 `completed_by_id` (the owner, for tasks completed so far). `lists.version` grows with
 every write to a list's tasks, so that a page's poll can tell whether anything changed.
@@ -113,7 +115,9 @@ POSTGRES_FUNCTIONS = [
             GROUP BY status, due_date
             ORDER BY status, due_date
             ON CONFLICT (user_id, status, due_date) DO UPDATE SET n = task_counts.n + EXCLUDED.n;
+            UPDATE lists SET member_count = member_count + 1 WHERE id = NEW.list_id;
         ELSE
+            UPDATE lists SET member_count = member_count - 1 WHERE id = OLD.list_id;
             UPDATE task_counts SET n = task_counts.n - leaving.n
             FROM (
                 SELECT status, due_date, count(*) AS n FROM tasks
@@ -238,6 +242,7 @@ SQLITE_TRIGGERS = {
     ),
     "list_members_counts_insert": (
         "AFTER INSERT ON list_members BEGIN "
+        "UPDATE lists SET member_count = member_count + 1 WHERE id = NEW.list_id; "
         "INSERT INTO task_counts (user_id, status, due_date, n) "
         "SELECT NEW.user_id, t.status, t.due_date, 0 "
         + _MEMBER_TASKS.format(r="NEW")
@@ -246,7 +251,9 @@ SQLITE_TRIGGERS = {
         + _SQLITE_MEMBER_COUNT.format(r="NEW", sign="+")
     ),
     "list_members_counts_delete": (
-        "AFTER DELETE ON list_members BEGIN " + _SQLITE_MEMBER_COUNT.format(r="OLD", sign="-")
+        "AFTER DELETE ON list_members BEGIN "
+        "UPDATE lists SET member_count = member_count - 1 WHERE id = OLD.list_id; "
+        + _SQLITE_MEMBER_COUNT.format(r="OLD", sign="-")
     ),
     "lists_add_owner_member": f"AFTER INSERT ON lists BEGIN {OWNER_MEMBER}; ",
     "tasks_list_counts_insert": "AFTER INSERT ON tasks BEGIN "
@@ -351,6 +358,11 @@ def upgrade() -> None:
     op.add_column(
         "lists", sa.Column("version", sa.BigInteger(), server_default="0", nullable=False)
     )
+    # Every list has its owner as its one member so far; triggers keep the count after.
+    op.add_column(
+        "lists", sa.Column("member_count", sa.Integer(), server_default="0", nullable=False)
+    )
+    op.execute("UPDATE lists SET member_count = 1")
 
     if _is_sqlite():
         # The earlier counts' triggers (the rebuild would drop them anyway).
@@ -416,6 +428,7 @@ def downgrade() -> None:
         for statement in lists.SQLITE_COUNTS + lists.SQLITE_PATHS:
             op.execute(statement)
     # In place (SQLite 3.35+): a batch rebuild of lists would lose its expression index.
+    op.drop_column("lists", "member_count")
     op.drop_column("lists", "version")
     op.drop_index("ix_invitations_list_id", table_name="invitations")
     op.drop_index("ix_invitations_email", table_name="invitations")

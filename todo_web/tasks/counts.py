@@ -33,19 +33,31 @@ def _view_counts_statement() -> Select[tuple[int, ...]]:
         return func.coalesce(summed, 0)
 
     user_id = bindparam("user_id")
-    late_today = (
-        select(func.count())
-        .select_from(Task)
-        .where(
-            Task.list_id.in_(member_list_ids(user_id)),
-            not_assigned_elsewhere(user_id),
-            Task.deleted_at.is_(None),
-            Task.status.in_(OPEN_STATUSES),
-            Task.due_date == today,
-            Task.due_time < bindparam("now_time", type_=Time),
+
+    def late_today(lists: ColumnElement[bool]) -> ColumnElement[int]:
+        """Open tasks due earlier today in `lists`, not assigned to someone else."""
+        return (
+            select(func.count())
+            .select_from(Task)
+            .where(
+                lists,
+                not_assigned_elsewhere(user_id),
+                Task.deleted_at.is_(None),
+                Task.status.in_(OPEN_STATUSES),
+                Task.due_date == today,
+                Task.due_time < bindparam("now_time", type_=Time),
+            )
+            .scalar_subquery()
         )
-        .scalar_subquery()
+
+    # In two parts, each through its own index: the user's own lists by the per-user index
+    # (user, status, due date), the lists shared with them (none, for most users: one look
+    # at the members index) by (list, status, due date). One count over all their lists
+    # read every list's tasks due today, at twice the cost of the whole statement before.
+    shared_lists = select(ListMember.list_id).where(
+        ListMember.user_id == user_id, ListMember.role != Role.OWNER.value
     )
+    late = late_today(Task.user_id == user_id) + late_today(Task.list_id.in_(shared_lists))
     # Open tasks assigned to the user, in the lists they are still in (through
     # ix_tasks_assignee_id: a handful of rows).
     assigned = (
@@ -63,7 +75,7 @@ def _view_counts_statement() -> Select[tuple[int, ...]]:
     return select(
         total(and_(is_open, TaskCount.due_date <= today)).label("today"),
         total(and_(is_open, week)).label("upcoming"),
-        (total(and_(is_open, TaskCount.due_date < today)) + late_today).label("overdue"),
+        (total(and_(is_open, TaskCount.due_date < today)) + late).label("overdue"),
         total(and_(is_open, TaskCount.due_date.is_(None))).label("nodate"),
         total(TaskCount.status == TaskStatus.COMPLETED.value).label("completed"),
         total(is_open).label("open"),
@@ -108,6 +120,8 @@ class SidebarList(NamedTuple):
     role: str
     #: Grows with every write to the list's tasks (see todo_web.tasks.live).
     version: int
+    #: How many members the list has, its owner included (1: not shared).
+    members: int
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,7 @@ def _sidebar_statement() -> Select[Any]:
             TaskList.owner_id,
             ListMember.role,
             TaskList.version,
+            TaskList.member_count,
         )
         .select_from(counts)
         .outerjoin(memberships, ListMember.user_id == bindparam("user_id"))

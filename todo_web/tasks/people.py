@@ -22,6 +22,7 @@ from ..access import Need, may, member_list_ids, read_reach, role_in_visible
 from ..db import get_session
 from ..lists.members import Member, members_of
 from ..models import ListMember, Task, TaskList, User
+from .counts import request_sidebar
 from .views import bp
 
 
@@ -57,8 +58,14 @@ def person(user_id: int | None) -> Person | None:
 
 @bp.app_template_global()
 def may_edit_task(task: Task) -> bool:
-    """Whether the user may change the task (its row gets its edit controls)."""
-    return may(role_in_visible(get_session(), current_user, task.list_id, task.user_id), Need.EDIT)
+    """Whether the user may change the task (its row gets its edit controls): anywhere but
+    in a list they only view (a set worked out once per request; every row asks)."""
+    if "view_only_lists" not in g:
+        shared = read_reach(get_session(), current_user).shared
+        g.view_only_lists = {
+            list_id for list_id, (_, role) in shared.items() if not may(role, Need.EDIT)
+        }
+    return task.list_id not in g.view_only_lists
 
 
 @bp.app_template_global()
@@ -78,6 +85,10 @@ def list_members(task_list: TaskList | None) -> list[Member]:
     no one else in it. The Inbox is never shared, so it costs no query."""
     if task_list is None or task_list.is_inbox:
         return []
+    sidebar = request_sidebar(get_session(), current_user)
+    listed = next((item for item in sidebar.lists if item.id == task_list.id), None)
+    if listed is not None and listed.members <= 1:
+        return []  # the sidebar counted its members: no one else, no query
     cache = g.setdefault("list_members", {})
     if task_list.id not in cache:
         members = members_of(get_session(), task_list)
