@@ -21,6 +21,7 @@ import enum
 from dataclasses import dataclass
 
 from flask import g, has_request_context
+from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import BindParameter
@@ -58,6 +59,16 @@ def member_list_ids(user: UserRef) -> Select[tuple[int]]:
     return select(ListMember.list_id).where(ListMember.user_id == _user_id(user))
 
 
+def shares_lists_with(user_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether anyone shares a list with the user (a membership that is not the user's own
+    list), answered from the members index."""
+    return (
+        select(ListMember.list_id)
+        .where(ListMember.user_id == user_id, ListMember.role != Role.OWNER.value)
+        .exists()
+    )
+
+
 def list_is_visible(user: UserRef) -> ColumnElement[bool]:
     """The condition on TaskList for the live lists the user can see. `user` may also be
     a bound parameter holding the user's id, for statements built once."""
@@ -83,8 +94,14 @@ class Reach:
         return sorted(i for i, (_, role) in self.shared.items() if ALLOWED[role] >= Need.EDIT)
 
 
+#: The reach of a user nobody shares a list with.
+NO_REACH = Reach({})
+
+
 def read_reach(session: Session, user: User) -> Reach:
     """The lists shared with `user`: read once per request (one indexed lookup)."""
+    if user.has_shared_lists is False:
+        return NO_REACH
     if has_request_context():
         cached = g.get("reach")
         if cached is not None and cached[0] == user.id:
@@ -123,6 +140,8 @@ def forget_reach() -> None:
     """After a change of memberships in this request: read them again when next asked."""
     if has_request_context():
         g.pop("reach", None)
+        if current_user.is_authenticated:
+            current_user.has_shared_lists = None
 
 
 def task_is_visible(

@@ -177,6 +177,9 @@ class User(TimestampMixin, Base):
 
     #: The login session this request runs in (set by the auth blueprint, never stored).
     login_session_id = None  # str | None, per loaded instance; not a column
+    #: Whether someone shares a list with the user, read with the login (todo_web.access);
+    #: None when not known (a user loaded another way).
+    has_shared_lists = None  # bool | None, per loaded instance; not a column
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}:{self.login_session_id or ''}"

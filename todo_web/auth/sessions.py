@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..access import shares_lists_with
 from ..db import close_request_session, get_database, utcnow
 from ..models import LoginSession, User
 
@@ -76,8 +77,10 @@ def log_out(db: Session) -> None:
 
 
 # Built once: every request of a logged-in user runs it.
+# Whether anyone shares a list with the user comes along (from the members index alone):
+# most users have no such list, and their pages then skip every part that looks for one.
 _USER_AND_LOGIN_SESSION = (
-    select(User, LoginSession)
+    select(User, LoginSession, shares_lists_with(User.id))
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(User.id == bindparam("user_id"), LoginSession.id == bindparam("session_id"))
 )
@@ -93,7 +96,7 @@ def load_user(db: Session, login_id: str, now: datetime | None = None) -> User |
     ).first()
     if row is None:
         return None
-    user, login_session = row
+    user, login_session, shared_with = row
     now = now or utcnow()
     idle, absolute = _lifetimes()
     if (
@@ -106,6 +109,7 @@ def load_user(db: Session, login_id: str, now: datetime | None = None) -> User |
     if now - login_session.last_seen_at > LAST_SEEN_RESOLUTION:
         g.touch_login_session = (session_id, now)
     user.login_session_id = session_id
+    user.has_shared_lists = bool(shared_with)
     return user
 
 

@@ -9,7 +9,18 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from flask import g
-from sqlalchemy import ColumnElement, Date, Select, Time, and_, bindparam, func, join, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Time,
+    and_,
+    bindparam,
+    func,
+    join,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from ..access import Reach, member_list_ids, not_assigned_elsewhere, remember_reach
@@ -19,10 +30,11 @@ from ..timezones import local_now
 from .listing import ListQuery
 
 
-def _view_counts_statement() -> Select[tuple[int, ...]]:
+def _view_counts_statement(*, shared: bool) -> Select[tuple[int, ...]]:
     """The statement behind `view_counts`, built once: the sidebar runs it on every page,
     and putting together its dozen filtered sums took longer than the database takes to
-    answer them. The user and the dates are bound parameters."""
+    answer them. The user and the dates are bound parameters. `shared`: for a user someone
+    shares lists with (the others skip looking at lists shared with them)."""
     is_open = TaskCount.status.in_(OPEN_STATUSES)
     today = bindparam("today", type_=Date)
 
@@ -57,15 +69,17 @@ def _view_counts_statement() -> Select[tuple[int, ...]]:
     shared_lists = select(ListMember.list_id).where(
         ListMember.user_id == user_id, ListMember.role != Role.OWNER.value
     )
-    late = late_today(Task.user_id == user_id) + late_today(Task.list_id.in_(shared_lists))
+    late = late_today(Task.user_id == user_id)
+    if shared:
+        late = late + late_today(Task.list_id.in_(shared_lists))
     # Open tasks assigned to the user, in the lists they are still in (through
-    # ix_tasks_assignee_id: a handful of rows).
+    # ix_tasks_assignee_id: a handful of rows); without lists shared with them, their own.
     assigned = (
         select(func.count())
         .select_from(Task)
         .where(
             Task.assignee_id == user_id,
-            Task.list_id.in_(member_list_ids(user_id)),
+            Task.list_id.in_(member_list_ids(user_id)) if shared else Task.user_id == user_id,
             Task.deleted_at.is_(None),
             Task.status.in_(OPEN_STATUSES),
         )
@@ -84,7 +98,7 @@ def _view_counts_statement() -> Select[tuple[int, ...]]:
     ).where(TaskCount.user_id == user_id)
 
 
-_VIEW_COUNTS = _view_counts_statement()
+_VIEW_COUNTS = _view_counts_statement(shared=True)
 
 
 def view_counts(session: Session, user: User, now: datetime | None = None) -> dict[str, int]:
@@ -146,40 +160,48 @@ class Sidebar:
         return {item.id: item.name for item in self.lists}
 
 
-def _sidebar_statement() -> Select[Any]:
+def _sidebar_statement(*, shared: bool) -> Select[Any]:
     """The view counts (one row) joined to the user's lists: one round trip for the whole
-    sidebar. An outer join, so the counts come back even for a user with no list."""
-    counts = _VIEW_COUNTS.subquery("view_counts")
-    memberships = join(
-        ListMember,
-        TaskList,
-        and_(TaskList.id == ListMember.list_id, TaskList.deleted_at.is_(None)),
-    )
-    return (
-        select(
-            *counts.c,
-            TaskList.id,
-            TaskList.name,
-            TaskList.is_inbox,
-            TaskList.open_count,
-            TaskList.owner_id,
-            ListMember.role,
-            TaskList.version,
-            TaskList.member_count,
+    sidebar. An outer join, so the counts come back even for a user with no list. For a
+    user nobody shares a list with (`shared` False, known from the login), their lists are
+    the ones they own, read by owner as before sharing; else every list they are a member
+    of, with their role."""
+    counts = _view_counts_statement(shared=shared).subquery("view_counts")
+    user_id = bindparam("user_id")
+    list_columns = [
+        TaskList.id,
+        TaskList.name,
+        TaskList.is_inbox,
+        TaskList.open_count,
+        TaskList.owner_id,
+    ]
+    tail = [TaskList.version, TaskList.member_count]
+    live = TaskList.deleted_at.is_(None)
+    if not shared:
+        return (
+            select(*counts.c, *list_columns, literal(Role.OWNER.value), *tail)
+            .select_from(counts)
+            .outerjoin(TaskList, and_(TaskList.owner_id == user_id, live))
+            .order_by(*LIST_ORDER)
         )
+    memberships = join(ListMember, TaskList, and_(TaskList.id == ListMember.list_id, live))
+    return (
+        select(*counts.c, *list_columns, ListMember.role, *tail)
         .select_from(counts)
-        .outerjoin(memberships, ListMember.user_id == bindparam("user_id"))
+        .outerjoin(memberships, ListMember.user_id == user_id)
         .order_by(*LIST_ORDER)
     )
 
 
-_SIDEBAR = _sidebar_statement()
+_SIDEBAR = _sidebar_statement(shared=True)
+_SIDEBAR_OF_OWN_LISTS = _sidebar_statement(shared=False)
 _COUNT_NAMES = tuple(column.key for column in _VIEW_COUNTS.selected_columns)
 
 
 def read_sidebar(session: Session, user: User, now: datetime | None = None) -> Sidebar:
     """The smart views' counts and the lists (Inbox first, then the user's order)."""
-    rows = session.execute(_SIDEBAR, _count_parameters(user, now)).all()
+    statement = _SIDEBAR_OF_OWN_LISTS if user.has_shared_lists is False else _SIDEBAR
+    rows = session.execute(statement, _count_parameters(user, now)).all()
     width = len(_COUNT_NAMES)
     counts = {name: int(value) for name, value in zip(_COUNT_NAMES, rows[0][:width], strict=True)}
     lists = [SidebarList(*row[width:]) for row in rows if row[width] is not None]
