@@ -165,6 +165,17 @@ def not_assigned_elsewhere(
     return or_(assignee.is_(None), assignee == user_id)
 
 
+def may_see_others_assignments(user: User) -> bool:
+    """Whether the user may see a task assigned to someone else (so pages spanning lists
+    must leave such tasks out). Not when nobody shares a list with them and, as the
+    request's sidebar shows, none of their own lists has another member: an assignee is
+    always a member who may edit, and leaving a list unassigns one."""
+    if user.has_shared_lists is not False or not has_request_context():
+        return True
+    sidebar = g.get("sidebar")
+    return sidebar is None or any(item.members > 1 for item in sidebar.lists)
+
+
 def role_of(session: Session, task_list: TaskList, user: User) -> Role | None:
     """The user's role in the list, None when they have none (cannot see it)."""
     role = session.scalar(

@@ -122,4 +122,5 @@ def answer_poll() -> Response | None:
         g.live_version = version
         return render_list_fragment(query)
     g.live_version = sidebar_version(request_sidebar(session, current_user), query)
+    g.list_query = query  # parsed once: the list's route takes it from here
     return None

@@ -57,15 +57,21 @@ def person(user_id: int | None) -> Person | None:
 
 
 @bp.app_template_global()
-def may_edit_task(task: Task) -> bool:
-    """Whether the user may change the task (its row gets its edit controls): anywhere but
-    in a list they only view (a set worked out once per request; every row asks)."""
+def view_only_list_ids() -> set[int]:
+    """The lists the user only views: their tasks get no edit controls. Worked out once
+    per request; a list page reads it once for all its rows (_list.html)."""
     if "view_only_lists" not in g:
         shared = read_reach(get_session(), current_user).shared
         g.view_only_lists = {
             list_id for list_id, (_, role) in shared.items() if not may(role, Need.EDIT)
         }
-    return task.list_id not in g.view_only_lists
+    return g.view_only_lists  # type: ignore[no-any-return]
+
+
+@bp.app_template_global()
+def may_edit_task(task: Task) -> bool:
+    """Whether the user may change the task (its row gets its edit controls)."""
+    return task.list_id not in view_only_list_ids()
 
 
 @bp.app_template_global()

@@ -12,7 +12,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from ..access import not_assigned_elsewhere, read_reach, task_is_visible
+from ..access import (
+    may_see_others_assignments,
+    not_assigned_elsewhere,
+    read_reach,
+    task_is_visible,
+)
 from ..models import OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
 from ..timezones import local_now
 from .counts import total_from_counts
@@ -225,7 +230,7 @@ def _filter_conditions(
     conditions: list[ColumnElement[bool]] = [Task.deleted_at.is_(None)]
     if query.list_id is not None:
         conditions.append(Task.list_id == query.list_id)
-    else:
+    elif may_see_others_assignments(user):
         conditions.append(not_assigned_elsewhere(user))
     if query.assignee == "me":
         conditions.append(Task.assignee_id == user.id)

@@ -16,6 +16,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     make_response,
     render_template,
     request,
@@ -134,7 +135,7 @@ def index() -> Response | str:
     if polled is not None:
         return polled
     try:
-        query = parse_list_query(request.args)
+        query = g.pop("list_query", None) or parse_list_query(request.args)
     except BadListQuery as error:
         if wants_fragment():
             return render_list_fragment(ListQuery(), 400, toast_oob(str(error), "error"))
