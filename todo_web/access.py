@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import BindParameter
 from werkzeug.exceptions import Forbidden, NotFound
@@ -204,14 +204,30 @@ def role_column(user: User) -> ColumnElement[str]:
     )
 
 
+#: The user's role in the list of the statement (NULL when none), the user bound as
+#: `role_user_id`: list_for and task_for are built once, as every request runs one.
+_ROLE = (
+    select(ListMember.role)
+    .where(ListMember.list_id == TaskList.id, ListMember.user_id == bindparam("role_user_id"))
+    .scalar_subquery()
+)
+_LIST_WITH_ROLE = select(TaskList, _ROLE).where(TaskList.id == bindparam("list_id"))
+_LIVE_LIST_WITH_ROLE = _LIST_WITH_ROLE.where(TaskList.deleted_at.is_(None))
+_TASK_WITH_ROLE = (
+    select(Task, _ROLE)
+    .join(TaskList, TaskList.id == Task.list_id)
+    .where(Task.id == bindparam("task_id"), TaskList.deleted_at.is_(None))
+    .options(selectinload(Task.tags))
+)
+_LIVE_TASK_WITH_ROLE = _TASK_WITH_ROLE.where(Task.deleted_at.is_(None))
+
+
 def list_for(
     session: Session, user: User, list_id: int, need: Need, *, include_deleted: bool = False
 ) -> TaskList:
     """The list with this id for `need`, or NotFound/Forbidden (see `check`)."""
-    statement = select(TaskList, role_column(user)).where(TaskList.id == list_id)
-    if not include_deleted:
-        statement = statement.where(TaskList.deleted_at.is_(None))
-    row = session.execute(statement).first()
+    statement = _LIST_WITH_ROLE if include_deleted else _LIVE_LIST_WITH_ROLE
+    row = session.execute(statement, {"list_id": list_id, "role_user_id": user.id}).first()
     check(None if row is None else row[1], need)
     assert row is not None
     return row[0]
@@ -221,15 +237,8 @@ def task_for(
     session: Session, user: User, task_id: int, need: Need, *, include_deleted: bool = False
 ) -> Task:
     """The task with this id for `need` (decided by its list), or NotFound/Forbidden."""
-    statement = (
-        select(Task, role_column(user))
-        .join(TaskList, TaskList.id == Task.list_id)
-        .where(Task.id == task_id, TaskList.deleted_at.is_(None))
-        .options(selectinload(Task.tags))
-    )
-    if not include_deleted:
-        statement = statement.where(Task.deleted_at.is_(None))
-    row = session.execute(statement).first()
+    statement = _TASK_WITH_ROLE if include_deleted else _LIVE_TASK_WITH_ROLE
+    row = session.execute(statement, {"task_id": task_id, "role_user_id": user.id}).first()
     check(None if row is None else row[1], need)
     assert row is not None
     return row[0]
