@@ -136,6 +136,13 @@ def role_in_visible(session: Session, user: User, list_id: int, owner_id: int) -
     return shared[1] if shared else None
 
 
+def may_edit_visible_list(session: Session, user: User, task_list: TaskList) -> bool:
+    """Whether the user may add and change tasks in a list they can see (no query once the
+    request's reach is known)."""
+    role = role_in_visible(session, user, task_list.id, task_list.owner_id)
+    return may(role, Need.EDIT)
+
+
 def forget_reach() -> None:
     """After a change of memberships in this request: read them again when next asked."""
     if has_request_context():
@@ -176,16 +183,6 @@ def may_see_others_assignments(user: User) -> bool:
     return sidebar is None or any(item.members > 1 for item in sidebar.lists)
 
 
-def role_of(session: Session, task_list: TaskList, user: User) -> Role | None:
-    """The user's role in the list, None when they have none (cannot see it)."""
-    role = session.scalar(
-        select(ListMember.role).where(
-            ListMember.list_id == task_list.id, ListMember.user_id == user.id
-        )
-    )
-    return None if role is None else Role(role)
-
-
 def check(role: Role | str | None, need: Need) -> None:
     """NotFound when the user has no role in the list (cannot see it); Forbidden when
     their role does not allow `need`."""
@@ -195,26 +192,18 @@ def check(role: Role | str | None, need: Need) -> None:
         raise Forbidden(DENIED_MESSAGES[need])
 
 
-def role_column(user: User) -> ColumnElement[str]:
-    """The user's role in TaskList (joined to the statement), NULL when none."""
-    return (
-        select(ListMember.role)
-        .where(ListMember.list_id == TaskList.id, ListMember.user_id == user.id)
-        .scalar_subquery()
-    )
-
-
-#: The user's role in the list of the statement (NULL when none), the user bound as
-#: `role_user_id`: list_for and task_for are built once, as every request runs one.
-_ROLE = (
+#: The user's role in the list of the statement it is part of (NULL when none), the user
+#: bound as `role_user_id`. list_for and task_for are built with it once, as every request
+#: runs one; bulk actions read each task's role with it.
+ROLE = (
     select(ListMember.role)
     .where(ListMember.list_id == TaskList.id, ListMember.user_id == bindparam("role_user_id"))
     .scalar_subquery()
 )
-_LIST_WITH_ROLE = select(TaskList, _ROLE).where(TaskList.id == bindparam("list_id"))
+_LIST_WITH_ROLE = select(TaskList, ROLE).where(TaskList.id == bindparam("list_id"))
 _LIVE_LIST_WITH_ROLE = _LIST_WITH_ROLE.where(TaskList.deleted_at.is_(None))
 _TASK_WITH_ROLE = (
-    select(Task, _ROLE)
+    select(Task, ROLE)
     .join(TaskList, TaskList.id == Task.list_id)
     .where(Task.id == bindparam("task_id"), TaskList.deleted_at.is_(None))
     .options(selectinload(Task.tags))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import notifications
-from ..access import Need, check, list_for, role_column, task_is_visible
+from ..access import ROLE, Need, check, list_for, task_is_visible
 from ..errors import render_error
 from ..ids import is_id
 from ..models import TAG_NAME_MAX, ListMember, Priority, Role, Task, TaskList, User
@@ -86,7 +86,7 @@ def _load(session: Session, user: User, ids: Sequence[int], *, deleted: bool) ->
     (a task of a deleted list too). Every list they are in must let the user edit its
     tasks (Forbidden otherwise, see todo_web.access)."""
     statement = (
-        select(Task, role_column(user))
+        select(Task, ROLE)
         .join(TaskList, TaskList.id == Task.list_id)
         .where(task_is_visible(session, user), Task.id.in_(ids), TaskList.deleted_at.is_(None))
         .where(Task.deleted_at.is_not(None) if deleted else Task.deleted_at.is_(None))
@@ -94,7 +94,7 @@ def _load(session: Session, user: User, ids: Sequence[int], *, deleted: bool) ->
         .order_by(Task.id)
         .with_for_update(of=Task)
     )
-    rows = session.execute(statement).all()
+    rows = session.execute(statement, {"role_user_id": user.id}).all()
     if len(rows) != len(ids):
         raise UnknownTasks()
     for role in {role for _, role in rows}:

@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..access import Need, may, member_list_ids, read_reach, role_in_visible
+from ..access import Need, may, may_edit_visible_list, member_list_ids, read_reach
 from ..db import get_session
 from ..lists.members import Member, members_of
 from ..models import ListMember, Task, TaskList, User
@@ -80,9 +80,7 @@ def may_edit_list(task_list: TaskList | None) -> bool:
     shown (the smart views: each row decides for itself)."""
     if task_list is None:
         return True
-    return may(
-        role_in_visible(get_session(), current_user, task_list.id, task_list.owner_id), Need.EDIT
-    )
+    return may_edit_visible_list(get_session(), current_user, task_list)
 
 
 @bp.app_template_global()

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
-from ..access import Need, list_for, may, role_in_visible
+from ..access import Need, list_for, may_edit_visible_list
 from ..db import get_session
 from ..htmx import current_url, push_url, retarget, trigger
 from ..models import Task
@@ -75,10 +75,7 @@ def list_context(query: ListQuery) -> dict[str, object]:
         # A viewer's list stays as it is: no handles, no SortableJS, no keyboard moves.
         "can_reorder": query.can_reorder
         and current_list is not None
-        and may(
-            role_in_visible(session, current_user, current_list.id, current_list.owner_id),
-            Need.EDIT,
-        ),
+        and may_edit_visible_list(session, current_user, current_list),
         "counts": counts,
         "tag_names": user_tag_names(session, current_user),
         "today": local_now(current_user.timezone).date(),
