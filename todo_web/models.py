@@ -1,5 +1,6 @@
-"""The data model: users, their tasks, tags, the association between them, the outbox, and
-when the worker's periodic jobs last ran.
+"""The data model: users, their tasks, tags, the association between them, lists and their
+members, reminders and push subscriptions, the two queues (mail and push), and when the
+worker's periodic jobs last ran.
 
 Constraints live in the database as well as in the forms, so that a bug in a view or a
 hand-written script cannot store a task without a title or a completed task without its
@@ -44,6 +45,11 @@ TAG_NAME_MAX = 50
 EMAIL_MAX = 254
 NAME_MAX = 100
 LIST_NAME_MAX = 100
+#: The reminder choices: minutes before the due moment (DESIGN.md, "Reminders").
+REMIND_MINUTES = (0, 10, 30, 60, 1440)
+DEFAULT_REMINDER_HOUR = 9
+#: The longest push endpoint URL accepted (the browsers' are a few hundred characters).
+PUSH_ENDPOINT_MAX = 1000
 INBOX_NAME = "Inbox"
 #: How deep subtasks nest: a top-level task and four levels below it.
 MAX_DEPTH = 5
@@ -138,6 +144,7 @@ class User(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lower_case"),
         CheckConstraint("length(name) >= 1", name="name_not_empty"),
+        CheckConstraint("reminder_hour >= 0 AND reminder_hour <= 23", name="reminder_hour_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,6 +156,11 @@ class User(TimestampMixin, Base):
         Boolean, default=False, server_default=false()
     )
     notify_daily_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The hour (in the user's time zone) a reminder of a task with a date but no time is
+    # about: "remind 30 minutes before" a task due on the 3rd means 08:30 on the 3rd.
+    reminder_hour: Mapped[int] = mapped_column(
+        SmallInteger, default=DEFAULT_REMINDER_HOUR, server_default=str(DEFAULT_REMINDER_HOUR)
+    )
     # Part of the Flask-Login id: replacing it ends every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     # Names the private calendar feed (/calendar/<secret>.ics); replacing it retires the old
@@ -346,6 +358,11 @@ class Task(TimestampMixin, Base):
             "(status = 'completed') = (completed_at IS NOT NULL)",
             name="completed_at_matches_status",
         ),
+        CheckConstraint(
+            "remind_minutes IS NULL OR remind_minutes IN "
+            f"({', '.join(str(m) for m in REMIND_MINUTES)})",
+            name="remind_minutes_valid",
+        ),
         # The list's default view: open tasks of one user ordered by due date or creation.
         Index("ix_tasks_user_id_status_due_date", "user_id", "status", "due_date"),
         Index("ix_tasks_user_id_created_at", "user_id", "created_at"),
@@ -406,6 +423,11 @@ class Task(TimestampMixin, Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A reminder this many minutes before the due moment (None: no reminder), and who set
+    # it: the reminder goes to the assignee, or to them when there is none. When it fires
+    # is kept in `reminders` (todo_web.reminders), so the worker's writes leave tasks alone.
+    remind_minutes: Mapped[int | None] = mapped_column(SmallInteger)
+    reminder_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="tasks", foreign_keys=[user_id])
     tags: Mapped[list[Tag]] = relationship(
@@ -487,37 +509,15 @@ class LoginSession(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
-class Outbox(Base):
-    """An e-mail waiting to be sent, written in the transaction of the change it announces.
+class QueuedMixin:
+    """The delivery columns shared by the two queues, mail (`Outbox`) and push
+    (`PushMessage`); todo_web.queue claims, leases, retries and settles their rows.
 
-    The mail worker (todo_web.mail.worker) claims due rows, sends them and records the
-    outcome: `sent_at` on success; on failure `attempts`, `last_error` and a later
-    `next_attempt_at`, until it gives up and sets `failed_at`. `payload` holds the rendered
-    mail ({"subject", "text", "html"}), so the worker needs no knowledge of what it sends.
-    `dedupe_key`, when set, is unique: the database itself refuses a second daily digest
-    for the same user and day, however many workers race to write it.
+    `payload` holds what is sent, ready to go. `dedupe_key`, when set, is unique: the
+    database itself refuses a second row for the same thing (a user's digest of one day, a
+    reminder of one occurrence), however many workers race to write it.
     """
 
-    __tablename__ = "outbox"
-    __table_args__ = (
-        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
-        # The worker's claim: rows neither sent nor given up on, oldest due first.
-        Index(
-            "ix_outbox_due",
-            "next_attempt_at",
-            "id",
-            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    recipient: Mapped[str] = mapped_column(String(EMAIL_MAX))
-    # The mails of a deleted account go with it; a mail need not belong to a user.
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -526,6 +526,107 @@ class Outbox(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _queue_table_args(table: str) -> tuple[Any, ...]:
+    return (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # The worker's claim: rows neither sent nor given up on, oldest due first.
+        Index(
+            f"ix_{table}_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
+
+
+class Outbox(QueuedMixin, Base):
+    """An e-mail waiting to be sent, written in the transaction of the change it announces.
+
+    The mail worker (todo_web.mail.worker) claims due rows, sends them and records the
+    outcome: `sent_at` on success; on failure `attempts`, `last_error` and a later
+    `next_attempt_at`, until it gives up and sets `failed_at`. `payload` holds the rendered
+    mail ({"subject", "text", "html"}), so the worker needs no knowledge of what it sends.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = _queue_table_args("outbox")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    # The mails of a deleted account go with it; a mail need not belong to a user.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Reminder(Base):
+    """When a task's reminder goes out: one row per task that has a reminder and a due date.
+
+    `fire_at` (UTC) is kept in step with the task's due date and time, its reminder, its
+    status and its recipient's time zone and reminder hour by todo_web.reminders; it is
+    None when there is nothing to send (the task is done, or this occurrence's reminder
+    went). The worker finds due rows with one indexed query on `fire_at`. `sent_due_at`
+    is the due moment the last reminder was about, so that each occurrence is reminded
+    of once, even when the task is reopened or edited after its reminder went.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index(
+            "ix_reminders_fire_at",
+            "fire_at",
+            postgresql_where=text("fire_at IS NOT NULL"),
+            sqlite_where=text("fire_at IS NOT NULL"),
+        ),
+    )
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Whom it goes to: the assignee, or who set it. Their time zone places a date-only
+    # task's reminder hour; a change of either reschedules their reminders (indexed).
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PushSubscription(Base):
+    """One browser that its user asked to notify (the browser's PushSubscription): where
+    to post (`endpoint`, a URL of the browser's push service) and the keys to encrypt for.
+    The push service answering 404 or 410 means the browser dropped it: the row goes."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(PUSH_ENDPOINT_MAX), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PushMessage(QueuedMixin, Base):
+    """A Web Push message waiting to go to one subscription; `payload` is the JSON the
+    service worker shows ({"title", "body", "url", "tag"}). Delivered by the push worker
+    (todo_web.push.worker) with the same claim, retry and back-off as mail, apart from
+    it, so a slow push service never holds mail back."""
+
+    __tablename__ = "push_messages"
+    __table_args__ = _queue_table_args("push_messages")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), index=True
+    )
 
 
 class JobRun(Base):
