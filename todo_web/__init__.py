@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, db, ratelimit, security, toasts
+from . import assets, background, db, ratelimit, reminders, security, toasts
 from .config import ConfigError, load_config
 from .errors import register_error_handlers
 from .htmx import add_csrf_token_header, add_vary_header
@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
+    reminders.install()
     csrf.init_app(app)
     security.init_app(app)
     assets.init_app(app)
@@ -71,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(settings_bp)
     app.register_blueprint(data_bp)
     init_mail(app)
+    background.init_app(app)
     from .seed import seed_command
     from .tasks.cli import purge_deleted_command
 

@@ -65,6 +65,14 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first when unset)."""
+    raw = (environ.get(name) or choices[0]).strip().lower()
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def load_config(
     instance_path: str | Path, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -95,6 +103,9 @@ def load_config(
         "SQL_ECHO": _bool(environ, "SQL_ECHO", False),
         "MAIL_URL": environ.get("MAIL_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM") or "todo-web <no-reply@localhost>",
+        # "external": a worker process runs apart (the Procfile's); otherwise the
+        # development server runs the workers in threads (todo_web/background.py).
+        "MAIL_WORKER": _choice(environ, "MAIL_WORKER", ("thread", "external")),
         "BASE_URL": (environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (Heroku,
         # Render, a load balancer: 1). 0 trusts none.

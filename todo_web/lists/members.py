@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from .. import reminders
 from ..access import forget_reach
 from ..models import ListMember, Role, Task, TaskList, User
 
@@ -173,3 +174,6 @@ def _unassign(session: Session, list_id: int, user_ids: Sequence[int]) -> None:
         .values(assignee_id=None),
         execution_options={"synchronize_session": "fetch"},
     )
+    # Their reminders go to who set them now (the condition cannot name the assignee:
+    # it is gone by the time the reminders are rescheduled).
+    reminders.note_tasks(session, Task.list_id == list_id)

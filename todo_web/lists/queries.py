@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import reminders
 from ..access import list_is_visible, read_reach
 from ..db import utcnow
 from ..models import INBOX_NAME, Task, TaskList, User
@@ -146,6 +147,7 @@ def delete_list(session: Session, task_list: TaskList, now: datetime | None = No
         .where(Task.list_id == task_list.id, Task.deleted_at.is_(None))
         .values(deleted_at=stamp)
     )
+    reminders.note_tasks(session, Task.list_id == task_list.id)
     task_list.deleted_at = stamp
     session.flush()
 
@@ -162,6 +164,7 @@ def restore_list(session: Session, user: User, task_list: TaskList) -> None:
         .where(Task.list_id == task_list.id, Task.deleted_at == task_list.deleted_at)
         .values(deleted_at=None)
     )
+    reminders.note_tasks(session, Task.list_id == task_list.id)
     task_list.deleted_at = None
     _flush_unique(session, task_list.name)
 

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..background import Workers, log_to_terminal
 from .transport import MailURLError
 from .worker import MailWorker
 
@@ -33,11 +34,10 @@ from .worker import MailWorker
 )
 @with_appcontext
 def mail_worker_command(once: bool, interval: float, batch_size: int) -> None:
-    """Send the mails waiting in the outbox and queue the daily digests; once an hour
+    """Send the mails waiting in the outbox, queue the daily digests, hand due reminders
+    to mail and push, and (in a thread of its own) send the push messages; once an hour
     (among all workers), purge tasks deleted more than 30 days ago and old mails."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("todo_web.mail").setLevel(logging.INFO)
+    log_to_terminal()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         worker = MailWorker.from_app(app, batch_size=batch_size)
@@ -48,7 +48,7 @@ def mail_worker_command(once: bool, interval: float, batch_size: int) -> None:
         click.echo(
             f"digests queued: {report.digests}, sent: {report.sent}, "
             f"retrying: {report.retried}, given up: {report.failed}, "
-            f"deleted tasks purged: {report.purged_tasks}"
+            f"reminders: {report.reminders}, deleted tasks purged: {report.purged_tasks}"
         )
         return
     stop = threading.Event()
@@ -65,4 +65,7 @@ def mail_worker_command(once: bool, interval: float, batch_size: int) -> None:
         "SMTP" if mail_url else "MAIL_URL unset: mails go to the log",
         interval,
     )
+    push = Workers(app, interval, stop=stop)
+    push.start(with_mail_thread=False)
     worker.run_forever(interval, stop)
+    push.join(timeout=30)

@@ -1,6 +1,7 @@
-"""The mail worker: schedule digests, claim due mails, send them, record the outcome; and
-once an hour, among all workers, purge what is kept only for a while (tasks deleted more
-than 30 days ago, mails sent or given up on more than 30 days ago).
+"""The mail worker: schedule digests, hand due reminders to mail and push, claim due
+mails, send them, record the outcome; and once an hour, among all workers, purge what is
+kept only for a while (tasks deleted more than 30 days ago, mails sent or given up on more
+than 30 days ago).
 
 `MailWorker.run_once(now)` is one round and takes the time as an argument, so tests can
 drive it through hours of retries without sleeping. `run_forever()` repeats rounds,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .. import jobs
 from ..db import get_database, utcnow
+from ..reminders.delivery import send_due
 from ..tasks.lifecycle import purge_deleted
 from . import outbox
 from .digest import schedule_digests
@@ -40,6 +42,8 @@ PURGE_JOB = "purge"
 @dataclass
 class RoundReport:
     digests: int = 0
+    #: Reminders handed to mail and push this round.
+    reminders: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
@@ -78,6 +82,7 @@ class MailWorker:
         with self.app.app_context(), self._session() as session:
             self._settle(session, now)
             report.digests = schedule_digests(session, now)
+            report.reminders = send_due(session, now)
             session.commit()
             report.purged_tasks = self._maybe_purge(session, now)
             batch = outbox.claim(session, now, limit=self.batch_size, policy=self.policy)

@@ -16,10 +16,19 @@ def update_profile(session: Session, user: User, *, name: str, timezone: str) ->
 
 
 def update_notifications(
-    session: Session, user: User, *, task_changes: bool, daily_digest: bool
+    session: Session,
+    user: User,
+    *,
+    task_changes: bool,
+    daily_digest: bool,
+    reminder_hour: int | None = None,
 ) -> None:
+    """Save the mail settings; a new reminder hour reschedules the user's reminders of
+    tasks with a date only (todo_web.reminders follows the change)."""
     user.notify_task_changes = task_changes
     user.notify_daily_digest = daily_digest
+    if reminder_hour is not None:
+        user.reminder_hour = reminder_hour
     session.flush()
 
 

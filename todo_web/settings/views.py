@@ -37,10 +37,16 @@ def _blank_forms(user: User) -> dict[str, FlaskForm]:
     """Every form filled from the account, ignoring the posted data (formdata=None)."""
     return {
         "profile": ProfileForm(formdata=None, obj=user),
-        "notifications": NotificationsForm(formdata=None, obj=user),
+        "notifications": _notifications_form(user),
         "password": PasswordForm(formdata=None),
         "delete": DeleteAccountForm(formdata=None),
     }
+
+
+def _notifications_form(user: User) -> NotificationsForm:
+    form = NotificationsForm(formdata=None, obj=user)
+    form.reminder_hour.data = str(user.reminder_hour)
+    return form
 
 
 def _answer(section: str, form: FlaskForm, *, ok: bool, message: str | None = None) -> Response:
@@ -88,6 +94,7 @@ def notifications() -> Response:
         _user(),
         task_changes=form.notify_task_changes.data,
         daily_digest=form.notify_daily_digest.data,
+        reminder_hour=form.chosen_reminder_hour,
     )
     db.commit()
     return _answer("notifications", form, ok=True, message="Your mail settings have been saved.")

@@ -21,6 +21,7 @@ from ..ids import id_from_text, is_id
 from ..lists.members import Member
 from ..models import (
     DESCRIPTION_MAX,
+    REMIND_MINUTES,
     TAG_NAME_MAX,
     TITLE_MAX,
     Priority,
@@ -40,6 +41,19 @@ REPEAT_CHOICES = [
     SelectChoice("weekly", "Every week"),
     SelectChoice("monthly", "Every month"),
     SelectChoice("yearly", "Every year"),
+]
+
+
+#: The reminder choices of DESIGN.md: "none", or minutes before the due moment.
+REMIND_LABELS = {
+    0: "When it is due",
+    10: "10 minutes before",
+    30: "30 minutes before",
+    60: "1 hour before",
+    1440: "1 day before",
+}
+REMIND_CHOICES = [SelectChoice("none", "No reminder")] + [
+    SelectChoice(str(minutes), REMIND_LABELS[minutes]) for minutes in REMIND_MINUTES
 ]
 
 
@@ -97,6 +111,16 @@ class TaskForm(FlaskForm):
         description="1 = every day/week/month/year, 2 = every other, ...",
     )
 
+    # Left out of an edit POST, it keeps the reminder as it is. A task with a date but no
+    # time is due at the reminder hour of settings.
+    remind = SelectField(
+        "Remind me",
+        choices=REMIND_CHOICES,
+        default="none",
+        validate_choice=False,
+        description="By e-mail, and on the devices you turned notifications on for.",
+    )
+
     # Ids checked by the view through todo_web.access (404 for a list or task the user
     # cannot see, 403 for one they may not change), not by the choices, which only offer.
     # Left out of an edit POST, they keep the task where it is.
@@ -126,6 +150,7 @@ class TaskForm(FlaskForm):
         form.list.data = str(task.list_id)
         form.parent.data = str(task.parent_id or "")
         form.assignee.data = str(task.assignee_id or "")
+        form.remind.data = "none" if task.remind_minutes is None else str(task.remind_minutes)
         form.priority.data = task.priority.label
         form.status.data = task.status.value
         form.tags.data = ", ".join(tag.name for tag in task.tags)
@@ -207,6 +232,21 @@ class TaskForm(FlaskForm):
         if field.data is not None and self.due_date.data is None:
             raise ValidationError("Pick a date for this time.")
 
+    def validate_remind(self, field: SelectField) -> None:
+        if field.data not in {choice.value for choice in REMIND_CHOICES}:
+            raise ValidationError(
+                "Choose when to be reminded: no reminder, when it is due, 10, 30 or 60 "
+                "minutes before, or a day before."
+            )
+        repeats = self.repeat.data not in (None, "none")
+        if field.data != "none" and self.due_date.data is None and not repeats:
+            raise ValidationError("A reminder needs a due date: pick one, or no reminder.")
+
+    @property
+    def remind_given(self) -> bool:
+        """Whether the submitted form carried the reminder (else an edit keeps it)."""
+        return bool(self.remind.raw_data)
+
     def validate_tags(self, field: StringField) -> None:
         names = parse_tag_names(field.data)
         too_long = [n for n in names if len(n) > TAG_NAME_MAX]
@@ -226,7 +266,13 @@ class TaskForm(FlaskForm):
             tags=parse_tag_names(self.tags.data),
             recurrence=self.rule,
             assignee_id=self._assignee_id(),
+            remind_minutes=self._remind_minutes(),
         )
+
+    def _remind_minutes(self) -> int | Keep | None:
+        if not self.remind_given:
+            return KEEP
+        return None if self.remind.data == "none" else int(self.remind.data)
 
     def _assignee_id(self) -> int | Keep | None:
         return chosen_id(self.assignee.data) if self.assignee_given else KEEP

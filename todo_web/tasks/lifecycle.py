@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from .. import recurrence
+from .. import recurrence, reminders
 from ..db import utcnow
 from ..lists.queries import purge_deleted_lists
 from ..models import OPEN_STATUSES, ListMember, Priority, Role, Task, TaskList, TaskStatus, User
@@ -58,6 +58,8 @@ class TaskData:
     #: Who the task is assigned to (one of its list's owner and editors, checked by the
     #: caller); KEEP leaves it as it is (an edit form that did not offer the field).
     assignee_id: int | Keep | None = None
+    #: Minutes before the due moment to remind (None: no reminder); KEEP as for assignee.
+    remind_minutes: int | Keep | None = None
 
 
 def set_status(
@@ -140,6 +142,7 @@ def move_task(
         task.user_id = task_list.owner_id
         session.flush()
         unassign_outsiders(session, task_list.id, [task.id, *below])
+        reminders.note_tasks(session, Task.id.in_([task.id, *below]))
         if owner_changes:  # a list of another owner: its tags become theirs
             give_tags_to(session, [task.id, *below], task_list.owner_id)
     task.parent_id = parent_id
@@ -193,8 +196,19 @@ def _apply(session: Session, user: User, task: Task, data: TaskData) -> None:
         )
     if data.assignee_id is not KEEP:
         task.assignee_id = data.assignee_id
+    _apply_reminder(user, task, data.remind_minutes)
     set_status(task, data.status, by=user)
     task.tags = resolve_tags(session, task.user_id, data.tags)
+
+
+def _apply_reminder(user: User, task: Task, minutes: int | Keep | None) -> None:
+    """Set the reminder (the user setting it is who gets it when no one is assigned); a
+    task left without a due date keeps no reminder."""
+    if minutes is not KEEP and minutes != task.remind_minutes:
+        task.remind_minutes = minutes
+        task.reminder_by_id = user.id if minutes is not None else None
+    if task.due_date is None:
+        task.remind_minutes = task.reminder_by_id = None
 
 
 def touch(task: Task) -> None:
@@ -274,6 +288,8 @@ def _create_next_occurrence(session: Session, user: User, task: Task) -> Task | 
         recurs_from_id=task.id,
         assignee_id=task.assignee_id,
         created_by_id=user.id,
+        remind_minutes=task.remind_minutes,
+        reminder_by_id=task.reminder_by_id,
     )
     try:
         with session.begin_nested():
@@ -308,6 +324,8 @@ def _copy_subtasks(session: Session, from_id: int, to_id: int, user: User) -> No
             due_time=child.due_time,
             assignee_id=child.assignee_id,
             created_by_id=user.id,
+            remind_minutes=child.remind_minutes,
+            reminder_by_id=child.reminder_by_id,
         )
         copy.tags = list(child.tags)
         session.add(copy)
@@ -351,6 +369,7 @@ def restore(session: Session, task: Task) -> None:
         session.execute(
             update(Task).where(Task.id.in_(below), Task.deleted_at == stamp).values(deleted_at=None)
         )
+        reminders.note_tasks(session, Task.id.in_(below))
     if task.parent_id is not None:
         parent_deleted = session.scalar(
             select(Task.deleted_at.is_not(None)).where(Task.id == task.parent_id)
