@@ -528,3 +528,45 @@ def test_at_name_is_the_assignee(text: str, title: str, assignee: str | None) ->
     assert (parsed.title, parsed.assignee_name) == (title, assignee)
     chips = [token.label for token in parsed.tokens if token.kind == "assignee"]
     assert chips == ([f"@{assignee}"] if assignee else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "minutes"),
+    [
+        ("Call mom tomorrow 6pm remind 30m before", "Call mom", 30),
+        ("Call mom tomorrow 6pm remind me 30 minutes before", "Call mom", 30),
+        ("Standup at 9:30 remind 10 min before", "Standup", 10),
+        ("Flight fri 7am remind an hour before", "Flight", 60),
+        ("Flight fri 7am remind 1h before", "Flight", 60),
+        ("Rent on the 1st remind me the day before", "Rent", 1440),
+        ("Rent on the 1st remind 1 day before", "Rent", 1440),
+        ("Dentist dec 3 remind when due", "Dentist", 0),
+        ("Dentist dec 3 Remind me at due time", "Dentist", 0),
+    ],
+)
+def test_a_reminder_is_read(text: str, title: str, minutes: int) -> None:
+    parsed = parse_quick_add(text, today=WED)
+    assert (parsed.title, parsed.remind_minutes) == (title, minutes)
+    assert parsed.due_date is not None
+    assert any(token.kind == "remind" for token in parsed.tokens)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Milk tomorrow remind 15m before", "Milk tomorrow remind me later", "remind me about milk"],
+)
+def test_other_reminder_words_stay_in_the_title(text: str) -> None:
+    parsed = parse_quick_add(text, today=WED)
+    assert parsed.remind_minutes is None
+    assert "remind" in parsed.title
+
+
+def test_a_reminder_without_a_date_is_an_error() -> None:
+    with pytest.raises(QuickAddError, match="A reminder needs a due date"):
+        parse_quick_add("Milk remind 30m before", today=WED)
+
+
+def test_the_first_reminder_wins() -> None:
+    parsed = parse_quick_add("Milk tomorrow remind 30m before remind 10m before", today=WED)
+    assert parsed.remind_minutes == 30
+    assert parsed.title == "Milk remind 10m before"

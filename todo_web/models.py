@@ -47,6 +47,13 @@ NAME_MAX = 100
 LIST_NAME_MAX = 100
 #: The reminder choices: minutes before the due moment (DESIGN.md, "Reminders").
 REMIND_MINUTES = (0, 10, 30, 60, 1440)
+REMIND_LABELS = {
+    0: "When it is due",
+    10: "10 minutes before",
+    30: "30 minutes before",
+    60: "1 hour before",
+    1440: "1 day before",
+}
 DEFAULT_REMINDER_HOUR = 9
 #: The longest push endpoint URL accepted (the browsers' are a few hundred characters).
 PUSH_ENDPOINT_MAX = 1000

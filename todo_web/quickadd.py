@@ -54,6 +54,10 @@ as in "tomorrow,", is allowed and stays in the title):
 - priority: ``!high``, ``!medium``, ``!low``, or ``!1`` (high), ``!2`` (medium), ``!3`` (low);
   Todoist's ``p1`` to ``p4`` (a word of its own: "p10", "mp1" and "p1x" stay text) through
   the table the Todoist importer uses, so p1 and p2 are high, p3 and p4 medium.
+- reminders: ``remind 30m before`` (also "remind me", ``10 min``, ``1h``, ``an hour``,
+  ``1 day``/``the day before``, ``at due time``/``when due``): only the reminder choices
+  of a task (10, 30, 60 minutes, a day, or when due); other amounts stay text. A reminder
+  needs a date: without one ``QuickAddError`` says so.
 - text in double quotes (straight or curly) is kept literally, quotes removed: nothing inside
   is parsed; this is how a word such as "p1" or "tonight" stays in a title.
 
@@ -75,11 +79,11 @@ from datetime import date, time
 
 from . import recurrence
 from .dates import short_date
-from .models import LIST_NAME_MAX, NAME_MAX, TITLE_MAX
+from .models import LIST_NAME_MAX, NAME_MAX, REMIND_LABELS, TITLE_MAX
 from .quickadd_words import Evening, longest_match
 
-KINDS = ("date", "time", "repeat", "tag", "priority", "list", "assignee")
-_ONE_EACH = ("date", "time", "repeat", "priority", "list", "assignee")
+KINDS = ("date", "time", "repeat", "tag", "priority", "list", "assignee", "remind")
+_ONE_EACH = ("date", "time", "repeat", "priority", "list", "assignee", "remind")
 # A list name after "+": one word, or anything in straight or curly double quotes.
 _LIST = re.compile(
     rf"\+(?:\"(?P<q>[^\"]{{1,{LIST_NAME_MAX}}})\"|“(?P<cq>[^”]{{1,{LIST_NAME_MAX}}})”"
@@ -124,6 +128,7 @@ class QuickAdd:
     list_name: str | None  # as typed after "+", quotes removed
     tokens: list[Token]
     assignee_name: str | None = None  # as typed after "@", quotes removed
+    remind_minutes: int | None = None  # "remind 30m before": minutes before the due moment
 
     def without(self, index: int) -> str:
         """The input with recognised piece ``index`` removed (IndexError if there is none)."""
@@ -215,6 +220,10 @@ def parse_quick_add(
         title = _clean(text)
     if not title and require_title:
         raise QuickAddError(_no_title_message(text, tokens))
+    if "remind" in values and due_date is None:
+        raise QuickAddError(
+            "A reminder needs a due date: add one, as in “Call mom tomorrow 6pm remind 30m before”."
+        )
     return QuickAdd(
         text=text,
         title=title[:TITLE_MAX].rstrip(),
@@ -226,6 +235,7 @@ def parse_quick_add(
         list_name=values.get("list"),  # type: ignore[arg-type]
         tokens=tokens,
         assignee_name=values.get("assignee"),  # type: ignore[arg-type]
+        remind_minutes=values.get("remind"),  # type: ignore[arg-type]
     )
 
 
@@ -332,4 +342,7 @@ def _label(kind: str, value: object, due_date: date | None, evening_time: time |
         return f"+{value}"
     if kind == "assignee":
         return f"@{value}"
+    if kind == "remind":
+        assert isinstance(value, int)
+        return f"Remind {REMIND_LABELS[value].lower()}"
     return f"{str(value).capitalize()} priority"

@@ -217,6 +217,24 @@ def _todoist_priority(m: re.Match[str], today: date) -> str:
     return TODOIST_PRIORITIES[m["p"]].label
 
 
+# --------------------------------------------------------------------------- reminders
+
+#: How long before the due moment, as typed after "remind (me)", in minutes: only the
+#: choices a task's reminder offers (todo_web.models.REMIND_MINUTES).
+_REMIND_AMOUNTS = {
+    r"(?:10|ten)\s*(?:m|mins?|minutes?)\s+before": 10,
+    r"(?:30|thirty)\s*(?:m|mins?|minutes?)\s+before|half\s+an\s+hour\s+before": 30,
+    r"(?:1|one|an?)\s*(?:h|hr|hours?)\s+before|60\s*(?:m|mins?|minutes?)\s+before": 60,
+    r"(?:1|one|a)\s*(?:d|days?)\s+before|the\s+day\s+before": 1440,
+    r"(?:at\s+(?:the\s+)?due\s+time|when\s+(?:it\s+is\s+)?due|on\s+time)": 0,
+}
+_REMIND = "|".join(f"(?P<r{minutes}>{pattern})" for pattern, minutes in _REMIND_AMOUNTS.items())
+
+
+def _remind(m: re.Match[str], today: date) -> int | None:
+    return next((int(name[1:]) for name, value in m.groupdict().items() if value), None)
+
+
 _PATTERNS: list[tuple[str, re.Pattern[str], Handler]] = [
     (kind, re.compile(pattern + _END, re.IGNORECASE), handler)
     for kind, pattern, handler in (
@@ -261,6 +279,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str], Handler]] = [
             lambda m, today: _PRIORITIES[m["p"].lower()],
         ),
         ("priority", r"p(?P<p>[1-4])", _todoist_priority),
+        ("remind", rf"remind\s+(?:me\s+)?(?:{_REMIND})", _remind),
     )
 ]
 
@@ -269,7 +288,8 @@ def longest_match(masked: str, position: int, today: date) -> tuple[str, int, ob
     """The longest recognised piece starting at ``position``: (kind, end, value).
 
     The value is a ``date`` (or an ``Evening``) for a date, a ``time``, a normalized RRULE
-    for a repeat, the name for a tag and "low", "medium" or "high" for a priority.
+    for a repeat, the name for a tag, "low", "medium" or "high" for a priority and the
+    minutes before the due moment for a reminder.
     """
     best: tuple[str, int, object] | None = None
     for kind, pattern, handler in _PATTERNS:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 
-from todo_web.models import Priority, Tag, Task, TaskStatus, User
+from todo_web.models import Priority, Reminder, Tag, Task, TaskStatus, User
 
 from ..client import Client, task_ids
 from ..factories import all_tasks, count_rows, set_timezone
@@ -548,3 +548,25 @@ def test_the_quick_form_is_on_the_list_page(alice_client: Client) -> None:
     assert 'hx-post="/tasks/quick"' in form.group(0)
     assert 'name="text"' in html and 'maxlength="1000"' in html
     assert 'hx-get="/tasks/quick/preview"' in html
+
+
+def test_quick_add_sets_a_reminder(
+    clock: TimeMachineFixture, alice_client: Client, db_session: Session
+) -> None:
+    clock.move_to(NOW, tick=False)
+    response = quick(alice_client, "Call mom tomorrow 6pm remind 30m before")
+    assert response.status_code in (200, 302)
+    task = only_task(db_session)
+    assert (task.remind_minutes, task.due_time) == (30, time(18, 0))
+    reminder = db_session.get(Reminder, task.id)
+    assert reminder is not None
+    assert reminder.fire_at == datetime(2026, 11, 21, 17, 30, tzinfo=UTC)
+
+
+def test_quick_add_refuses_a_reminder_without_a_date(
+    alice_client: Client, db_session: Session
+) -> None:
+    response = quick(alice_client, "Milk remind 30m before")
+    assert response.status_code == 400
+    assert "A reminder needs a due date" in unescape(response.get_data(as_text=True))
+    assert count_rows(db_session, Task) == 0

@@ -21,6 +21,7 @@ from ..ids import id_from_text, is_id
 from ..lists.members import Member
 from ..models import (
     DESCRIPTION_MAX,
+    REMIND_LABELS,
     REMIND_MINUTES,
     TAG_NAME_MAX,
     TITLE_MAX,
@@ -45,13 +46,6 @@ REPEAT_CHOICES = [
 
 
 #: The reminder choices of DESIGN.md: "none", or minutes before the due moment.
-REMIND_LABELS = {
-    0: "When it is due",
-    10: "10 minutes before",
-    30: "30 minutes before",
-    60: "1 hour before",
-    1440: "1 day before",
-}
 REMIND_CHOICES = [SelectChoice("none", "No reminder")] + [
     SelectChoice(str(minutes), REMIND_LABELS[minutes]) for minutes in REMIND_MINUTES
 ]

@@ -67,6 +67,7 @@ def quick_add() -> Response:
             tags=tuple(parsed.tags),
             recurrence=parsed.recurrence,
             assignee_id=assignee.user_id if assignee else None,
+            remind_minutes=parsed.remind_minutes,
         ),
         spot.task_list,
     )
