@@ -26,6 +26,7 @@ from .database import PROJECT_ROOT, fresh_database, upgrade
 from .factories import make_user
 from .smtp import free_port
 
+FLASK_RUN = (sys.executable, "-m", "flask", "--app", "wsgi", "run", "--debug")
 #: How long the server may take to start and the worker to print the mail (generous: a
 #: busy CI machine; the test ends as soon as the output shows it).
 PATIENCE = 60.0
@@ -60,8 +61,7 @@ def development_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         env.update(DATABASE_URL=url, SECRET_KEY="development-server-test", PYTHONUNBUFFERED="1")
         with output.open("wb") as sink:
             server = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--debug"]
-                + ["--host", "127.0.0.1", "--port", str(port)],
+                [*FLASK_RUN, "--host", "127.0.0.1", "--port", str(port)],
                 cwd=PROJECT_ROOT,
                 env=env,
                 stdout=sink,

@@ -12,7 +12,7 @@ from .. import recurrence
 from ..dates import long_date, short_date, weekday_name
 from ..db import get_session
 from ..htmx import current_url, is_htmx, wants_fragment
-from ..models import MAX_DEPTH, OPEN_STATUSES, Task, TaskList
+from ..models import MAX_DEPTH, OPEN_STATUSES, REMIND_LABELS, Task, TaskList
 from .counts import SidebarList, request_sidebar
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
 from .views import bp
@@ -40,6 +40,12 @@ def due_label(task: Task, today: date) -> str:
 
 
 bp.add_app_template_filter(short_date, "short_date")
+
+
+@bp.app_template_global("remind_label")
+def remind_label(minutes: int) -> str:
+    """ "30 minutes before", "When it is due"."""
+    return REMIND_LABELS.get(minutes, f"{minutes} minutes before")
 
 
 @bp.app_template_filter("describe_rule")
