@@ -72,7 +72,7 @@ def test_json_export(
     )
     assert response.headers["Cache-Control"] == "no-store"
     document = json.loads(response.get_data(as_text=True))
-    assert (document["format"], document["version"]) == ("todo-web", 2)
+    assert (document["format"], document["version"]) == ("todo-web", 3)
     assert document["user"] == {"name": "Alice", "timezone": "UTC"}
     datetime.fromisoformat(document["exported_at"])
     tasks = document["tasks"]
@@ -95,6 +95,7 @@ def test_json_export(
         "list": "Inbox",
         "parent": None,
         "position": 0,
+        "remind": None,
     }
     assert document["lists"] == [{"name": "Inbox", "inbox": True, "position": 0}]
     assert (second["recurs_from_id"], second["due_time"], second["priority"]) == (
@@ -118,7 +119,7 @@ def test_csv_export(alice: User, alice_client: Client, db_session: Session) -> N
     assert response.headers["Content-Disposition"].endswith('.csv"')
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbfid,title,description,status,priority,")  # BOM for Excel
-    assert raw.split(b"\r\n")[0].endswith(b",recurs_from_id,list,parent,position")
+    assert raw.split(b"\r\n")[0].endswith(b",recurs_from_id,list,parent,position,remind")
     assert b"\r\n" in raw
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert [row["id"] for row in rows] == [str(ids["first"]), str(ids["second"]), str(ids["plain"])]

@@ -27,6 +27,7 @@ def read(content: str | bytes, max_rows: int = 100, filename: str | None = None)
 
 
 def export_json(*tasks: dict[str, Any], **top: Any) -> str:
+    """A version 1 export unless `top` says otherwise (a task with "remind" needs 3)."""
     document = {"format": "todo-web", "version": 1, "tasks": list(tasks)}
     document.update(top)
     return json.dumps(document)
@@ -55,8 +56,8 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
         ('title,description\n"Closed" then text,x\n', "malformed near line 2"),
         ('{"tasks": []}', "not a todo-web export"),
         ("[1, 2]", "not a todo-web export"),
-        ('{"format": "todo-web", "version": 3, "tasks": []}', "version “3”; this app reads"),
-        ('{"format": "todo-web", "version": true, "tasks": []}', "versions 1 and 2"),
+        ('{"format": "todo-web", "version": 4, "tasks": []}', "version “4”; this app reads"),
+        ('{"format": "todo-web", "version": true, "tasks": []}', "versions 1, 2 and 3"),
         ('{"format": "todo-web", "version": 1, "lists": [], "tasks": []}', "no “lists”"),
         ('{"format": "todo-web", "version": 2, "lists": {}, "tasks": []}', "must be a list"),
         ('{"format": "todo-web", "version": 2, "lists": [3], "tasks": []}', "not a JSON object"),
@@ -225,14 +226,23 @@ def test_csv_fields(fields: dict[str, str], expected: dict[str, object]) -> None
         ({"id": True}, "id must be a positive whole number"),
         ({"id": 0}, "id must be a positive whole number"),
         ({"recurs_from_id": 1.5}, "recurs_from_id must be a positive whole number"),
+        ({"due_date": "2026-02-01", "remind": 15}, "remind must be one of 0, 10, 30, 60, 1440"),
+        ({"due_date": "2026-02-01", "remind": "soon"}, "remind must be a whole number"),
+        ({"remind": 30}, "remind needs a due_date."),
     ],
 )
 def test_json_row_errors(fields: dict[str, Any], message: str) -> None:
-    plan = read(export_json({"title": "Fine"}, {"title": "Task", **fields}))
+    version = 3 if "remind" in fields else 1
+    plan = read(export_json({"title": "Fine"}, {"title": "Task", **fields}, version=version))
     assert [task.title for task in plan.tasks] == ["Fine"]
     assert [problem.row for problem in plan.errors] == [2]
     assert message in plan.errors[0].message
     assert not plan.ok
+
+
+def test_a_version_2_export_knows_no_reminders() -> None:
+    plan = read(export_json({"title": "Task", "remind": 30}, version=2, lists=[]))
+    assert "Unknown field(s): remind." in plan.errors[0].message
 
 
 def test_a_task_that_is_no_object() -> None:

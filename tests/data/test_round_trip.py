@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from todo_web.db import utcnow
-from todo_web.models import Priority, Task, TaskList, TaskStatus, User
+from todo_web.models import Priority, Reminder, Task, TaskList, TaskStatus, User
 
 from ..client import Client, upload
 from ..factories import all_tasks, make_list, make_task, make_user
@@ -28,6 +28,7 @@ FIELDS = (
     "updated_at",
     "completed_at",
     "position",
+    "remind_minutes",
 )
 
 
@@ -76,7 +77,15 @@ def seed(session: Session, alice: User) -> None:
         due_date=date(2026, 4, 1),
         recurrence="FREQ=MONTHLY;UNTIL=20261231;BYMONTHDAY=1",
     )
-    make_task(session, alice, "Seconds", due_date=date(2026, 4, 2), due_time=time(7, 5, 9))
+    make_task(
+        session,
+        alice,
+        "Seconds",
+        due_date=date(2026, 4, 2),
+        due_time=time(7, 5, 9),
+        remind_minutes=30,
+        reminder_by_id=alice.id,
+    )
     make_task(session, alice, "In the bin", deleted_at=utcnow())
     # Lists (one left empty, one moved above another), a tree of subtasks, a manual order.
     home = make_list(session, alice, "Home")
@@ -151,6 +160,11 @@ def test_round_trip_into_a_fresh_account(
     assert list_names(db_session, carol) == ["Inbox", *expected]
     assert list_names(db_session, alice) == ["Inbox", "Garden", "Home", "Someday"]
     assert {tag.user_id for copy in copies for tag in copy.tags} == {copies[0].user_id}
+    # The reminder came along, and reminds the importer.
+    (reminded,) = [copy for copy in copies if copy.remind_minutes is not None]
+    assert reminded.reminder_by_id == carol.id
+    reminder = db_session.get(Reminder, reminded.id)
+    assert reminder is not None and reminder.recipient_id == carol.id
 
     # And Carol's own export is Alice's, but for the ids and when it was made.
     again = carol_client.get(f"/settings/export.{kind}")

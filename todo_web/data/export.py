@@ -1,8 +1,8 @@
 """The user's tasks as a file: JSON (lossless, versioned) and CSV (one row per task).
 
-JSON, ``version`` 2::
+JSON, ``version`` 3::
 
-    {"format": "todo-web", "version": 2, "exported_at": "2026-01-05T09:30:00+00:00",
+    {"format": "todo-web", "version": 3, "exported_at": "2026-01-05T09:30:00+00:00",
      "user": {"name": "Alice", "timezone": "Europe/Berlin"},
      "lists": [{"name": "Inbox", "inbox": true, "position": 0},
                {"name": "Groceries", "inbox": false, "position": 4294967296}, ...],
@@ -11,7 +11,7 @@ JSON, ``version`` 2::
                 "recurrence": "FREQ=WEEKLY", "tags": ["home", "work"],
                 "created_at": ..., "updated_at": ..., "completed_at": ...,
                 "recurs_from_id": 3, "list": "Groceries", "parent": 5,
-                "position": 8589934592}, ...]}
+                "position": 8589934592, "remind": 30}, ...]}
 
 Every field of a task is there; timestamps are ISO 8601 in UTC with their microseconds, so
 an export imported into a fresh account gives back equal tasks. Completed tasks are
@@ -24,8 +24,10 @@ Lists are named, not numbered: ``lists`` holds every live list the user owns (em
 too), Inbox first, then in the user's order, and a task's ``list`` is its list's name
 (names are unique per owner ignoring case, and the Inbox is always "Inbox"). ``parent`` is
 the ``id`` of the task a subtask sits under, ``position`` its place among its siblings
-(the tasks of its list under the same parent; see todo_web.ordering). Version 1 had no
-lists, parents or positions; the import still reads it (into the Inbox).
+(the tasks of its list under the same parent; see todo_web.ordering). ``remind`` is the
+task's reminder, minutes before its due moment (null: none). Version 1 had no lists,
+parents or positions, version 2 no reminders; the import still reads both (version 1
+into the Inbox).
 
 CSV: the same fields as columns (``CSV_COLUMNS``), a header row, tags joined with ", ", empty
 cells for nothing; ``list`` is the list's name and ``parent`` the parent's ``id`` in the
@@ -49,9 +51,9 @@ from typing import Any
 from ..models import Task, TaskList, User
 
 EXPORT_FORMAT = "todo-web"
-EXPORT_VERSION = 2
+EXPORT_VERSION = 3
 #: The versions the import reads.
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 #: The fields of a task in version 1.
 V1_COLUMNS = (
     "id",
@@ -68,7 +70,9 @@ V1_COLUMNS = (
     "completed_at",
     "recurs_from_id",
 )
-CSV_COLUMNS = (*V1_COLUMNS, "list", "parent", "position")
+#: The fields of a task in version 2.
+V2_COLUMNS = (*V1_COLUMNS, "list", "parent", "position")
+CSV_COLUMNS = (*V2_COLUMNS, "remind")
 TAG_SEPARATOR = ", "
 
 
@@ -94,6 +98,7 @@ def task_record(
         "list": list_names[task.list_id],
         "parent": task.parent_id if task.parent_id in exported_ids else None,
         "position": task.position,
+        "remind": task.remind_minutes,
     }
 
 

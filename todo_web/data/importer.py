@@ -47,17 +47,24 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
 from .. import recurrence
-from ..models import DESCRIPTION_MAX, TAG_NAME_MAX, TITLE_MAX, Priority, TaskStatus
+from ..models import (
+    DESCRIPTION_MAX,
+    REMIND_MINUTES,
+    TAG_NAME_MAX,
+    TITLE_MAX,
+    Priority,
+    TaskStatus,
+)
 from ..ordering import HIGHEST, LOWEST
 from . import todoist
-from .export import CSV_COLUMNS, EXPORT_FORMAT, READABLE_VERSIONS, V1_COLUMNS
+from .export import CSV_COLUMNS, EXPORT_FORMAT, READABLE_VERSIONS, V1_COLUMNS, V2_COLUMNS
 from .outline import MAX_LISTS, check_outline, list_name, list_name_from_filename
 from .plan import ImportedList, ImportedTask, ImportFileError, ImportPlan, RowProblem
 from .safe_json import JSONRefused, load_bounded
 
 _TASK_KEYS = frozenset(CSV_COLUMNS)
 #: The fields of a task each version of our JSON knows.
-_VERSION_KEYS = {1: frozenset(V1_COLUMNS), 2: _TASK_KEYS}
+_VERSION_KEYS = {1: frozenset(V1_COLUMNS), 2: frozenset(V2_COLUMNS), 3: _TASK_KEYS}
 _LIST_KEYS = frozenset({"name", "inbox", "position"})
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
@@ -111,7 +118,8 @@ def read_json(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
         )
     version = document.get("version")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
-        readable = " and ".join(str(number) for number in READABLE_VERSIONS)
+        *earlier, last = (str(number) for number in READABLE_VERSIONS)
+        readable = f"{', '.join(earlier)} and {last}"
         raise ImportFileError(
             f"This export has version {_show(version)}; this app reads versions {readable}."
         )
@@ -457,6 +465,12 @@ def _task(row: _Row, number: int, *, today: date, tz: str) -> ImportedTask | Non
     task_list = list_name(row.raw.get("list"), row.problems)
     parent = row.whole_number("parent")
     position = row.integer("position")
+    remind = row.integer("remind")
+    if remind is not None and remind not in REMIND_MINUTES:
+        choices = ", ".join(str(minutes) for minutes in REMIND_MINUTES)
+        row.problems.append(f"remind must be one of {choices} (minutes before), not {remind}.")
+    elif remind is not None and due_date is None:
+        row.problems.append("remind needs a due_date.")
     if row.problems:
         return None
     return ImportedTask(
@@ -477,6 +491,7 @@ def _task(row: _Row, number: int, *, today: date, tz: str) -> ImportedTask | Non
         list_name=task_list,
         parent=parent,
         position=position,
+        remind_minutes=remind,
     )
 
 

@@ -46,6 +46,7 @@ class ImportedTask:
     list_name: str | None = None  # None: the Inbox
     parent: int | None = None  # the source id of the task this one is a subtask of
     position: int | None = None  # order among siblings; None: after those that have one
+    remind_minutes: int | None = None  # a reminder, minutes before the due moment
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from .. import reminders
 from ..access import not_assigned_elsewhere, task_is_visible
 from ..db import utcnow
 from ..lists.queries import inbox_of
@@ -107,6 +108,8 @@ def import_tasks(
                 "due_date": task.due_date,
                 "due_time": task.due_time if task.due_date else None,
                 "recurrence": task.recurrence,
+                "remind_minutes": task.remind_minutes,
+                "reminder_by_id": user.id if task.remind_minutes is not None else None,
                 "created_at": created,
                 "updated_at": updated,
                 "completed_at": (
@@ -117,6 +120,13 @@ def import_tasks(
     new_ids = list(
         session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows)
     )
+    reminded = [
+        task_id
+        for task, task_id in zip(tasks, new_ids, strict=True)
+        if task.remind_minutes is not None
+    ]
+    if reminded:  # written by statement: the session hook does not see them
+        reminders.note_tasks(session, Task.id.in_(reminded))
     links = [
         {"task_id": task_id, "tag_id": tag_ids[name.casefold()]}
         for task, task_id in zip(tasks, new_ids, strict=True)
