@@ -50,7 +50,7 @@ class SubscriptionInfo:
 
 
 def _reject_constant(name: str) -> None:
-    raise InvalidBody(f"{name} is not a JSON number")
+    raise InvalidBody(f"The body is not JSON: {name} is not a JSON number.")
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
