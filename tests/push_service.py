@@ -156,6 +156,7 @@ Script = int | Answer | Hang
 @dataclass
 class Received:
     token: str
+    #: Names in lower case.
     headers: dict[str, str]
     status: int
     #: The VAPID JWT's claims and public key (k), when the header was valid.
@@ -217,7 +218,9 @@ class FakePushService:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(certificate, key)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def origin(self) -> str:
@@ -326,7 +329,8 @@ def _handler_for(service: FakePushService) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             token = self.path.removeprefix("/push/")
-            received = Received(token=token, headers=dict(self.headers.items()), status=0)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            received = Received(token=token, headers=headers, status=0)
             subscription = service.subscriptions.get(token)
             script = service._next_answer(token)
             if isinstance(script, Hang):

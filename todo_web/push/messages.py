@@ -59,13 +59,22 @@ def build_payload(*, title: str, body: str, url: str, tag: str) -> dict[str, str
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1] + ELLIPSIS
     payload = {"title": title, "body": body, "url": url, "tag": tag}
-    while _size(payload) > PAYLOAD_MAX and payload["body"]:
-        # Cut at least the excess (in characters, each at least a byte), then mark it.
-        excess = _size(payload) - PAYLOAD_MAX + len(ELLIPSIS.encode())
-        text = payload["body"].removesuffix(ELLIPSIS)
-        payload["body"] = text[: max(len(text) - excess, 0)] + ELLIPSIS
-    if _size(payload) > PAYLOAD_MAX:
+    if _size(payload) <= PAYLOAD_MAX:
+        return payload
+
+    def fits(length: int) -> bool:
+        return _size({**payload, "body": body[:length] + ELLIPSIS}) <= PAYLOAD_MAX
+
+    if not fits(0):
         raise ValueError("title, url and tag alone are too large for a push message")
+    shortest, longest = 0, len(body)  # the longest prefix that fits, by bisection
+    while shortest < longest:
+        middle = (shortest + longest + 1) // 2
+        if fits(middle):
+            shortest = middle
+        else:
+            longest = middle - 1
+    payload["body"] = body[:shortest] + ELLIPSIS
     return payload
 
 

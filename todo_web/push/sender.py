@@ -81,6 +81,20 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     return max(when - now, timedelta(0))
 
 
+class _Session(requests.Session):
+    """A session whose `verify` holds for every request. A plain Session's gives way to
+    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment; PUSH_CA_BUNDLE, when set,
+    is meant to win."""
+
+    def __init__(self, verify: str | bool) -> None:
+        super().__init__()
+        self.verify = verify
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("verify", self.verify)
+        return super().request(method, url, *args, **kwargs)
+
+
 @dataclass
 class Sender:
     keys: PushKeys
@@ -93,8 +107,7 @@ class Sender:
         keys = keys_of(app)
         if keys is None:
             raise RuntimeError("push is off: VAPID_PRIVATE_KEY is not set")
-        session = requests.Session()
-        session.verify = app.config.get("PUSH_CA_BUNDLE") or True
+        session = _Session(app.config.get("PUSH_CA_BUNDLE") or True)
         return cls(keys=keys, timeout=float(app.config["PUSH_TIMEOUT_SECONDS"]), session=session)
 
     def send(self, target: Target, payload: dict[str, Any], now: datetime) -> Outcome:
