@@ -284,6 +284,8 @@ def test_without_a_key_push_is_off_and_says_so(
         assert response.status_code == 503
         assert "not set up" in error_of(response)
     assert count_rows(db_session, PushSubscription) == 0
+    # Forgetting a browser still works (here: there is none to forget).
+    assert post_json(client, "/settings/push/delete", {"endpoint": ENDPOINT}).status_code == 404
     # The settings page still works.
     assert client.get("/settings").status_code == 200
 

@@ -8,6 +8,8 @@ page), a throttled test a 429 with Retry-After.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -64,7 +66,7 @@ def _http_error(error: HTTPException) -> Response:
     return _error(error.code or 400, error.description or "The request was refused.")
 
 
-def _body() -> dict:
+def _body() -> dict[str, Any]:
     return subscriptions.parse_json_object(request.get_data(cache=True))
 
 
