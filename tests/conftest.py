@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -27,6 +28,7 @@ from todo_web.models import User
 from .client import Client
 from .database import fresh_database, is_postgres, upgrade
 from .factories import ALICE, BOB, make_user
+from .push_service import FakePushService, make_certificates, vapid_test_key
 from .smtp import SmtpServer
 
 #: Where `clock` stands when a test starts: a Friday, 10:00 UTC.
@@ -61,6 +63,8 @@ def app_config(database_url: str) -> dict[str, object]:
         # Tests log in far faster than people; tests/auth/test_ratelimit.py turns the limits
         # back on in an app of its own.
         "RATELIMIT_ENABLED": False,
+        # Push is on, with a key made for this run (tests/push_service.py).
+        "VAPID_PRIVATE_KEY": vapid_test_key(),
     }
 
 
@@ -198,3 +202,26 @@ def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+# -- Web Push ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def push_certificates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A CA and the fake push service's certificate for 127.0.0.1: (ca, cert, key)."""
+    return make_certificates(tmp_path_factory.mktemp("push-tls"))
+
+
+@pytest.fixture
+def push_service(
+    app: Flask, push_certificates: tuple[Path, Path, Path]
+) -> Iterator[FakePushService]:
+    """A running fake push service (HTTPS on 127.0.0.1) that `app` trusts: its
+    PUSH_CA_BUNDLE is the service's CA (put back after the test with the rest of the
+    config), so build push workers after asking for this fixture."""
+    ca, cert, key = push_certificates
+    service = FakePushService(cert, key, ca).start()
+    app.config["PUSH_CA_BUNDLE"] = str(ca)
+    yield service
+    service.stop()

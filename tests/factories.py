@@ -283,3 +283,42 @@ def _finish(session: Session, commit: bool) -> None:
         session.commit()
     else:
         session.flush()
+
+
+# -- push ----------------------------------------------------------------------------------
+
+
+def make_push_subscription(
+    session: Session, user: User, subscription: Any, *, user_agent: str = "Test browser"
+) -> Any:
+    """Store a browser's subscription for `user` straight in the database; `subscription`
+    is a tests/push_service.py FakeSubscription. Returns the row."""
+    from todo_web.models import PushSubscription
+
+    row = PushSubscription(
+        user_id=user.id,
+        endpoint=subscription.endpoint,
+        p256dh=subscription.p256dh,
+        auth=subscription.json["keys"]["auth"],
+        user_agent=user_agent,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def push_rows(session: Session, model: type, **where: object) -> list[Any]:
+    """Rows of a push table (PushSubscription or PushMessage), by id, read fresh."""
+    session.expire_all()
+    statement = select(model).order_by(model.id)  # type: ignore[attr-defined]
+    for column, value in where.items():
+        statement = statement.where(getattr(model, column) == value)
+    return list(session.scalars(statement))
+
+
+def push_worker_for(app: Flask, **options: Any) -> Any:
+    """A push worker of `app` (build it after the push_service fixture set the CA)."""
+    from todo_web.push.sender import Sender
+    from todo_web.push.worker import PushWorker
+
+    return PushWorker(app=app, sender=Sender.from_app(app), **options)

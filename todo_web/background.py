@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from flask import Flask, request
 
 from .mail.worker import MailWorker
+from .push.worker import PushWorker
 
 logger = logging.getLogger("todo_web.mail")
 
@@ -39,10 +40,11 @@ class Workers:
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self, *, with_mail_thread: bool = True) -> None:
-        from .push.worker import PushWorker
-
-        push = PushWorker.from_app(self.app)
-        self._spawn("push-worker", lambda: push.run_forever(self.interval, self.stop))
+        """The push worker's thread (none when push is off), and the mail worker's unless
+        the caller runs that one itself."""
+        push = PushWorker.from_app(self.app, batch_size=self.batch_size)
+        if push is not None:
+            self.threads.append(push.start_thread(self.interval, self.stop))
         if with_mail_thread:
             mail = MailWorker.from_app(self.app, batch_size=self.batch_size)
             self._spawn("mail-worker", lambda: mail.run_forever(self.interval, self.stop))

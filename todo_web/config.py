@@ -127,6 +127,15 @@ def load_config(
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 6 * 1024 * 1024),
         # How often a task list's page asks whether its lists changed (tasks/live.py).
         "LIVE_POLL_SECONDS": _int(environ, "LIVE_POLL_SECONDS", 10, minimum=1),
+        # Web Push (todo_web/push). VAPID_PRIVATE_KEY: a PEM P-256 private key, or the raw
+        # 32-byte key in base64url; unset: generated into instance/ in debug mode, else
+        # push is off. VAPID_SUBJECT: a mailto: or https: contact for the push services
+        # (default: mailto: the address of MAIL_FROM). PUSH_CA_BUNDLE: a CA file to check
+        # the push services' certificates against instead of the system's.
+        "VAPID_PRIVATE_KEY": environ.get("VAPID_PRIVATE_KEY") or None,
+        "VAPID_SUBJECT": environ.get("VAPID_SUBJECT") or None,
+        "PUSH_TIMEOUT_SECONDS": _int(environ, "PUSH_TIMEOUT_SECONDS", 10, minimum=1),
+        "PUSH_CA_BUNDLE": environ.get("PUSH_CA_BUNDLE") or None,
         # None means "Secure unless the app runs in debug or testing mode".
         "SESSION_COOKIE_SECURE": (
             _bool(environ, "SESSION_COOKIE_SECURE", True)
