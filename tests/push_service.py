@@ -213,6 +213,8 @@ class FakePushService:
         self._scripts: dict[str, list[Script]] = {}
         self._lock = threading.Lock()
         self._released = threading.Event()
+        #: Requests that got a Hang answer (counted when the hanging starts).
+        self.hanging = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -229,6 +231,10 @@ class FakePushService:
     def start(self) -> FakePushService:
         self._thread.start()
         return self
+
+    def release(self) -> None:
+        """End every hanging answer now (they answer 201)."""
+        self._released.set()
 
     def stop(self) -> None:
         self._released.set()  # hanging answers end
@@ -334,6 +340,8 @@ def _handler_for(service: FakePushService) -> type[BaseHTTPRequestHandler]:
             subscription = service.subscriptions.get(token)
             script = service._next_answer(token)
             if isinstance(script, Hang):
+                with service._lock:
+                    service.hanging += 1
                 service._released.wait(script.seconds)
                 script = 201
             answer = script if isinstance(script, Answer) else Answer(script)
