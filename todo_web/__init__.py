@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .lists.sharing_views import bp as sharing_bp
     from .lists.views import bp as lists_bp
     from .mail import init_app as init_mail
+    from .pwa import bp as pwa_bp
     from .settings import bp as settings_bp
     from .tasks import bp as tasks_bp
 
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(data_bp)
+    app.register_blueprint(pwa_bp)
     init_mail(app)
     from .seed import seed_command
     from .tasks.cli import purge_deleted_command
