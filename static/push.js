@@ -104,6 +104,26 @@
     return registration.pushManager.getSubscription();
   }
 
+  // Some browsers never answer a subscription (their push service switched off or out of
+  // reach): give up after a while, and drop a subscription that comes in after that, since
+  // the server will not have it.
+  const SUBSCRIBE_SECONDS = 20;
+
+  function subscribe() {
+    const pending = registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: keyBytes(publicKey),
+    });
+    let timer;
+    const late = new Promise(function (resolve, reject) {
+      timer = setTimeout(function () {
+        pending.then(function (subscription) { subscription.unsubscribe(); }, function () {});
+        reject(new Error("the browser's push service did not answer"));
+      }, SUBSCRIBE_SECONDS * 1000);
+    });
+    return Promise.race([pending, late]).finally(function () { clearTimeout(timer); });
+  }
+
   async function turnOn() {
     say("Asking your browser for permission…");
     const permission = await Notification.requestPermission();
@@ -117,12 +137,10 @@
       }
       return;
     }
+    say("Subscribing this browser…");
     let subscription;
     try {
-      subscription = await registration.pushManager.subscribe({
-        userVisibleOnly: true,
-        applicationServerKey: keyBytes(publicKey),
-      });
+      subscription = await subscribe();
     } catch (error) {
       showState(false);
       say("This browser could not subscribe to push notifications" +
