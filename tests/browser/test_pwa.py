@@ -38,6 +38,7 @@ from todo_web.models import User
 from ..database import PROJECT_ROOT
 from ..factories import make_task
 from ..tcpproxy import TcpProxy
+from . import axe
 from .conftest import _WATCH_CSP
 from .support import CHROMIUM, CHROMIUM_ARGS, DEVICES, log_in, serve
 
@@ -330,6 +331,7 @@ def test_settings_switch_explains_a_failed_subscription(
     expect(switch).to_be_enabled()
     expect(switch).not_to_be_checked()
     expect(page.locator("#push-test")).to_be_disabled()
+    assert axe.blocking(axe.violations(page)) == []
 
     switch.check()
 
@@ -341,6 +343,7 @@ def test_settings_switch_explains_a_failed_subscription(
     expect(switch).not_to_be_checked()
     expect(switch).to_be_enabled()
     expect(page.locator("#push-test")).to_be_disabled()
+    assert axe.blocking(axe.violations(page)) == []  # the error's colour too
 
 
 # -- screenshots -------------------------------------------------------------------------------
