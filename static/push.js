@@ -219,7 +219,8 @@
     say("Checking this browser…");
     registration = await navigator.serviceWorker.ready;
     let subscription = await currentSubscription();
-    if (subscription && !sameBytes(subscription.options.applicationServerKey, keyBytes(publicKey))) {
+    const options = subscription && subscription.options;
+    if (options && !sameBytes(options.applicationServerKey, keyBytes(publicKey))) {
       // Made with a key the server no longer uses: nothing could reach it.
       await subscription.unsubscribe().catch(function () {});
       subscription = null;

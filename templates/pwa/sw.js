@@ -60,14 +60,15 @@ async function fromNetworkOrOffline(event) {
   } catch (error) {
     // No network (or no server): the offline page, kept at install.
     const cache = await caches.open(CACHE);
-    const offline = await cache.match(OFFLINE_URL);
+    const offline = await cache.match(OFFLINE_URL, { ignoreVary: true });
     return offline || Response.error();
   }
 }
 
 async function fromCacheFirst(request) {
   const cache = await caches.open(CACHE);
-  const kept = await cache.match(request);
+  // The same bytes whatever the request's headers (Vary: Accept-Encoding, Cookie).
+  const kept = await cache.match(request, { ignoreVary: true });
   if (kept) return kept;
   const response = await fetch(request);
   // A fingerprinted URL always means the same bytes, so a copy is never stale.

@@ -255,6 +255,34 @@ def shown(page: Any) -> list[dict[str, Any]]:
     return page.evaluate(_NOTIFICATIONS)
 
 
+#: Headless Chromium here now and then loses a notification: the worker's showNotification
+#: resolves, yet getNotifications never lists it (3 runs in 10 for a single message, seen
+#: with the worker's showNotification recorded as resolved; no D-Bus notification server
+#: in this container, and --disable-features=SystemNotifications did not change it). The
+#: worker's handler is the same every time, so a message that did not show is delivered
+#: again, at most this many times in all.
+DELIVERIES = 4
+
+
+def push_until_shown(
+    profile: Watched, page: Any, origin: str, message: str, body: str
+) -> dict[str, Any]:
+    """Deliver `message` until a notification with this `body` shows; that notification."""
+    for delivery in range(1, DELIVERIES + 1):
+        deliver_push(profile, page, origin, message)
+        try:
+            return wait_until(
+                page,
+                lambda: next((n for n in shown(page) if n["body"] == body), None),
+                f"shown {body!r}",
+                timeout_ms=5_000,
+            )
+        except AssertionError:
+            if delivery == DELIVERIES:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_a_push_message_is_a_notification_that_opens_its_task(
     profile: Watched, server: Server, alice: User, db_session: Session
 ) -> None:
@@ -270,10 +298,9 @@ def test_a_push_message_is_a_notification_that_opens_its_task(
         "url": f"/tasks/{task.id}",
         "tag": f"reminder-{task.id}",
     }
-    deliver_push(profile, page, server.url, json.dumps(message))
+    push_until_shown(profile, page, server.url, json.dumps(message), "Due today at 10:00")
 
-    notifications = wait_until(page, lambda: shown(page), "shown a notification")
-    assert notifications == [
+    assert shown(page) == [
         {
             "title": "Reminder: Pay rent",
             "body": "Due today at 10:00",
@@ -297,21 +324,20 @@ def test_a_push_message_with_missing_fields_still_shows(
     log_in(page)
     wait_for_worker(page)
 
-    deliver_push(profile, page, server.url, "Your tasks for today are ready")
-    deliver_push(
-        profile, page, server.url, json.dumps({"body": "Elsewhere", "url": "https://evil.test/"})
-    )
-
-    notifications = wait_until(page, lambda: len(shown(page)) == 2 and shown(page), "shown both")
-    assert sorted(notifications, key=lambda n: n["body"]) == [
-        {"title": "todo-web", "body": "Elsewhere", "tag": "", "data": {"url": "/tasks"}},
-        {
-            "title": "todo-web",
-            "body": "Your tasks for today are ready",
-            "tag": "",
-            "data": {"url": "/tasks"},
-        },
-    ]
+    text = "Your tasks for today are ready"
+    assert push_until_shown(profile, page, server.url, text, text) == {
+        "title": "todo-web",
+        "body": text,
+        "tag": "",
+        "data": {"url": "/tasks"},
+    }
+    elsewhere = json.dumps({"body": "Elsewhere", "url": "https://evil.test/"})
+    assert push_until_shown(profile, page, server.url, elsewhere, "Elsewhere") == {
+        "title": "todo-web",
+        "body": "Elsewhere",
+        "tag": "",
+        "data": {"url": "/tasks"},
+    }
 
 
 def test_settings_switch_explains_a_failed_subscription(
