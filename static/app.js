@@ -251,3 +251,14 @@ document.addEventListener("change", function (event) {
     box.checked = event.target.checked;
   });
 });
+
+// The service worker (/sw.js, todo_web/pwa.py): the app installs on a phone's home screen,
+// keeps its static files, and shows an offline page and push notifications. Registered once
+// the page has loaded, so the files it keeps are fetched after the page's own.
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", function () {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function (error) {
+      console.warn("todo-web: the service worker could not be registered:", error);
+    });
+  });
+}

@@ -125,7 +125,7 @@ def test_every_page_links_the_favicon_and_the_touch_icon(
         html = text_of(user.get(path))
         icon, touch = ICON_LINK.search(html), TOUCH_LINK.search(html)
         assert icon and touch, path
-        assert 'rel="manifest"' not in html  # the web app manifest is a later piece of work
+        assert '<link rel="manifest" href="/manifest.webmanifest">' in html  # tests/test_pwa.py
         for url, mimetype in ((icon.group(1), "image/svg+xml"), (touch.group(1), "image/png")):
             response = user.get(url)
             assert (response.status_code, response.mimetype) == (200, mimetype)

@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .lists.views import bp as lists_bp
     from .mail import init_app as init_mail
     from .push import init_app as init_push
+    from .pwa import bp as pwa_bp
     from .settings import bp as settings_bp
     from .tasks import bp as tasks_bp
 
@@ -72,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(data_bp)
+    app.register_blueprint(pwa_bp)
     init_mail(app)
     init_push(app)
     background.init_app(app)

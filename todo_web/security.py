@@ -16,6 +16,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "connect-src 'self'",
+        # The service worker (/sw.js) and the web app manifest; 'self' is what
+        # default-src gives them too, said here so that narrowing default-src cannot
+        # silently stop the app from installing or working offline.
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "form-action 'self'",
         "object-src 'none'",
         "base-uri 'none'",
