@@ -227,6 +227,12 @@
       say("The server's notification key has changed: turn this on again.", "error");
     } else if (subscription && Notification.permission === "granted") {
       say("Notifications are on for this device.");
+      // Tell the server again (storing is idempotent): it may have dropped this browser
+      // (its push service once answered "gone") or another account may have logged in
+      // here since; the subscription then belongs to whoever sees it on.
+      post("/settings/push", subscription.toJSON()).catch(function (error) {
+        say(error.message, "error");
+      });
     } else if (Notification.permission === "denied") {
       say("Notifications are blocked for todo-web in this browser; allow them in the " +
         "browser's site settings to turn this on.");
