@@ -65,14 +65,14 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    # The commit has not flushed yet: changes still pending (a task reopened and nothing
+    # flushed since) are noted only by this flush.
+    session.flush()
     task_ids = session.info.pop(_TASKS, None)
     conditions = session.info.pop(_CONDITIONS, None)
     user_ids = session.info.pop(_USERS, None)
     if not (task_ids or conditions or user_ids):
         return
-    session.flush()  # the noted changes themselves, before they are read back
-    # A flush may note more (a task saved just now); take them too.
-    task_ids = (task_ids or set()) | session.info.pop(_TASKS, set())
     now = utcnow()
     if task_ids or conditions:
         # Noted tasks had a reminder (one just removed leaves a row to delete); of the
