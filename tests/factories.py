@@ -22,7 +22,17 @@ from todo_web.lists.members import add_member, set_role, transfer
 from todo_web.lists.queries import create_inbox, create_list, inbox_of
 from todo_web.mail.transport import transport_from_url
 from todo_web.mail.worker import MailWorker
-from todo_web.models import Outbox, Priority, Role, Tag, Task, TaskList, TaskStatus, User
+from todo_web.models import (
+    Outbox,
+    Priority,
+    Reminder,
+    Role,
+    Tag,
+    Task,
+    TaskList,
+    TaskStatus,
+    User,
+)
 from todo_web.passwords import hash_password
 from todo_web.tasks.tags import resolve_tags
 from todo_web.tasks.tree import end_position
@@ -322,3 +332,12 @@ def push_worker_for(app: Flask, **options: Any) -> Any:
     from todo_web.push.worker import PushWorker
 
     return PushWorker(app=app, sender=Sender.from_app(app), **options)
+
+
+# -- reminders -----------------------------------------------------------------------------
+
+
+def reminder_of(session: Session, task_id: int) -> Reminder | None:
+    """The task's reminders row as the database holds it now (None: it has none)."""
+    session.expire_all()
+    return session.get(Reminder, task_id)
