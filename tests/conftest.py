@@ -63,8 +63,10 @@ def app_config(database_url: str) -> dict[str, object]:
         # Tests log in far faster than people; tests/auth/test_ratelimit.py turns the limits
         # back on in an app of its own.
         "RATELIMIT_ENABLED": False,
-        # Push is on, with a key made for this run (tests/push_service.py).
+        # Push is on, with a key made for this run (tests/push_service.py), and the fake
+        # push service on 127.0.0.1 is the one push service the app posts to.
         "VAPID_PRIVATE_KEY": vapid_test_key(),
+        "PUSH_SERVICE_HOSTS": ("127.0.0.1",),
     }
 
 

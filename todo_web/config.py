@@ -65,6 +65,17 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+#: The push services of Chrome, Edge, Firefox and Safari (and browsers built on them).
+DEFAULT_PUSH_SERVICE_HOSTS = (
+    "fcm.googleapis.com, *.notify.windows.com, *.push.services.mozilla.com, "
+    "web.push.apple.com, *.push.apple.com"
+)
+
+
+def _host_patterns(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
 def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     """One of `choices` (the first when unset)."""
     raw = (environ.get(name) or choices[0]).strip().lower()
@@ -136,6 +147,12 @@ def load_config(
         "VAPID_SUBJECT": environ.get("VAPID_SUBJECT") or None,
         "PUSH_TIMEOUT_SECONDS": _int(environ, "PUSH_TIMEOUT_SECONDS", 10, minimum=1),
         "PUSH_CA_BUNDLE": environ.get("PUSH_CA_BUNDLE") or None,
+        # The push services the app posts to, by host ("*." for any subdomain; "*" for
+        # any host): the browsers' own services by default, so that a subscription cannot
+        # make the server post to a machine of the user's choosing.
+        "PUSH_SERVICE_HOSTS": _host_patterns(
+            environ.get("PUSH_SERVICE_HOSTS") or DEFAULT_PUSH_SERVICE_HOSTS
+        ),
         # None means "Secure unless the app runs in debug or testing mode".
         "SESSION_COOKIE_SECURE": (
             _bool(environ, "SESSION_COOKIE_SECURE", True)

@@ -13,7 +13,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from todo_web.config import DEFAULT_PUSH_SERVICE_HOSTS, _host_patterns
 from todo_web.models import PUSH_ENDPOINT_MAX, PushMessage, PushSubscription, User
+from todo_web.push.subscriptions import host_allowed
 from todo_web.push.views import TEST_TITLE
 
 from ..client import Client
@@ -44,6 +46,13 @@ def body(**changes: Any) -> dict[str, Any]:
 
 
 _DROP = object()
+
+
+@pytest.fixture(autouse=True)
+def _example_push_service(app: Flask) -> None:
+    """The made-up service these bodies name is one the app posts to (the config is put
+    back after each test)."""
+    app.config["PUSH_SERVICE_HOSTS"] = ("push.example.net", "127.0.0.1")
 
 
 def post_json(client: Client, url: str, data: Any, *, token: bool = True) -> TestResponse:
@@ -246,7 +255,11 @@ def test_the_test_notification_is_queued_for_that_browser_only(
 def test_test_notifications_are_throttled_per_user(
     make_app: Callable[..., Flask], db_session: Session, alice: User, bob: User
 ) -> None:
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_PUSH_TEST_PER_USER="2 per hour")
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_PUSH_TEST_PER_USER="2 per hour",
+        PUSH_SERVICE_HOSTS=("push.example.net",),
+    )
     alice_client: Client = app.test_client()  # type: ignore[assignment]
     bob_client: Client = app.test_client()  # type: ignore[assignment]
     alice_client.log_in(alice.email)
@@ -295,3 +308,52 @@ def test_the_public_key_is_a_template_global(app: Flask) -> None:
     assert isinstance(key, str)
     point = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
     assert len(point) == 65 and point[0] == 4
+
+
+# -- which push services -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "allowed"),
+    [
+        ("https://fcm.googleapis.com/fcm/send/abc:APA91b", True),
+        ("https://wns2-db5p.notify.windows.com/w/?token=x", True),
+        ("https://updates.push.services.mozilla.com/wpush/v2/gAAAA", True),
+        ("https://web.push.apple.com/QGuQyavXutnMH", True),
+        ("https://127.0.0.1:8443/push/x", False),
+        ("https://169.254.169.254/latest/meta-data", False),
+        ("https://intranet.example.com/admin", False),
+        ("https://evil-fcm.googleapis.com.example.org/x", False),
+        ("https://notify.windows.com.evil.example/x", False),
+    ],
+)
+def test_the_default_push_services(endpoint: str, allowed: bool) -> None:
+    assert host_allowed(endpoint, _host_patterns(DEFAULT_PUSH_SERVICE_HOSTS)) is allowed
+
+
+def test_a_subscription_to_another_service_is_refused(
+    app: Flask, alice_client: Client, db_session: Session
+) -> None:
+    app.config["PUSH_SERVICE_HOSTS"] = _host_patterns(DEFAULT_PUSH_SERVICE_HOSTS)
+    response = post_json(alice_client, "/settings/push", body(endpoint="https://10.0.0.7/x"))
+    assert response.status_code == 400
+    assert "push service (10.0.0.7) is not one this server sends" in error_of(response)
+    assert count_rows(db_session, PushSubscription) == 0
+
+
+def test_a_stored_browser_of_a_service_no_longer_allowed_gets_nothing(
+    app: Flask, alice: User, db_session: Session, push_service: FakePushService
+) -> None:
+    from todo_web.push import enqueue
+
+    from ..factories import push_worker_for
+
+    phone = push_service.new_subscription()
+    make_push_subscription(db_session, alice, phone)
+    enqueue(db_session, alice.id, title="t", body="b", url="/tasks", tag="x", dedupe_key=None)
+    db_session.commit()
+    app.config["PUSH_SERVICE_HOSTS"] = ("fcm.googleapis.com",)
+    report = push_worker_for(app).run_once()
+    assert report.failed == 1 and push_service.received == []
+    (message,) = push_rows(db_session, PushMessage)
+    assert message.failed_at is not None and "PUSH_SERVICE_HOSTS" in (message.last_error or "")

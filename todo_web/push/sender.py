@@ -28,6 +28,7 @@ from flask import Flask
 from pywebpush import WebPushException, webpush
 
 from .keys import PushKeys, keys_of
+from .subscriptions import host_allowed
 
 #: How long a push service keeps a message for a browser that is offline.
 TTL = timedelta(hours=4)
@@ -100,6 +101,8 @@ class Sender:
     keys: PushKeys
     timeout: float
     session: requests.Session
+    #: PUSH_SERVICE_HOSTS: the only services it posts to.
+    hosts: tuple[str, ...]
 
     @classmethod
     def from_app(cls, app: Flask) -> Sender:
@@ -108,9 +111,16 @@ class Sender:
         if keys is None:
             raise RuntimeError("push is off: VAPID_PRIVATE_KEY is not set")
         session = _Session(app.config.get("PUSH_CA_BUNDLE") or True)
-        return cls(keys=keys, timeout=float(app.config["PUSH_TIMEOUT_SECONDS"]), session=session)
+        return cls(
+            keys=keys,
+            timeout=float(app.config["PUSH_TIMEOUT_SECONDS"]),
+            session=session,
+            hosts=tuple(app.config["PUSH_SERVICE_HOSTS"]),
+        )
 
     def send(self, target: Target, payload: dict[str, Any], now: datetime) -> Outcome:
+        if not host_allowed(target.endpoint, self.hosts):  # stored before the rule changed
+            return Outcome(Result.FAILED, "the push service is not in PUSH_SERVICE_HOSTS")
         claims: dict[str, str | int] = {
             "sub": self.keys.subject,
             "aud": origin(target.endpoint),

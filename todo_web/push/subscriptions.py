@@ -90,6 +90,26 @@ def check_endpoint(value: Any) -> str:
     return value
 
 
+def host_allowed(endpoint: str, patterns: tuple[str, ...]) -> bool:
+    """Whether the endpoint's host is one of the push services `patterns` name: a host,
+    "*.example.com" for its subdomains, or "*" for any."""
+    host = (urlsplit(endpoint).hostname or "").lower()
+    for pattern in patterns:
+        if pattern == "*" or host == pattern:
+            return True
+        if pattern.startswith("*.") and host.endswith(pattern[1:]):
+            return True
+    return False
+
+
+def check_service(endpoint: str, patterns: tuple[str, ...]) -> None:
+    if not host_allowed(endpoint, patterns):
+        host = urlsplit(endpoint).hostname
+        raise InvalidBody(
+            f"This browser's push service ({host}) is not one this server sends notifications to."
+        )
+
+
 def _decode_key(value: Any, name: str, size: int) -> bytes:
     if not isinstance(value, str) or not _BASE64URL.fullmatch(value):
         raise InvalidBody(f"keys.{name} must be a base64url string.")

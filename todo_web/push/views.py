@@ -84,6 +84,7 @@ def subscribe() -> Response:
         return _error(503, PUSH_OFF)
     try:
         info = subscriptions.parse_subscription(_body())
+        subscriptions.check_service(info.endpoint, current_app.config["PUSH_SERVICE_HOSTS"])
     except InvalidBody as exc:
         return _error(400, str(exc))
     db = get_session()
