@@ -32,6 +32,7 @@ from todo_web.timezones import local_today
 
 from ..database import PROJECT_ROOT, upgrade
 from ..factories import make_user
+from ..push_service import vapid_test_key
 from .busy import seed_busy
 from .support import DEVICES, add_user_with_tasks, launch, log_in, seed_list, serve
 
@@ -57,12 +58,18 @@ def _shots(edit_url: str, list_url: str) -> list[tuple[str, bool, Callable[[Any]
     def settings(page: Any) -> None:
         page.goto("/settings")
 
+    def reminders(page: Any) -> None:
+        """The settings' notifications and this device's push switch."""
+        page.goto("/settings")
+        page.locator("#settings-notifications").evaluate("section => section.scrollIntoView()")
+
     return [
         ("login", False, login),
         ("tasks", True, tasks),
         ("list", True, one_list),
         ("edit", True, edit),
         ("settings", True, settings),
+        ("reminders", True, reminders),
     ]
 
 
@@ -78,6 +85,8 @@ def _app(folder: str) -> Any:
             "BCRYPT_ROUNDS": 4,
             "MAIL_URL": None,
             "RATELIMIT_ENABLED": False,
+            # Push on, so the settings show the switch for this device.
+            "VAPID_PRIVATE_KEY": vapid_test_key(),
         }
     )
 

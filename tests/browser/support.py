@@ -119,6 +119,8 @@ def seed_tasks(session: Session, user: User, today: date) -> None:
         due_date=today + day,
         priority=Priority.HIGH,
         tags=["work"],
+        remind_minutes=60,
+        reminder_by_id=user.id,
     )
     task("Water the plants", due_date=today + 3 * day, tags=["home"])
     task(
