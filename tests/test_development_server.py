@@ -154,3 +154,22 @@ def test_without_the_reloader_the_first_request_to_the_werkzeug_server_starts_th
     probe.test_client().get("/", environ_base={"SERVER_SOFTWARE": "Werkzeug/3.1.3"})
     probe.test_client().get("/", environ_base={"SERVER_SOFTWARE": "Werkzeug/3.1.3"})
     assert started == [True]
+
+
+def test_workers_that_cannot_start_leave_the_pages_working(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail(self: background.Workers, **kw: object) -> None:
+        raise ValueError("MAIL_URL: unknown scheme")
+
+    monkeypatch.setattr(background.Workers, "start", fail)
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    probe = Flask(__name__)
+    probe.config.update(MAIL_WORKER="thread")
+    probe.debug = True
+    probe.add_url_rule("/", "index", lambda: "ok")
+    background.init_app(probe)
+    werkzeug = {"SERVER_SOFTWARE": "Werkzeug/3.1.3"}
+    assert probe.test_client().get("/", environ_base=werkzeug).status_code == 200
+    assert probe.test_client().get("/", environ_base=werkzeug).status_code == 200
+    assert caplog.text.count("could not start the workers") == 1

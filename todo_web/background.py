@@ -81,8 +81,12 @@ def init_app(app: Flask) -> None:
                 return
             log_to_terminal()
             workers = Workers(app, DEVELOPMENT_INTERVAL)
-            workers.start()
-            started.append(workers)
+            started.append(workers)  # tried once, whatever happens: no retry per request
+            try:
+                workers.start()
+            except Exception:  # a bad MAIL_URL, say: the pages still work, and say why
+                logger.exception("the development server could not start the workers")
+                return
             logger.info(
                 "mail and push workers started in the development server "
                 "(MAIL_WORKER=external if one runs apart)"
