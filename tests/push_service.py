@@ -278,14 +278,17 @@ class FakePushService:
         wait_for(predicate, timeout)
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
     """Poll `predicate` until it holds; AssertionError after `timeout` seconds (of the
-    monotonic clock, which the tests' clock does not stop)."""
+    monotonic clock, which the tests' clock does not stop). The pauses are an Event's
+    wait rather than time.sleep, which libfaketime's FAKETIME_DONT_FAKE_MONOTONIC mode
+    breaks (the suite is run under faketime to show it does not depend on the date)."""
     deadline = time.monotonic() + timeout
+    pause = threading.Event()
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s")
-        time.sleep(0.01)
+            raise AssertionError(f"not true within {timeout} s{': ' + what if what else ''}")
+        pause.wait(0.01)
 
 
 # -- checking a request --------------------------------------------------------------------

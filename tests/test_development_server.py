@@ -10,8 +10,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,20 +23,13 @@ from todo_web import background
 
 from .database import PROJECT_ROOT, fresh_database, upgrade
 from .factories import make_user
+from .push_service import wait_for
 from .smtp import free_port
 
 FLASK_RUN = (sys.executable, "-m", "flask", "--app", "wsgi", "run", "--debug")
 #: How long the server may take to start and the worker to print the mail (generous: a
 #: busy CI machine; the test ends as soon as the output shows it).
 PATIENCE = 60.0
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = PATIENCE) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -70,7 +62,7 @@ def development_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_for(lambda: _answers(base), "the development server to answer")
+            wait_for(lambda: _answers(base), PATIENCE, "the development server to answer")
             yield base, output
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -104,6 +96,7 @@ def test_a_reset_link_shows_in_the_development_servers_output(
     assert answer.status_code in (200, 302)
     wait_for(
         lambda: re.search(r"/auth/reset/\S{20,}", output.read_text(errors="replace")) is not None,
+        PATIENCE,
         "the reset link in the server's output",
     )
     log = output.read_text(errors="replace")
