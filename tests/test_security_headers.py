@@ -45,3 +45,18 @@ def test_https_gets_hsts_and_host_cookies(
     cookie = response.headers.get("Set-Cookie", "")
     assert cookie.startswith("__Host-session=")
     assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+
+
+def test_pages_of_a_logged_in_user_are_kept_by_no_cache(alice_client: Client) -> None:
+    for url in ("/tasks", "/settings", "/lists", "/tasks/new"):
+        response = alice_client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "private, no-store", url
+    # What sets its own caching keeps it: fingerprinted static files, the service worker.
+    static = alice_client.get("/static/app.css?v=x")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    assert alice_client.get("/sw.js").headers["Cache-Control"] == "no-cache"
+
+
+def test_pages_for_nobody_in_particular_are_not_marked_private(client: Client) -> None:
+    assert "private" not in client.get("/auth/login").headers.get("Cache-Control", "")

@@ -7,7 +7,7 @@ evaluate code, and every script and stylesheet is a file under /static.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -29,6 +29,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 HSTS = "max-age=31536000; includeSubDomains"
+#: An answer drawn for a logged-in user: no shared cache may keep it, and the browser keeps
+#: no copy either (a shared computer, the back button after logging out).
+PRIVATE = "private, no-store"
 
 
 def add_security_headers(response: Response) -> Response:
@@ -41,7 +44,16 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
+    if _for_a_logged_in_user():
+        headers.setdefault("Cache-Control", PRIVATE)
     return response
+
+
+def _for_a_logged_in_user() -> bool:
+    """Whether this request ran as a logged-in user. Read from what Flask-Login already
+    loaded (nothing loads the user for this: a static file stays a free lookup)."""
+    user = g.get("_login_user")
+    return bool(user is not None and user.is_authenticated)
 
 
 def init_app(app: Flask) -> None:
