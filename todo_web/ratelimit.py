@@ -5,6 +5,10 @@ and a single process), a shared store such as ``redis://host:6379`` when several
 or machines serve the app, since each would otherwise count on its own. Limits are strings
 in Flask-Limiter's notation ("5 per minute; 30 per hour") read from the config, so a
 deployment can tune them without code.
+
+When the shared store cannot be reached (Redis down), Flask-Limiter falls back to counting
+in the process's memory and logs a warning, and goes back to the store once it answers
+again: throttling goes on per process meanwhile, and no request fails because of it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ def init_app(app: Flask) -> None:
     for key, value in DEFAULT_LIMITS.items():
         app.config.setdefault(key, value)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # A shared store (Redis) that cannot be reached: count in this process's memory,
+    # with a warning in the log, until it is back, rather than fail login with a 500.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     throttled = app.config.get("RATELIMIT_ENABLED", True)
     app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+import redis
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from ..client import Client
 from ..factories import make_user
+from ..push_service import wait_for
+from ..smtp import free_port
 
 PASSWORD = "right password"
 
@@ -101,3 +107,54 @@ def test_an_app_without_throttling_leaves_another_apps_on(
     assert [relaxed.log_in("victim@example.com", "guess").status_code for _ in range(5)] == [
         400
     ] * 5
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A redis-server of the test's own on a free port (the shared one is never stopped)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+    )
+    server.port = port  # type: ignore[attr-defined]
+    wait_for(lambda: _answers(port), 20, "redis-server to answer")
+    yield server
+    server.terminate()
+    server.wait(timeout=20)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return bool(redis.Redis(port=port, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def test_with_redis_down_logins_are_throttled_in_memory_not_failed(
+    make_app: Callable[..., Flask],
+    db_session: Session,
+    own_redis: subprocess.Popen[bytes],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_LOGIN_PER_ACCOUNT="3 per minute",
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{own_redis.port}",  # type: ignore[attr-defined]
+    )
+    make_user(db_session, "victim@example.com", password=PASSWORD)
+    attacker = browser(app)
+    assert attacker.log_in("victim@example.com", "guess").status_code == 400
+    keys = redis.Redis(port=own_redis.port).keys("*")  # type: ignore[attr-defined]
+    assert keys  # counted in Redis while it is up
+
+    own_redis.terminate()
+    own_redis.wait(timeout=20)
+    statuses = [attacker.log_in("victim@example.com", "guess").status_code for _ in range(4)]
+    assert 500 not in statuses
+    assert statuses[:3] == [400, 400, 400] and statuses[3] == 429  # counted in memory now
+    assert browser(app).log_in("other@example.com", "guess").status_code == 400
+    assert "memory" in caplog.text.lower() or "fallback" in caplog.text.lower()
