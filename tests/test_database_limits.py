@@ -14,6 +14,7 @@ from datetime import timedelta
 import psycopg2
 import pytest
 from flask import Flask
+from flask import g as flask_g
 from sqlalchemy import event, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -26,6 +27,7 @@ from todo_web.models import LoginSession
 from .client import Client
 from .database import is_postgres
 from .factories import ALICE, make_user
+from .push_service import wait_for
 from .tcpproxy import TcpProxy
 
 MakeApp = Callable[..., Flask]
@@ -341,3 +343,40 @@ def test_the_app_recovers_by_itself_when_the_database_comes_back(
             time.sleep(0.1)
         page = client.get("/tasks").get_data(as_text=True)
         assert "Before the outage" in page and "During" not in page
+
+
+@requires_postgres
+def test_a_connection_that_dies_after_the_view_ran_leaves_its_answer(
+    make_app: Callable[..., Flask], db_session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server drops the request's connection between the view and the teardown (a
+    restart, a pooler): the rollback at the end cannot run, and the answer the view made
+    is what the user gets, not a bare 500; the next request gets a fresh connection."""
+    app = make_app()
+    make_user(db_session)
+    admin = get_database(app).engine
+
+    @app.after_request
+    def drop_the_connection(response: object) -> object:
+        if "db_session" in flask_g:
+            pid = get_session().scalar(text("SELECT pg_backend_pid()"))
+            with admin.connect() as connection:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                connection.commit()
+            wait_for(lambda: not _backend_alive(admin, pid), 20, "the backend to end")
+        return response
+
+    client: Client = app.test_client()  # type: ignore[assignment]
+    client.log_in(ALICE)
+    page = client.get("/tasks")
+    assert page.status_code == 200 and "All open" in page.get_data(as_text=True)
+    assert "database connection failed at its end" in caplog.text
+
+
+def _backend_alive(engine: object, pid: int) -> bool:
+    with engine.connect() as connection:  # type: ignore[attr-defined]
+        return bool(
+            connection.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
+            )
+        )

@@ -21,6 +21,7 @@ millisecond to a database in the same region). Migrations run without these limi
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,8 +30,11 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+logger = logging.getLogger("todo_web.db")
 
 EXTENSION_KEY = "todo_web.db"
 
@@ -242,11 +246,17 @@ def close_request_session() -> None:
 
 
 def _close_session(exc: BaseException | None) -> None:
+    """Roll back and close the request's session. A connection that died after the view
+    ran (the server restarted, the pooler dropped it) cannot roll back; the answer the
+    view made stands, so the error is logged, the connection discarded, and the request
+    ends as it was going to."""
     session: Session | None = g.pop("db_session", None)
     if session is None:
         return
     try:
         if exc is not None:
             session.rollback()
-    finally:
         session.close()  # rolls back whatever the view did not commit
+    except DBAPIError as error:
+        logger.warning("the request's database connection failed at its end: %s", error)
+        session.invalidate()
