@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from todo_web.passwords import check_password, hash_password
@@ -71,3 +74,33 @@ def test_bytes_beyond_72_count() -> None:
 @pytest.mark.parametrize("stored", ["", "plain text", "$2b$04$tooshort", "é"])
 def test_malformed_stored_hash_never_matches(stored: str) -> None:
     assert check_password("correct horse", stored) is False
+
+
+def test_bcrypt_runs_outside_any_transaction(
+    app: Flask, client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Login and registration hash or check a password with no transaction open, so the
+    quarter second of bcrypt holds no database connection idle in transaction."""
+    from todo_web.auth import queries
+    from todo_web.db import get_session
+
+    seen: list[bool] = []
+
+    def watching(function: Any) -> Any:
+        def watched(*args: Any) -> Any:
+            seen.append(get_session().in_transaction())
+            return function(*args)
+
+        return watched
+
+    for name in ("check_password", "hash_password", "burn_check"):
+        monkeypatch.setattr(queries, name, watching(getattr(queries, name)))
+    make_user(db_session, "known@example.com")
+    assert client.log_in("known@example.com").status_code == 302  # right password
+    client.log_out()
+    assert client.log_in("known@example.com", "a wrong passphrase").status_code == 400
+    assert client.log_in("nobody@example.com", "a wrong passphrase").status_code == 400
+    browser: Client = app.test_client()  # type: ignore[assignment]
+    registered = browser.register("new@example.com")
+    assert registered.status_code == 302
+    assert seen == [False, False, False, False]
