@@ -10,6 +10,9 @@ not retried before the next period (the failure is logged by the caller).
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,3 +55,46 @@ def claim(session: Session, name: str, now: datetime, every: timedelta) -> Claim
         session.rollback()
         return Claim(False, now)
     return Claim(True, now)
+
+
+@dataclass
+class Periodic:
+    """A job a worker runs once per `every` among all workers, remembering when it last
+    ran (by whichever worker) so that it asks the database only when a run is due."""
+
+    name: str
+    every: timedelta
+    last_run_at: datetime | None = None
+
+    def claim(self, session: Session, now: datetime) -> bool:
+        """Whether this worker runs the job now (see `claim`); False without a query
+        while the last run is less than `every` old."""
+        if self.last_run_at is not None and now - self.last_run_at < self.every:
+            return False
+        result = claim(session, self.name, now, self.every)
+        self.last_run_at = result.last_run_at
+        return result.won
+
+
+def run_rounds(
+    run_once: Callable[[datetime], int],
+    *,
+    batch_size: int,
+    interval: float,
+    stop: threading.Event,
+    clock: Callable[[], datetime],
+    logger: logging.Logger,
+) -> None:
+    """A worker's loop: rounds until `stop` is set, waiting `interval` seconds after a
+    round that claimed less than a full batch (nothing more is due) or that failed (the
+    database went away: log, wait, try again). `run_once(now)` returns how many rows the
+    round claimed."""
+    while not stop.is_set():
+        try:
+            claimed = run_once(clock())
+        except Exception:
+            logger.exception("worker round failed")
+            stop.wait(interval)
+            continue
+        if claimed < batch_size:
+            stop.wait(interval)

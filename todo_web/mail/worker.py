@@ -61,7 +61,7 @@ class MailWorker:
     transport: Transport
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     batch_size: int = 10
-    _last_purge: datetime | None = None
+    _purge: jobs.Periodic = field(default_factory=lambda: jobs.Periodic(PURGE_JOB, PURGE_EVERY))
     #: The claimed mails of a round the database dropped out of, by id, with whether the
     #: SMTP server accepted each. Settled first thing in the next round.
     _unsettled: dict[int, tuple[ClaimedMail, bool]] = field(default_factory=dict)
@@ -165,11 +165,7 @@ class MailWorker:
         """Purge old rows unless some worker did in the last PURGE_EVERY; returns the
         number of deleted tasks removed. The claim lets one worker through per period, and
         tells the others when that was, so each asks (a write) only when a run is due."""
-        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
-            return 0
-        claim = jobs.claim(session, PURGE_JOB, now, PURGE_EVERY)
-        self._last_purge = claim.last_run_at
-        if not claim.won:
+        if not self._purge.claim(session, now):
             return 0
         tasks = purge_deleted(session, now)
         session.commit()
@@ -186,13 +182,11 @@ class MailWorker:
         stop: threading.Event | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        stop = stop or threading.Event()
-        while not stop.is_set():
-            try:
-                report = self.run_once(clock())
-            except Exception:  # the database went away: log, wait, try again
-                logger.exception("mail worker round failed")
-                stop.wait(interval)
-                continue
-            if report.claimed < self.batch_size:
-                stop.wait(interval)
+        jobs.run_rounds(
+            lambda now: self.run_once(now).claimed,
+            batch_size=self.batch_size,
+            interval=interval,
+            stop=stop or threading.Event(),
+            clock=clock,
+            logger=logger,
+        )

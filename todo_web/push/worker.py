@@ -56,7 +56,7 @@ class PushWorker:
     sender: Sender
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     batch_size: int = 10
-    _last_purge: datetime | None = None
+    _purge: jobs.Periodic = field(default_factory=lambda: jobs.Periodic(PURGE_JOB, PURGE_EVERY))
     #: The claimed messages of a round the database dropped out of, by id, with whether
     #: the push service accepted each. Settled first thing in the next round.
     _unsettled: dict[int, tuple[ClaimedPush, bool]] = field(default_factory=dict)
@@ -198,11 +198,7 @@ class PushWorker:
     def _maybe_purge(self, session: Session, now: datetime) -> int:
         """Delete old push messages unless some worker did in the last PURGE_EVERY (the
         job `purge-push` of todo_web.jobs, apart from the mail worker's `purge`)."""
-        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
-            return 0
-        claim = jobs.claim(session, PURGE_JOB, now, PURGE_EVERY)
-        self._last_purge = claim.last_run_at
-        if not claim.won:
+        if not self._purge.claim(session, now):
             return 0
         removed = messages.purge(session, now, KEEP_DONE)
         if removed:
@@ -217,16 +213,14 @@ class PushWorker:
     ) -> None:
         """Rounds until `stop` is set, waiting `interval` seconds after a round that left
         nothing due (or that failed: the database went away)."""
-        stop = stop or threading.Event()
-        while not stop.is_set():
-            try:
-                report = self.run_once(clock())
-            except Exception:
-                logger.exception("push worker round failed")
-                stop.wait(interval)
-                continue
-            if report.claimed < self.batch_size:
-                stop.wait(interval)
+        jobs.run_rounds(
+            lambda now: self.run_once(now).claimed,
+            batch_size=self.batch_size,
+            interval=interval,
+            stop=stop or threading.Event(),
+            clock=clock,
+            logger=logger,
+        )
 
     def start_thread(
         self, interval: float, stop: threading.Event, clock: Callable[[], datetime] = utcnow
