@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -83,14 +84,45 @@ def utcnow() -> datetime:
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # SQLite leaves foreign keys off per connection unless asked; WAL lets readers and one
     # writer work at once, and busy_timeout waits for the writer instead of failing at once.
-    # The sqlite3 module's own transaction handling stays on: it opens the transaction at
-    # the first write, not at the first read, so a request that reads and then writes waits
-    # for another writer (busy_timeout) instead of failing on a stale snapshot.
+    # The sqlite3 module's own transaction handling stays on for reads: it opens a
+    # transaction at the first write only, so reads see the latest commit. Writers begin
+    # their transaction themselves (`_begin_sqlite`).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+#: Requests that only read: their transactions begin deferred.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: Outside requests: whether this thread's SQLite transactions take the write lock when
+#: they begin (`begin_writes_immediately`).
+_WRITES_IMMEDIATELY: ContextVar[bool] = ContextVar("sqlite_writes_immediately", default=False)
+
+
+def begin_writes_immediately() -> None:
+    """Make this thread's SQLite transactions, outside requests, begin immediate: for a
+    worker, whose rounds read and then write."""
+    _WRITES_IMMEDIATELY.set(True)
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    """Begin a transaction that may write with ``BEGIN IMMEDIATE``: it takes the write
+    lock at once, waiting up to busy_timeout for another writer. Left to the sqlite3
+    module, the transaction would begin at the first write, after the reads; had another
+    connection written in between, SQLite would refuse that write at once with "database
+    is locked" (busy_timeout does not apply to a stale snapshot). Requests that may write
+    (any method but GET, HEAD and OPTIONS) and workers' rounds begin immediate; page views
+    and other work outside requests (the command line, a shell) keep the module's
+    handling, so that reading never waits for a writer nor holds the write lock."""
+    if has_request_context():
+        immediate = request.method not in READING_METHODS
+    else:
+        immediate = _WRITES_IMMEDIATELY.get()
+    if immediate:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @dataclass(frozen=True)
@@ -174,6 +206,7 @@ def build_engine(
             url, echo=echo, connect_args={"check_same_thread": False}, **pool_args
         )
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     engine = create_engine(
         url,

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .db import begin_writes_immediately
 from .models import JobRun
 
 
@@ -89,6 +90,7 @@ def run_rounds(
     round that claimed less than a full batch (nothing more is due) or that failed (the
     database went away: log, wait, try again). `run_once(now)` returns how many rows the
     round claimed."""
+    begin_writes_immediately()
     while not stop.is_set():
         try:
             claimed = run_once(clock())

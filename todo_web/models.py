@@ -450,6 +450,27 @@ class Task(TimestampMixin, Base):
         return self.status == TaskStatus.COMPLETED
 
 
+class TaskCountChange(Base):
+    """A change to task_counts or to a list's open count and version, noted by the
+    PostgreSQL triggers on tasks and list_members and applied (then deleted) when its
+    transaction commits, in one lock order (see migration b8e1d5c3a207). Only the
+    triggers write and read it; it stays empty on SQLite, whose triggers apply changes
+    at once."""
+
+    __tablename__ = "task_count_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    tx_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(20))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    delta: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    list_id: Mapped[int | None] = mapped_column(Integer)
+    open_delta: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class TaskCount(Base):
     """How many live (not deleted) tasks a user has per status and due date.
 

@@ -1,5 +1,11 @@
 """What the sidebar shows: how many tasks each smart view holds (read off the task_counts
-rows) and the user's lists with their open counts, in one statement."""
+rows) and the user's lists with their open counts, in one statement.
+
+On PostgreSQL the triggers apply a transaction's changes to task_counts and to the lists'
+open counts and versions when it commits (migration b8e1d5c3a207), so a transaction reads
+them as they were at its start; views read them after their commit. `bring_up_to_date`
+applies the pending changes early for code that must read them before.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from sqlalchemy import (
     join,
     literal,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -109,6 +116,16 @@ def view_counts(session: Session, user: User, now: datetime | None = None) -> di
     tasks themselves, for the few open tasks due today whose time has passed.
     """
     return read_sidebar(session, user, now).counts
+
+
+def bring_up_to_date(session: Session) -> None:
+    """Apply the transaction's pending count changes now, rather than at its commit
+    (PostgreSQL; SQLite's triggers apply them at once). Switching the deferred trigger to
+    immediate runs what it had queued; switching back defers the next changes again."""
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET CONSTRAINTS task_count_changes_apply IMMEDIATE"))
+        session.execute(text("SET CONSTRAINTS task_count_changes_apply DEFERRED"))
 
 
 def _count_parameters(user: User, now: datetime | None) -> dict[str, Any]:
