@@ -23,6 +23,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._sockets: set[socket.socket] = set()
+        self._flowing = threading.Event()
+        self._flowing.set()
 
     def __enter__(self) -> TcpProxy:
         self.restore()
@@ -51,6 +53,15 @@ class TcpProxy:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+
+    def hold(self) -> None:
+        """Keep accepting connections and bytes but forward nothing, like a pooler that
+        queues its clients while the database restarts."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        """Forward again, what was held first."""
+        self._flowing.set()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -81,6 +92,7 @@ class TcpProxy:
         source.settimeout(None)
         try:
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass

@@ -111,6 +111,10 @@ def load_config(
         "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS": _int(
             environ, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10_000, minimum=0
         ),
+        # Seconds a request may spend, from its start, before its database statements are
+        # cancelled and it answers 503 (0 = no deadline): it bounds waits that PostgreSQL's
+        # own limits cannot see, such as a pooler's queue. See todo_web/deadline.py.
+        "REQUEST_DEADLINE_SECONDS": _int(environ, "REQUEST_DEADLINE_SECONDS", 15, minimum=0),
         "SQL_ECHO": _bool(environ, "SQL_ECHO", False),
         "MAIL_URL": environ.get("MAIL_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM") or "todo-web <no-reply@localhost>",

@@ -35,6 +35,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from . import deadline
+
 logger = logging.getLogger("todo_web.db")
 
 EXTENSION_KEY = "todo_web.db"
@@ -251,6 +253,7 @@ def init_app(app: Flask) -> Database:
     )
     app.extensions[EXTENSION_KEY] = database
     app.teardown_appcontext(_close_session)
+    deadline.init_app(app, database.engine)
     return database
 
 
@@ -270,7 +273,11 @@ def rollback_request_session() -> None:
     still query); its objects stay attached and reload on next use."""
     session: Session | None = g.get("db_session")
     if session is not None:
-        session.rollback()
+        try:
+            session.rollback()
+        except DBAPIError as error:  # its connection is gone: nothing left to roll back
+            logger.warning("the request's database connection failed: %s", error)
+            session.invalidate()
 
 
 def close_request_session() -> None:
