@@ -41,6 +41,8 @@ from .db import Base, UTCDateTime, utcnow
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
+#: The longest idempotency key a create form may send (todo_web.tasks.submissions).
+KEY_MAX = 64
 TAG_NAME_MAX = 50
 EMAIL_MAX = 254
 NAME_MAX = 100
@@ -386,6 +388,13 @@ class Task(TimestampMixin, Base):
         # the sidebar's late-today count across lists); a member's assigned tasks.
         Index("ix_tasks_list_id_status_due_date", "list_id", "status", "due_date"),
         Index("ix_tasks_assignee_id", "assignee_id"),
+        # One task per submitted create form (todo_web.tasks.submissions).
+        Index(
+            "uq_tasks_created_by_id_idempotency_key",
+            "created_by_id",
+            "idempotency_key",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -435,6 +444,9 @@ class Task(TimestampMixin, Base):
     # is kept in `reminders` (todo_web.reminders), so the worker's writes leave tasks alone.
     remind_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     reminder_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The key of the create form that made the task, if it sent one: the same form
+    # submitted again (a retry after a time-out) finds this task instead of making another.
+    idempotency_key: Mapped[str | None] = mapped_column(String(KEY_MAX), deferred=True)
 
     user: Mapped[User] = relationship(back_populates="tasks", foreign_keys=[user_id])
     tags: Mapped[list[Tag]] = relationship(

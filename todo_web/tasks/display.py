@@ -15,7 +15,11 @@ from ..htmx import current_url, is_htmx, wants_fragment
 from ..models import MAX_DEPTH, OPEN_STATUSES, REMIND_LABELS, Task, TaskList
 from .counts import SidebarList, request_sidebar
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
+from .submissions import new_key
 from .views import bp
+
+#: A fresh key for each create form drawn (todo_web.tasks.submissions).
+bp.add_app_template_global(new_key, "new_idempotency_key")
 
 
 @bp.app_template_filter("due_label")

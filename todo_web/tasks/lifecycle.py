@@ -84,10 +84,13 @@ def create_task(
     data: TaskData,
     task_list: TaskList,
     parent: Task | None = None,
+    *,
+    idempotency_key: str | None = None,
 ) -> Task:
     """A new task, last in `task_list` (under `parent` when given, a task of that list the
     caller may edit; TreeError when it cannot take a subtask). The task's `user_id` is its
-    list's owner."""
+    list's owner. With the `idempotency_key` of the form that asked for it, a second task
+    with that key from `user` fails the insert (see todo_web.tasks.submissions)."""
     if parent is not None:
         check_parent(session, None, parent, task_list.id)
     parent_id = parent.id if parent is not None else None
@@ -97,6 +100,7 @@ def create_task(
         parent_id=parent_id,
         position=end_position(session, task_list.id, parent_id),
         created_by_id=user.id,
+        idempotency_key=idempotency_key,
     )
     _apply(session, user, task, data)
     session.add(task)

@@ -17,6 +17,7 @@ from ..models import Priority, TaskList
 from ..quickadd import QuickAdd, QuickAddError, parse_quick_add
 from ..timezones import local_today
 from ..toasts import toast_oob
+from . import submissions
 from .forms import TaskForm
 from .lifecycle import TaskData, create_task
 from .listing import ListQuery
@@ -38,6 +39,10 @@ def _parse(text: str) -> QuickAdd:
 def quick_add() -> Response:
     text = request.form.get("text", "").replace("\x00", "")
     try:
+        key = submissions.submitted_key()
+    except submissions.BadKey as bad_key:
+        return _quick_error(text, str(bad_key))
+    try:
         parsed = _parse(text)
     except QuickAddError as error:
         return _quick_error(text, str(error))
@@ -56,24 +61,26 @@ def quick_add() -> Response:
             assignee = member_named(session, spot.task_list, parsed.assignee_name)
         except UnknownMember as error:
             return _quick_error(text, str(error))
-    task = create_task(
+    data = TaskData(
+        title=parsed.title,
+        priority=Priority.from_label(parsed.priority or "medium"),
+        due_date=parsed.due_date,
+        due_time=parsed.due_time,
+        tags=tuple(parsed.tags),
+        recurrence=parsed.recurrence,
+        assignee_id=assignee.user_id if assignee else None,
+        remind_minutes=parsed.remind_minutes,
+    )
+    task, made = submissions.create_once(
         session,
         current_user,
-        TaskData(
-            title=parsed.title,
-            priority=Priority.from_label(parsed.priority or "medium"),
-            due_date=parsed.due_date,
-            due_time=parsed.due_time,
-            tags=tuple(parsed.tags),
-            recurrence=parsed.recurrence,
-            assignee_id=assignee.user_id if assignee else None,
-            remind_minutes=parsed.remind_minutes,
-        ),
-        spot.task_list,
+        key,
+        lambda key: create_task(session, current_user, data, spot.task_list, idempotency_key=key),
     )
-    notifications.task_changed(session, current_user, task, "created")
-    notifications.task_assigned(session, current_user, task)
-    session.commit()
+    if made:  # else the same form was sent before: answered as then, nothing new
+        notifications.task_changed(session, current_user, task, "created")
+        notifications.task_assigned(session, current_user, task)
+        session.commit()
     message = f"Added “{task.title}”" + (f" to {spot.task_list.name}." if parsed.list_name else ".")
     if wants_fragment():
         fresh = render_template("tasks/_quick_form.html", text="", oob=True)

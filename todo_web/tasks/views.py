@@ -36,7 +36,7 @@ from ..lists.queries import user_lists
 from ..models import Task, TaskList
 from ..timezones import local_now
 from ..toasts import Toast, flash_toast, render_toast_oob, toast_oob
-from . import lifecycle, live
+from . import lifecycle, live, submissions
 from .bulk import (
     BulkError,
     UnknownTasks,
@@ -177,6 +177,11 @@ def create() -> Response:
     session = get_session()
     spot = None
     error = None
+    try:
+        key = submissions.submitted_key()
+    except submissions.BadKey as bad_key:
+        return render_error(400, str(bad_key))
+    made = True
     if form.validate_on_submit():
         try:
             spot = spot_for_new(
@@ -190,8 +195,18 @@ def create() -> Response:
                 assignable_members(session, spot.task_list)
             ):
                 raise AssigneeRefused()
-            task = lifecycle.create_task(
-                session, current_user, form.to_data(), spot.task_list, spot.parent
+            task, made = submissions.create_once(
+                session,
+                current_user,
+                key,
+                lambda key: lifecycle.create_task(
+                    session,
+                    current_user,
+                    form.to_data(),
+                    spot.task_list,
+                    spot.parent,
+                    idempotency_key=key,
+                ),
             )
         except TreeError as tree_error:
             session.rollback()
@@ -208,9 +223,10 @@ def create() -> Response:
         return make_response(
             render_template("tasks/index.html", form=form, **list_context(ListQuery())), 400
         )
-    notifications.task_changed(session, current_user, task, "created")
-    notifications.task_assigned(session, current_user, task)
-    session.commit()
+    if made:  # else the same form was sent before: answered as then, nothing new
+        notifications.task_changed(session, current_user, task, "created")
+        notifications.task_assigned(session, current_user, task)
+        session.commit()
     if wants_fragment():
         fresh_form = render_template(
             "tasks/_create_form.html",
