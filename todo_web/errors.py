@@ -129,6 +129,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded) -> Response:
+        lockout.mail_unlock_link()
         return too_many_requests()
 
     @app.errorhandler(HTTPException)

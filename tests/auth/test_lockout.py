@@ -11,10 +11,12 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from time_machine import TimeMachineFixture
 from werkzeug.test import TestResponse
 
+from todo_web.auth import lockout
 from todo_web.models import User
 
 from ..client import Client, text_of
@@ -243,3 +245,23 @@ def test_the_unlock_link_is_for_its_own_account_only(
     other_rest = links["other"].rsplit("/", 1)[1].partition(".")[2]
     forged = f"/auth/unlock/{owner_payload}.{other_rest}"
     assert browser(lockout_app, HOME).get(forged).status_code == 400
+
+
+def test_a_failed_mail_write_leaves_the_429_and_the_throttle_as_they_are(
+    lockout_app: Flask,
+    owner: User,
+    db_session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def database_down(*args: object) -> bool:
+        raise OperationalError("INSERT INTO outbox ...", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(lockout, "mail_account_holder", database_down)
+    attacker = browser(lockout_app, ATTACKER)
+    assert guess(attacker, times=5) == [400, 400, 400, 429, 429]
+    assert "we have e-mailed it a link" in message_of(attacker.log_in("owner@example.com", "x"))
+    assert "could not queue the unlock mail" in caplog.text
+    # The throttle kept its store: it did not take the failure for its own.
+    assert "falling back to in-memory storage" not in caplog.text
+    assert outbox_rows(db_session) == []

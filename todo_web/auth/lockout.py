@@ -36,12 +36,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from contextlib import suppress
 from typing import Any
 
 from flask import Response, after_this_request, current_app, g, request
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..db import get_session, utcnow
@@ -168,20 +170,35 @@ def failed_login(response: Response) -> bool:
 
 
 def account_throttled(limit: RequestLimit) -> None:
-    """`on_breach` of limits (2) and (3): note it for the 429 page and mail the owner of
-    the address an unlock link (or do the same work for nobody)."""
+    """`on_breach` of limits (2) and (3): note which address was refused. Nothing more
+    here: Flask-Limiter takes any error raised in this hook for its store failing (and
+    would switch to counting in memory), so the mail is written by `mail_unlock_link`."""
     email = _form_email()
+    if email:
+        g.login_throttled_email = email
+
+
+def mail_unlock_link() -> None:
+    """For the 429 handler: after (2) or (3) refused a login, mail the owner of the address
+    an unlock link (or do the same work for nobody), in a transaction of its own. If the
+    database fails, that is logged and the 429 answer stands; the next refused attempt
+    tries again."""
+    email = g.get("login_throttled_email")
     if not email:
         return
-    g.login_throttled = True
     db = get_session()
-    mail_account_holder(db, email, UNLOCK_MAIL)
-    db.commit()
+    try:
+        mail_account_holder(db, email, UNLOCK_MAIL)
+        db.commit()
+    except SQLAlchemyError:
+        current_app.logger.exception("could not queue the unlock mail")
+        with suppress(SQLAlchemyError):
+            db.rollback()
 
 
 def throttled_message(wait: str) -> str | None:
     """The 429 text when an account limit refused this request, else None."""
-    return THROTTLED_MESSAGE.format(wait=wait) if g.get("login_throttled") else None
+    return THROTTLED_MESSAGE.format(wait=wait) if g.get("login_throttled_email") else None
 
 
 # -- the unlock link -----------------------------------------------------------------------

@@ -119,7 +119,7 @@ def login() -> Response | str:
         if user is not None:
             sessions.log_in(db, user, remember=form.remember.data)
             db.commit()
-            lockout.remember_browser(user.email)
+            lockout.remember_browser(form.email.data)
             return redirect(next_path or url_for("tasks.index"))
         error = WRONG_CREDENTIALS
     status = 400 if (form.errors or error) else 200
