@@ -265,3 +265,14 @@ def test_a_failed_mail_write_leaves_the_429_and_the_throttle_as_they_are(
     # The throttle kept its store: it did not take the failure for its own.
     assert "falling back to in-memory storage" not in caplog.text
     assert outbox_rows(db_session) == []
+
+
+def test_the_browser_that_registered_is_known_for_the_account(lockout_app: Flask) -> None:
+    laptop = browser(lockout_app, HOME)
+    assert laptop.register("new@example.com", password=PASSWORD).status_code == 302
+    laptop.csrf_token = None
+    assert laptop.log_out().status_code == 302
+    for address in ("203.0.113.1", "203.0.113.2"):
+        guess(browser(lockout_app, address), "new@example.com", times=3)
+    assert browser(lockout_app, ELSEWHERE).log_in("new@example.com", PASSWORD).status_code == 429
+    assert laptop.log_in("new@example.com", PASSWORD).status_code == 302

@@ -78,6 +78,7 @@ def register() -> Response | str:
         except queries.EmailTaken:
             form.email.errors.append("An account with this e-mail address already exists.")
         else:
+            lockout.remember_browser(form.email.data)
             flash(f"Welcome, {user.name}!", "success")
             return redirect(next_path or url_for("tasks.index"))
     status = 400 if form.errors else 200
