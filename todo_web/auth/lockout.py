@@ -14,10 +14,11 @@ The policy (OWASP's "device cookie" scheme, and what GitHub and Todoist do in ef
    bounds what many addresses guess together; one address alone meets (2) long before.
 
 A browser is *known* for an account when its signed `login_trust` cookie names that
-account: a successful login writes it (the browser proved the password), and so does
-the unlock link below. It exempts the browser from (1) and (3) and gives it a counter of
-its own in (2); it never logs anyone in, the password is still needed. So when (3) trips
-the owner still logs in from the browsers they use, and only new ones wait.
+account: a successful login or registration writes it (the browser proved the
+password), and so does the unlock link below. It exempts the browser from (1) and (3)
+and gives it a counter of its own in (2); it never logs anyone in, the password is still
+needed. So when (3) trips the owner still logs in from the browsers they use, and only
+new ones wait.
 
 When (2) or (3) refuses a login, the owner of the address (if an account has it) is
 mailed an unlock link, at most one an hour. The link is a `SignedLink` over the password
@@ -27,8 +28,9 @@ so a GET changes nothing); pressing it makes that browser known for the account 
 fresh counter, so the owner logs in at once even while their own address is throttled.
 
 The 429 page says what happened and that a link was mailed "if an account uses this
-address": the answer, the wait and the work done are the same for an address that has no
-account (the mail goes through todo_web/auth/account_mail.py).
+address": the answer and the wait are the same for an address that has no account, and
+so is the work, bar the outbox insert (todo_web/auth/account_mail.py). The mail is
+written by the 429 handler (`mail_unlock_link`), not in Flask-Limiter's hook.
 """
 
 from __future__ import annotations
