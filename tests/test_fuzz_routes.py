@@ -73,6 +73,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "auth.register": {"form": ("name", "email", "password", "confirm")},
     "auth.reset_request": {"form": ("email",)},
     "auth.reset_password": {"form": ("password", "confirm")},
+    "auth.unlock": {},
     "settings.index": {"form": ("name", "timezone")},
     "settings.notifications": {"form": ("notify_task_changes", "notify_daily_digest")},
     "settings.password": {"form": ("current_password", "password", "confirm")},

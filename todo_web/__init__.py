@@ -7,37 +7,33 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dotenv import load_dotenv
 from flask import Flask, Response, redirect, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import assets, background, db, ratelimit, reminders, security, toasts
-from .config import ConfigError, load_config
+from .config import INSTANCE_PATH, PROJECT_ROOT, ConfigError, load_environment_config
 from .errors import register_error_handlers
 from .htmx import add_csrf_token_header, add_vary_header
 from .request import Request
 from .routing import DatabaseIdConverter
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 csrf = CSRFProtect()
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then `config` on top."""
-    load_dotenv(PROJECT_ROOT / ".env")
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=str(INSTANCE_PATH),
     )
     app.request_class = Request  # no NUL in form fields and query parameters
     # Before any route is added: every <int:...> in a route is a database id.
     app.url_map.converters["int"] = DatabaseIdConverter
-    app.config.update(load_config(app.instance_path))
+    app.config.update(load_environment_config())
     if config:
         app.config.update(config)
     _finish_config(app)

@@ -12,6 +12,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = PROJECT_ROOT / "instance"
+
 #: The driver we ship. SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3.
 POSTGRES_DRIVER_PREFIX = "postgresql+psycopg2://"
 
@@ -84,6 +89,13 @@ def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     return raw
 
 
+def load_environment_config() -> dict[str, Any]:
+    """What `create_app()` starts from: the `.env` file of the project (development),
+    then the process environment, read by `load_config`. gunicorn.conf.py reads the same."""
+    load_dotenv(PROJECT_ROOT / ".env")
+    return load_config(INSTANCE_PATH)
+
+
 def load_config(
     instance_path: str | Path, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -128,6 +140,9 @@ def load_config(
         # Where rate-limit counters live: memory:// for one process, redis://… for several.
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": _bool(environ, "RATELIMIT_ENABLED", True),
+        # memory:// counts in each process on its own: gunicorn refuses to start several
+        # workers with it unless this says that is accepted (gunicorn.conf.py).
+        "RATELIMIT_PER_PROCESS_OK": _bool(environ, "RATELIMIT_PER_PROCESS_OK", False),
         # A login session ends after this long without a request...
         "SESSION_IDLE_MINUTES": _int(environ, "SESSION_IDLE_MINUTES", 14 * 24 * 60),
         # ...and in any case this long after login (remember-me cookies too).

@@ -3,7 +3,8 @@
 An htmx request gets a small toast fragment retargeted to the page's toast region, so the
 user sees what went wrong instead of a silent nothing; a normal request gets the full page.
 A database outage is a 503 with a friendly page, never a stack trace. A throttled request
-(429) is told how long to wait, in words, from the limiter's own reset time.
+(429) is told how long to wait, in words, from the limiter's own reset time, and a
+refused login why (todo_web/auth/lockout.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .auth import lockout
 from .auth.to_login import send_to_login
 from .db import rollback_request_session
 from .htmx import is_htmx, retarget
@@ -97,7 +99,9 @@ def seconds_until_allowed() -> int:
 def too_many_requests() -> Response:
     """The 429 answer: how long to wait, in the page or toast and in `Retry-After`."""
     wait = seconds_until_allowed()
-    response = render_error(429, f"Too many attempts. Try again in {wait_in_words(wait)}.")
+    words = wait_in_words(wait)
+    message = lockout.throttled_message(words) or f"Too many attempts. Try again in {words}."
+    response = render_error(429, message)
     response.headers["Retry-After"] = str(wait)
     return response
 
@@ -125,6 +129,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded) -> Response:
+        lockout.mail_unlock_link()
         return too_many_requests()
 
     @app.errorhandler(HTTPException)

@@ -176,6 +176,9 @@ class User(TimestampMixin, Base):
     # URL. Unique index below. Nullable only because SQLite cannot add a NOT NULL column to
     # a filled table in place: every user gets one when created (and by the migration).
     calendar_secret: Mapped[str | None] = mapped_column(String(64), default=new_calendar_secret)
+    # When the owner last used a mailed unlock link (todo_web/auth/lockout.py); the link
+    # is signed over it, so using one retires it and every link mailed before.
+    login_unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tasks: Mapped[list[Task]] = relationship(
         back_populates="user",

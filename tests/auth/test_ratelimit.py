@@ -45,7 +45,8 @@ def test_failed_logins_per_account_are_limited(limited_app: Flask, db_session: S
     assert refused.status_code == 429
     assert "Too many attempts" in refused.get_data(as_text=True)
     assert int(refused.headers["Retry-After"]) > 0
-    # Even the right password waits: the account is what is being protected.
+    # Even the right password waits from this client (the owner's other browsers do not:
+    # tests/auth/test_lockout.py).
     assert attacker.log_in("victim@example.com", PASSWORD).status_code == 429
     # Another account from the same address is not affected.
     make_user(db_session, "other@example.com", password=PASSWORD)

@@ -72,3 +72,7 @@ class ResetRequestForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = new_password_field("New password")
     confirm = confirm_field()
+
+
+class UnlockForm(FlaskForm):
+    """The unlock page's button: only the CSRF token."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..lists.queries import create_inbox
-from ..models import User
+from ..models import Outbox, User
 from ..passwords import burn_check, check_password, hash_password
 
 
@@ -22,6 +24,18 @@ def _rounds() -> int:
 
 def user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def recent_mails(session: Session, user_id: int, kind: str, *, since: datetime) -> int:
+    """How many mails of `kind` were queued for the user since `since` (sent or not)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Outbox)
+            .where(Outbox.user_id == user_id, Outbox.kind == kind, Outbox.created_at >= since)
+        )
+        or 0
+    )
 
 
 def create_user(session: Session, *, name: str, email: str, password: str) -> User:

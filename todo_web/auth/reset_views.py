@@ -18,7 +18,7 @@ SENT_MESSAGE = (
 )
 
 
-def _private(response: Response) -> Response:
+def private(response: Response) -> Response:
     # The token is in the URL: keep it out of caches and of Referer headers.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -52,7 +52,7 @@ def reset_password(token: str) -> Response:
     user = user_for_reset_token(db, token)
     if user is None:
         response = make_response(render_template("auth/reset_password.html", form=None), 400)
-        return _private(response)
+        return private(response)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         queries.set_password(db, user, form.password.data)
@@ -65,4 +65,4 @@ def reset_password(token: str) -> Response:
     response = make_response(
         render_template("auth/reset_password.html", form=form, token=token), status
     )
-    return _private(response)
+    return private(response)

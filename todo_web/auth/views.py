@@ -23,9 +23,9 @@ from flask_login import LoginManager, current_user, login_required
 from ..db import get_session
 from ..htmx import is_htmx
 from ..models import User
-from ..ratelimit import account_key, configured, failed_login, limiter
+from ..ratelimit import account_key, configured, limiter
 from ..safe_redirect import safe_next_path
-from . import queries, sessions
+from . import lockout, queries, sessions
 from .forms import LoginForm, RegistrationForm
 from .to_login import send_to_login
 
@@ -78,6 +78,7 @@ def register() -> Response | str:
         except queries.EmailTaken:
             form.email.errors.append("An account with this e-mail address already exists.")
         else:
+            lockout.remember_browser(form.email.data)
             flash(f"Welcome, {user.name}!", "success")
             return redirect(next_path or url_for("tasks.index"))
     status = 400 if form.errors else 200
@@ -85,13 +86,26 @@ def register() -> Response | str:
     return make_response(html, status)
 
 
+# The three login throttles and why: todo_web/auth/lockout.py.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(configured("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"])
+@limiter.limit(
+    configured("RATELIMIT_LOGIN_PER_ADDRESS"), methods=["POST"], exempt_when=lockout.known_browser
+)
+@limiter.limit(
+    configured("RATELIMIT_LOGIN_PER_ACCOUNT_AND_CLIENT"),
+    methods=["POST"],
+    key_func=lockout.account_and_client_key,
+    deduct_when=lockout.failed_login,
+    on_breach=lockout.account_throttled,
+    scope="login-account-client",
+)
 @limiter.limit(
     configured("RATELIMIT_LOGIN_PER_ACCOUNT"),
     methods=["POST"],
     key_func=account_key,
-    deduct_when=failed_login,
+    exempt_when=lockout.known_browser,
+    deduct_when=lockout.failed_login,
+    on_breach=lockout.account_throttled,
     scope="login-account",
 )
 def login() -> Response | str:
@@ -106,6 +120,7 @@ def login() -> Response | str:
         if user is not None:
             sessions.log_in(db, user, remember=form.remember.data)
             db.commit()
+            lockout.remember_browser(form.email.data)
             return redirect(next_path or url_for("tasks.index"))
         error = WRONG_CREDENTIALS
     status = 400 if (form.errors or error) else 200
