@@ -3,7 +3,7 @@
 every other link mailed before.
 
 Revision ID: b6d1e4f7a203
-Revises: f3a9c2d4e871
+Revises: c5a9e2f1d384
 Create Date: 2026-11-28 19:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b6d1e4f7a203"
-down_revision: str | None = "f3a9c2d4e871"
+down_revision: str | None = "c5a9e2f1d384"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
