@@ -14,7 +14,7 @@ import select
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
@@ -22,7 +22,8 @@ from urllib.parse import urlencode
 from .ledger import Ledger
 
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-_TASK = re.compile(r'data-task-id="(\d+)">.*?class="task-title"[^>]*>([^<]*)</a>', re.S)
+#: A task row of the list: its id and its title.
+TASK_ROW = re.compile(r'data-task-id="(\d+)"[^>]*>.*?class="task-title"[^>]*>([^<]*)</a>', re.S)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class Sample:
     status: int
     #: For a 5xx: whether the body was the friendly error page (no stack trace).
     friendly: bool = True
+    #: The server's port (which instance answered, when there are several).
+    port: int = 0
+    #: For no answer: what went wrong (the exception's name: ConnectionRefusedError, ...).
+    error: str = ""
 
 
 @dataclass
@@ -66,6 +71,7 @@ class Answer:
     status: int
     body: str
     location: str | None
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -73,21 +79,36 @@ class Answer:
 
 
 class Browser:
-    """Cookies, the CSRF token of the last page, and one HTTP/1.1 connection that is
-    opened again after an error."""
+    """Cookies, the CSRF token of the last page, and one HTTP/1.1 connection per server,
+    opened again after an error.
 
-    def __init__(self, port: int, recorder: Recorder, timeout: float = 60.0) -> None:
-        self.port = port
+    `port` is one server, or several that the browser takes turns with, one request each
+    (instances behind a load balancer that hands out requests in turn)."""
+
+    def __init__(
+        self, port: int | Sequence[int], recorder: Recorder, timeout: float = 60.0
+    ) -> None:
+        self.ports = [port] if isinstance(port, int) else list(port)
         self.recorder = recorder
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
         self.csrf_token = ""
-        self._connection: http.client.HTTPConnection | None = None
+        self._turn = 0
+        self._connections: dict[int, http.client.HTTPConnection] = {}
+
+    @property
+    def port(self) -> int:
+        """The server the next request goes to."""
+        return self.ports[self._turn % len(self.ports)]
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        for port in list(self._connections):
+            self._close(port)
+
+    def _close(self, port: int) -> None:
+        connection = self._connections.pop(port, None)
+        if connection is not None:
+            connection.close()
 
     def get(self, kind: str, path: str, *, htmx: bool = False) -> Answer:
         return self._request(kind, "GET", path, None, htmx)
@@ -98,9 +119,7 @@ class Browser:
     def _request(
         self, kind: str, method: str, path: str, form: dict[str, str] | None, htmx: bool
     ) -> Answer:
-        headers = {"Host": f"127.0.0.1:{self.port}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        headers = {}
         body = None
         if htmx:
             headers["HX-Request"] = "true"
@@ -112,15 +131,38 @@ class Browser:
                 form["csrf_token"] = self.csrf_token
             body = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return self.request(kind, method, path, body, headers)
+
+    def request(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        """Send one request as it is (with the cookies) to the server whose turn it is;
+        nothing is retried."""
+        port = self.port
+        self._turn += 1
+        headers = {"Host": f"127.0.0.1:{port}", **(headers or {})}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         started = self.recorder.clock()
         try:
-            self._send(method, path, body, headers)
-            response = self._connection.getresponse()  # type: ignore[union-attr]
+            response = self._send(port, method, path, body, headers)
             text = response.read().decode("utf-8", "replace")
         except (OSError, http.client.HTTPException) as error:
-            self.close()
+            self._close(port)
             self.recorder.add(
-                Sample(kind, started, self.recorder.clock() - started, 0),
+                Sample(
+                    kind,
+                    started,
+                    self.recorder.clock() - started,
+                    0,
+                    port=port,
+                    error=type(error).__name__,
+                ),
                 f"{method} {path}: {error!r}",
             )
             return Answer(0, "", None)
@@ -128,40 +170,56 @@ class Browser:
             "briefly unavailable" in text and "Traceback" not in text
         )
         self.recorder.add(
-            Sample(kind, started, self.recorder.clock() - started, response.status, friendly)
+            Sample(
+                kind,
+                started,
+                self.recorder.clock() - started,
+                response.status,
+                friendly,
+                port=port,
+            )
         )
         for header in response.msg.get_all("Set-Cookie") or []:
             self._store_cookie(header)
         if response.will_close:
-            self.close()
+            self._close(port)
         if token := _META_TOKEN.search(text):
             self.csrf_token = token.group(1)
-        return Answer(response.status, text, response.getheader("Location"))
+        return Answer(
+            response.status,
+            text,
+            response.getheader("Location"),
+            {name.lower(): value for name, value in response.getheaders()},
+        )
 
-    def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> None:
+    def _send(
+        self, port: int, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> http.client.HTTPResponse:
         """Send the request on the kept-alive connection unless the server has closed it
         (it closes idle ones after a few seconds). If it closes it just as the request
         goes out, the server never read the request: send it once more on a new
         connection, as browsers do."""
-        if self._connection is not None and self._connection.sock is not None:
+        connection = self._connections.get(port)
+        if connection is not None and connection.sock is not None:
             # Readable while idle means the server has closed it (or reset it): don't use it.
-            readable, _, _ = select.select([self._connection.sock], [], [], 0)
+            readable, _, _ = select.select([connection.sock], [], [], 0)
             if readable:
-                self.close()
+                self._close(port)
                 self.recorder.count("closed by the server while idle, replaced")
-        reused = self._connection is not None
-        if self._connection is None:
-            self._connection = http.client.HTTPConnection(
-                "127.0.0.1", self.port, timeout=self.timeout
+        reused = port in self._connections
+        if port not in self._connections:
+            self._connections[port] = http.client.HTTPConnection(
+                "127.0.0.1", port, timeout=self.timeout
             )
         try:
-            self._connection.request(method, path, body=body, headers=headers)
+            self._connections[port].request(method, path, body=body, headers=headers)
         except (BrokenPipeError, ConnectionResetError):
             if not reused:
                 raise
-            self.close()
+            self._close(port)
             self.recorder.count("resent on a new connection")
-            self._send(method, path, body, headers)
+            return self._send(port, method, path, body, headers)
+        return self._connections[port].getresponse()
 
     def _store_cookie(self, header: str) -> None:
         for name, morsel in SimpleCookie(header).items():
@@ -242,7 +300,7 @@ class TaskUser:
         )
         task_id = None
         if answer.status == 200:
-            task_id = next((int(i) for i, t in _TASK.findall(answer.body) if t == title), None)
+            task_id = next((int(i) for i, t in TASK_ROW.findall(answer.body) if t == title), None)
             if task_id is not None:
                 self.tasks.append(KnownTask(task_id, token, title, "pending"))
         self.ledger.record(

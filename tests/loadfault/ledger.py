@@ -30,6 +30,8 @@ class Op:
     token: str
     http_status: int
     values: dict[str, str]
+    #: The part of the run it was sent in (`Ledger.phase` at the time), for the figures.
+    phase: str = ""
 
     @property
     def acknowledged(self) -> bool:
@@ -43,6 +45,8 @@ class Verdict:
     tasks_checked: int = 0
     missing: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+    #: Missing and wrong writes by the phase of the acknowledged write that was lost.
+    lost_by_phase: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -53,10 +57,12 @@ class Ledger:
     def __init__(self) -> None:
         self._ops: list[Op] = []
         self._lock = threading.Lock()
+        #: Recorded with each op: set it between the parts of a run (faults, say).
+        self.phase = ""
 
     def record(self, user: str, kind: str, token: str, http_status: int, **values: str) -> None:
         with self._lock:
-            self._ops.append(Op(user, kind, token, http_status, values))
+            self._ops.append(Op(user, kind, token, http_status, values, self.phase))
 
     @property
     def ops(self) -> list[Op]:
@@ -87,8 +93,10 @@ class Ledger:
         for key, task_ops in by_task.items():
             row = stored.get(key)
             if row is None:
-                if any(op.kind == "create" and op.acknowledged for op in task_ops):
+                created = [op for op in task_ops if op.kind == "create" and op.acknowledged]
+                if created:
                     verdict.missing.append(f"{key[0]} {key[1]}: acknowledged, not stored")
+                    _count(verdict.lost_by_phase, created[0].phase)
                 continue
             verdict.tasks_checked += 1
             for name in FIELDS:
@@ -98,7 +106,13 @@ class Ledger:
                         f"{key[0]} {key[1]}: {name} is {row[name]!r}, expected one of "
                         f"{sorted(allowed)!r}"
                     )
+                    acknowledged = [op for op in task_ops if name in op.values and op.acknowledged]
+                    _count(verdict.lost_by_phase, acknowledged[-1].phase if acknowledged else "")
         return verdict
+
+
+def _count(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
 
 
 def _allowed_values(ops: list[Op], name: str) -> set[str]:

@@ -30,7 +30,6 @@ import json
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from todo_web.config import normalize_database_url
 from todo_web.models import Outbox
 
 from ..database import PROJECT_ROOT
+from ..processes import Gunicorn, Worker
 from ..smtp import SmtpServer, free_port
 from ..test_procfile import base_environment, procfile
 from .client import Browser, Recorder, Sample, TaskUser
@@ -65,81 +65,6 @@ SLOW_503_LIMIT = 2.0
 HANG_LIMIT = 30.0
 ACCESS_LOG_FORMAT = "%(s)s %(M)s %(m)s %(U)s"  # status, milliseconds, method, path
 _MESSAGE_ID = re.compile(r"<outbox\.(\d+)\.")
-
-
-# -- processes -----------------------------------------------------------------------------
-
-
-class Gunicorn:
-    """The Procfile's web line, with a pid file; stopped by signalling the pid in it."""
-
-    def __init__(self, command: str, env: dict[str, str], workdir: Path) -> None:
-        self.pidfile = workdir / "gunicorn.pid"
-        self.log = workdir / "gunicorn.log"
-        env = dict(env)
-        env["GUNICORN_CMD_ARGS"] = f"--pid {self.pidfile} --access-logformat '{ACCESS_LOG_FORMAT}'"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                ["bash", "-c", command],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def master_pid(self, timeout: float = 20.0) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with contextlib.suppress(FileNotFoundError, ValueError):
-                return int(self.pidfile.read_text().strip())
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise RuntimeError(f"gunicorn wrote no pid file:\n{self.log.read_text()[-3000:]}")
-
-    def worker_pids(self) -> set[int]:
-        master = self.master_pid()
-        children = set()
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError):
-                    stat = (entry / "stat").read_text()
-                    if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                        children.add(int(entry.name))
-        return children
-
-    def stop(self) -> None:
-        with contextlib.suppress(RuntimeError, ProcessLookupError):
-            os.kill(self.master_pid(timeout=1), signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-class MailWorker:
-    def __init__(self, command: str, env: dict[str, str], workdir: Path) -> None:
-        self.log = workdir / "mail-worker.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                ["bash", "-c", f"exec {command} --interval 0.5"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
 
 
 # -- watching ------------------------------------------------------------------------------
@@ -244,7 +169,7 @@ def wait_healthy(port: int, server: Gunicorn, seconds: float = 30) -> None:
     browser = Browser(port, recorder, timeout=5)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
+        if not server.running:
             break
         if browser.get("probe", "/healthz").status == 200:
             browser.close()
@@ -538,10 +463,12 @@ def main(argv: list[str] | None = None) -> int:
             RATELIMIT_ENABLED="false",  # every client comes from 127.0.0.1
             MAIL_URL=smtp.url,
         )
-        server = Gunicorn(processes["web"], env, workdir)
+        server = Gunicorn(
+            processes["web"], env, workdir, extra_args=f"--access-logformat '{ACCESS_LOG_FORMAT}'"
+        ).start()
         stack.callback(server.stop)
         wait_healthy(port, server)
-        worker = MailWorker(processes["worker"], env, workdir)
+        worker = Worker(processes["worker"], env, workdir, extra_args="--interval 0.5")
         stack.callback(worker.stop)
         engine = create_engine(normalize_database_url(database_url))
         stack.callback(engine.dispose)
