@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
+from limits import parse_many
+
+from .ratelimit import DEFAULT_LIMITS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_PATH = PROJECT_ROOT / "instance"
@@ -89,6 +92,24 @@ def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     return raw
 
 
+def _rate_limits(environ: Mapping[str, str]) -> dict[str, str]:
+    """The throttles' limits set in the environment, checked now: a typo stops the start
+    with a message instead of failing the first login."""
+    chosen = {}
+    for name in DEFAULT_LIMITS:
+        raw = environ.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            parse_many(raw)
+        except ValueError as error:
+            raise ConfigError(
+                f'{name} must be limits such as "5 per minute; 30 per hour", not {raw!r}'
+            ) from error
+        chosen[name] = raw
+    return chosen
+
+
 def load_environment_config() -> dict[str, Any]:
     """What `create_app()` starts from: the `.env` file of the project (development),
     then the process environment, read by `load_config`. gunicorn.conf.py reads the same."""
@@ -140,6 +161,9 @@ def load_config(
         # Where rate-limit counters live: memory:// for one process, redis://… for several.
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": _bool(environ, "RATELIMIT_ENABLED", True),
+        # Each throttle's limits (RATELIMIT_LOGIN_PER_ADDRESS="30 per minute", ...): the
+        # ones set here replace todo_web.ratelimit.DEFAULT_LIMITS.
+        **_rate_limits(environ),
         # memory:// counts in each process on its own: gunicorn refuses to start several
         # workers with it unless this says that is accepted (gunicorn.conf.py).
         "RATELIMIT_PER_PROCESS_OK": _bool(environ, "RATELIMIT_PER_PROCESS_OK", False),

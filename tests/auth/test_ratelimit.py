@@ -12,6 +12,10 @@ import redis
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from todo_web import create_app
+from todo_web.config import ConfigError, load_config
+from todo_web.ratelimit import DEFAULT_LIMITS
+
 from ..client import Client
 from ..factories import make_user
 from ..push_service import wait_for
@@ -161,3 +165,19 @@ def test_with_redis_down_logins_are_throttled_in_memory_not_failed(
     assert statuses[:3] == [400, 400, 400] and statuses[3] == 429  # counted in memory now
     assert browser(app).log_in("other@example.com", "guess").status_code == 400
     assert "memory" in caplog.text.lower() or "fallback" in caplog.text.lower()
+
+
+def test_limits_come_from_the_environment(tmp_path) -> None:
+    """A deployment tunes each throttle without code, and a typo stops the start."""
+    config = load_config(
+        tmp_path, environ={"RATELIMIT_LOGIN_PER_ADDRESS": "100 per minute; 1000 per hour"}
+    )
+    assert config["RATELIMIT_LOGIN_PER_ADDRESS"] == "100 per minute; 1000 per hour"
+    assert "RATELIMIT_RESET_PER_ACCOUNT" not in config  # the default applies
+    app = create_app({**config, "TESTING": True, "SECRET_KEY": "x", "MAIL_URL": None})
+    assert app.config["RATELIMIT_LOGIN_PER_ADDRESS"] == "100 per minute; 1000 per hour"
+    assert (
+        app.config["RATELIMIT_RESET_PER_ACCOUNT"] == DEFAULT_LIMITS["RATELIMIT_RESET_PER_ACCOUNT"]
+    )
+    with pytest.raises(ConfigError, match="RATELIMIT_INVITE_PER_USER must be limits"):
+        load_config(tmp_path, environ={"RATELIMIT_INVITE_PER_USER": "lots"})
