@@ -288,24 +288,32 @@ class TaskUser:
             self.browser.get("read", "/tasks")
 
     def create(self) -> None:
-        """htmx create: the answer is the list, where the new task's id can be read."""
+        """htmx create: the answer is the list, where the new task's id can be read. Like
+        a person, the form carries a key of its own (as each drawn form does), and one
+        that fails with an error page is sent once more, unchanged: the same key, so a
+        create that was stored although its answer failed is not made twice."""
         self.created += 1
         token = f"{self.tag}x{self.created}"
         title = f"{token} new"
-        answer = self.browser.post(
-            "create",
-            "/tasks",
-            {"title": title, "priority": self.rng.choice(["low", "medium", "high"])},
-            htmx=True,
-        )
-        task_id = None
-        if answer.status == 200:
-            task_id = next((int(i) for i, t in TASK_ROW.findall(answer.body) if t == title), None)
-            if task_id is not None:
-                self.tasks.append(KnownTask(task_id, token, title, "pending"))
-        self.ledger.record(
-            self.email, "create", token, answer.status, title=title, status="pending"
-        )
+        form = {
+            "title": title,
+            "priority": self.rng.choice(["low", "medium", "high"]),
+            "idempotency_key": f"{token}-{self.rng.getrandbits(64):016x}",
+        }
+        for _attempt in range(2):
+            answer = self.browser.post("create", "/tasks", form, htmx=True)
+            task_id = None
+            if answer.status == 200:
+                task_id = next(
+                    (int(i) for i, t in TASK_ROW.findall(answer.body) if t == title), None
+                )
+                if task_id is not None:
+                    self.tasks.append(KnownTask(task_id, token, title, "pending"))
+            self.ledger.record(
+                self.email, "create", token, answer.status, title=title, status="pending"
+            )
+            if answer.status < 500:
+                break
 
     def edit(self, task: KnownTask) -> None:
         task.edits += 1

@@ -47,10 +47,15 @@ class Verdict:
     wrong: list[str] = field(default_factory=list)
     #: Missing and wrong writes by the phase of the acknowledged write that was lost.
     lost_by_phase: dict[str, int] = field(default_factory=dict)
+    #: Creates answered with an error page (the person saw them fail) that were stored
+    #: all the same and never acknowledged, by phase: what a retry would duplicate.
+    failed_but_stored_by_phase: dict[str, int] = field(default_factory=dict)
+    #: Tasks stored more than once for one create (its form sent again).
+    duplicated: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.wrong
+        return not self.missing and not self.wrong and not self.duplicated
 
 
 class Ledger:
@@ -88,7 +93,10 @@ class Ledger:
                 .where(User.email.in_(users))
             )
             for email, title, status in rows:
-                stored[(email, title.split()[0])] = {"title": title, "status": status}
+                key = (email, title.split()[0])
+                if key in stored:
+                    verdict.duplicated.append(f"{key[0]} {key[1]}: stored twice")
+                stored[key] = {"title": title, "status": status}
 
         for key, task_ops in by_task.items():
             row = stored.get(key)
@@ -99,6 +107,11 @@ class Ledger:
                     _count(verdict.lost_by_phase, created[0].phase)
                 continue
             verdict.tasks_checked += 1
+            creates = [op for op in task_ops if op.kind == "create"]
+            if creates and not any(op.acknowledged for op in creates):
+                seen_failing = [op for op in creates if op.http_status >= 400]
+                if seen_failing:
+                    _count(verdict.failed_but_stored_by_phase, seen_failing[0].phase)
             for name in FIELDS:
                 allowed = _allowed_values(task_ops, name)
                 if row[name] not in allowed:

@@ -44,6 +44,9 @@ class Fault:
     ports: list[int]
     #: Whether requests may go unanswered (a killed process drops its connections).
     drops_connections: bool = False
+    #: Whether the app's request deadline ends the failed writes (nothing they sent
+    #: reached a server), so that none of them may have been stored.
+    deadline_bound: bool = False
 
 
 @dataclass
@@ -196,7 +199,7 @@ def seen_as(sample: Sample) -> str:
     return f"{sample.status} page"
 
 
-def summarize(phase: Phase, lost: int) -> dict[str, Any]:
+def summarize(phase: Phase, lost: int, failed_but_stored: int = 0) -> dict[str, Any]:
     samples = phase.samples()
     failed = [s for s in samples if not _ok(s)]
     writes = [s for s in samples if s.kind in WRITES]
@@ -226,6 +229,8 @@ def summarize(phase: Phase, lost: int) -> dict[str, Any]:
         "slowest_answer_seconds": round(max((s.elapsed for s in samples), default=0.0), 2),
         "slowest_failed_answer_seconds": round(max((s.elapsed for s in failed), default=0.0), 2),
         "acknowledged_writes_lost": lost,
+        # Creates the person saw fail (an error page) that were stored all the same.
+        "failed_writes_stored": failed_but_stored,
         "notes": phase.notes,
     }
     problems = []
@@ -243,6 +248,11 @@ def summarize(phase: Phase, lost: int) -> dict[str, Any]:
         problems.append(f"recovery took {recovery} s (bound {RECOVERY_BOUND:.0f} s)")
     if lost:
         problems.append(f"{lost} acknowledged writes lost")
+    if failed_but_stored and phase.fault.deadline_bound:
+        # Elsewhere a commit may reach the server just before the connection dies: the
+        # answer is an error although the task is stored (the retry with the form's key
+        # then finds it). While the pooler holds statements, none may commit.
+        problems.append(f"{failed_but_stored} creates answered with an error were stored")
     problems.extend(phase.notes)
     data["problems"] = problems
     return data

@@ -55,7 +55,7 @@ from ..push_service import FakePushService, make_certificates, vapid_test_key
 from ..smtp import SmtpServer, free_port
 from ..test_procfile import base_environment, procfile
 from . import flows
-from .faults import RECOVERY_BOUND, Fault, Phase, run_phase, seen_as, summarize
+from .faults import RECOVERY_BOUND, WRITES, Fault, Phase, run_phase, seen_as, summarize
 from .services import PgBouncer, PostgresCluster, Redis, drop_stale_clusters, missing_tools
 
 #: The whole run is stopped (and cleaned up) after this long.
@@ -91,6 +91,9 @@ def app_environment(
         PUSH_SERVICE_HOSTS="127.0.0.1",
         WEB_CONCURRENCY="2",
         GUNICORN_THREADS="4",
+        # Below the pooler's query_wait_timeout (10 s), so that in the pooler-queue fault
+        # it is the app's own deadline that ends the wait, as it must on Neon (120 s).
+        REQUEST_DEADLINE_SECONDS="5",
     )
     for name in ("FLASK_DEBUG", "RATELIMIT_ENABLED", "BCRYPT_ROUNDS", "DATABASE_POOL_SIZE"):
         env.pop(name, None)
@@ -130,6 +133,25 @@ def make_faults(
 
     def restart_pgbouncer(phase: Phase) -> None:
         bouncer.restart()
+
+    def pause_the_pooler(phase: Phase) -> None:
+        bouncer.admin("PAUSE")
+        paused = phase.recorder.clock()
+        try:  # held long enough for the app's deadline to end three writes
+            wait_until(
+                lambda: (
+                    sum(
+                        1
+                        for s in phase.samples()
+                        if s.kind in WRITES and s.started >= paused and s.status == 503
+                    )
+                    >= 3
+                ),
+                30,
+                "three writes answered 503 while the pooler held them",
+            )
+        finally:
+            bouncer.admin("RESUME")
 
     def stop_and_start_redis(phase: Phase) -> None:
         redis.stop()
@@ -192,6 +214,13 @@ def make_faults(
             ports,
         ),
         Fault(
+            "pooler queue (PAUSE)",
+            "PgBouncer PAUSE: statements queue; RESUME once 3 writes were answered",
+            pause_the_pooler,
+            ports,
+            deadline_bound=True,
+        ),
+        Fault(
             "redis stop/start",
             "redis-server stopped; started again after 2 logins",
             stop_and_start_redis,
@@ -237,7 +266,7 @@ def keep_logs(target: Path, workdir: Path, cluster: PostgresCluster, bouncer: Pg
 def print_table(faults: list[dict[str, Any]]) -> None:
     header = (
         f"{'fault':26} {'requests':>8} {'failed':>6} {'fault s':>7} {'recovery s':>10} "
-        f"{'acked writes':>12} {'lost':>4}  users saw (failed requests)"
+        f"{'acked writes':>12} {'lost':>4} {'failed, stored':>14}  users saw (failed requests)"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for row in faults:
@@ -245,7 +274,8 @@ def print_table(faults: list[dict[str, Any]]) -> None:
         print(
             f"{row['fault']:26} {row['requests']:>8} {row['failed']:>6} "
             f"{row['fault_seconds']:>7} {row['recovery_seconds']!s:>10} "
-            f"{row['writes_acknowledged']:>12} {row['acknowledged_writes_lost']:>4}  {saw}"
+            f"{row['writes_acknowledged']:>12} {row['acknowledged_writes_lost']:>4} "
+            f"{row['failed_writes_stored']:>14}  {saw}"
         )
 
 
@@ -348,7 +378,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         stack.callback(engine.dispose)
         verdict = ledger.verify(engine)
         result["faults"] = [
-            summarize(phase, verdict.lost_by_phase.get(phase.fault.name, 0)) for phase in phases
+            summarize(
+                phase,
+                verdict.lost_by_phase.get(phase.fault.name, 0),
+                verdict.failed_but_stored_by_phase.get(phase.fault.name, 0),
+            )
+            for phase in phases
         ]
         for row in result["faults"]:
             failures.extend(f"{row['fault']}: {problem}" for problem in row["problems"])
@@ -358,8 +393,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "tasks_checked": verdict.tasks_checked,
             "lost": (verdict.missing + verdict.wrong)[:20],
         }
-        if not verdict.ok:
+        result["ledger"]["duplicated"] = verdict.duplicated[:20]
+        if verdict.missing or verdict.wrong:
             failures.append(f"acknowledged writes lost: {(verdict.missing + verdict.wrong)[:5]}")
+        if verdict.duplicated:
+            failures.append(f"creates stored twice: {verdict.duplicated[:5]}")
         # Redis came back empty; the logins since then must have counted in it again.
         result["redis_keys_after_restart"] = redis.keys()
         if not result["redis_keys_after_restart"]:

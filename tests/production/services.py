@@ -271,6 +271,8 @@ logfile = {dir}/pgbouncer.log
 pidfile = {dir}/pgbouncer.pid
 auth_type = scram-sha-256
 auth_file = {dir}/userlist.txt
+;; The app's user may PAUSE and RESUME (the pooler-queue fault).
+admin_users = {admin}
 
 pool_mode = transaction
 ;; Five server connections for every client the two instances and the worker open: the
@@ -310,7 +312,9 @@ class PgBouncer:
         shutil.copyfile(key, self.dir / "server.key")
         self.config = self.dir / "pgbouncer.ini"
         self.config.write_text(
-            PGBOUNCER_INI.format(pg_port=cluster.port, port=self.port, dir=self.dir)
+            PGBOUNCER_INI.format(
+                pg_port=cluster.port, port=self.port, dir=self.dir, admin=cluster.app.user
+            )
         )
         app = cluster.app
         (self.dir / "userlist.txt").write_text(f'"{app.user}" "{app.password}"\n')
@@ -353,6 +357,25 @@ class PgBouncer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def admin(self, command: str) -> None:
+        """Run `command` (PAUSE, RESUME) on PgBouncer's admin console."""
+        who = self.credentials
+        connection = psycopg2.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=who.user,
+            password=who.password,
+            dbname="pgbouncer",
+            sslmode="require",
+            connect_timeout=5,
+        )
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(command)
+        finally:
+            connection.close()
 
     def url(self) -> str:
         who = self.credentials
