@@ -176,6 +176,8 @@ def load_config(
         # Imports (/settings/import): the largest file and the most rows one may hold.
         "IMPORT_MAX_BYTES": _int(environ, "IMPORT_MAX_BYTES", 5 * 1024 * 1024),
         "IMPORT_MAX_ROWS": _int(environ, "IMPORT_MAX_ROWS", 10_000),
+        # Processor seconds one import may spend reading its file (0 = no limit).
+        "IMPORT_CPU_SECONDS": _int(environ, "IMPORT_CPU_SECONDS", 5, minimum=0),
         # Any request body larger than this is refused with a 413 before it is read: room
         # for the largest import plus the multipart wrapping around it.
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 6 * 1024 * 1024),

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -34,6 +35,8 @@ DEFAULT_LIMITS = {
     "RATELIMIT_RESET_PER_ACCOUNT": "3 per hour",
     # Per inviting account: each invitation may mail an address that never asked for it.
     "RATELIMIT_INVITE_PER_USER": "30 per hour; 100 per day",
+    # Per account: each import (a check too) may cost seconds of a worker's time.
+    "RATELIMIT_IMPORT_PER_USER": "30 per hour",
 }
 
 
@@ -73,3 +76,10 @@ def account_key() -> str:
     the address)."""
     email = request.form.get("email", "").strip().lower()
     return f"account:{email}" if email else f"address:{get_remote_address()}"
+
+
+def user_key() -> str:
+    """The logged-in account (else the client's address): for limits on the work one
+    account may ask for."""
+    account = current_user.get_id() if current_user else None
+    return f"user:{account}" if account else f"address:{get_remote_address()}"

@@ -42,9 +42,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
+from time import thread_time
+from typing import TypeVar
 
 from .. import recurrence
 from ..models import (
@@ -59,7 +61,14 @@ from ..ordering import HIGHEST, LOWEST
 from . import todoist
 from .export import CSV_COLUMNS, EXPORT_FORMAT, READABLE_VERSIONS, V1_COLUMNS, V2_COLUMNS
 from .outline import MAX_LISTS, check_outline, list_name, list_name_from_filename
-from .plan import ImportedList, ImportedTask, ImportFileError, ImportPlan, RowProblem
+from .plan import (
+    ImportedList,
+    ImportedTask,
+    ImportFileError,
+    ImportPlan,
+    ImportTooSlow,
+    RowProblem,
+)
 from .safe_json import JSONRefused, load_bounded
 
 _TASK_KEYS = frozenset(CSV_COLUMNS)
@@ -72,19 +81,45 @@ _ID = re.compile(r"[0-9]{1,18}")
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+T = TypeVar("T")
+
 
 def read_upload(
-    data: bytes, *, today: date, tz: str, max_rows: int, filename: str | None = None
+    data: bytes,
+    *,
+    today: date,
+    tz: str,
+    max_rows: int,
+    filename: str | None = None,
+    cpu_seconds: float | None = None,
 ) -> ImportPlan:
     """Decode, recognise and validate an uploaded file; see the module docstring.
 
     ``today`` and ``tz`` are the user's: they anchor repeats without a date and Todoist's
     relative dates ("tomorrow"). ``filename`` (as uploaded) names a Todoist file's list.
+    With ``cpu_seconds``, reading stops with `ImportTooSlow` once it has cost that much of
+    this thread's processor time: the size limits bound the rows, this bounds what each
+    row may cost (a worker's time is shared by everyone it serves).
     """
     text = decode(data)
     if text.lstrip()[:1] in ("{", "["):
-        return read_json(text, today=today, tz=tz, max_rows=max_rows)
-    return read_csv(text, today=today, tz=tz, max_rows=max_rows, filename=filename)
+        return read_json(text, today=today, tz=tz, max_rows=max_rows, cpu_seconds=cpu_seconds)
+    return read_csv(
+        text, today=today, tz=tz, max_rows=max_rows, filename=filename, cpu_seconds=cpu_seconds
+    )
+
+
+def _within_budget(rows: Iterable[T], cpu_seconds: float | None) -> Iterator[T]:
+    """`rows`, until reading them (the work done between two rows) has cost more than
+    `cpu_seconds` of this thread's processor time: then ImportTooSlow."""
+    if cpu_seconds is None:
+        yield from rows
+        return
+    limit = thread_time() + cpu_seconds
+    for row in rows:
+        if thread_time() > limit:
+            raise ImportTooSlow(cpu_seconds)
+        yield row
 
 
 def decode(data: bytes) -> str:
@@ -107,7 +142,9 @@ def decode(data: bytes) -> str:
 # --------------------------------------------------------------------------- JSON
 
 
-def read_json(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
+def read_json(
+    text: str, *, today: date, tz: str, max_rows: int, cpu_seconds: float | None = None
+) -> ImportPlan:
     try:
         document = load_bounded(text)
     except JSONRefused as exc:
@@ -132,7 +169,7 @@ def read_json(text: str, *, today: date, tz: str, max_rows: int) -> ImportPlan:
         raise ImportFileError("A version 1 export has no “lists”; version 2 has.")
     plan = ImportPlan(format="json", lists=_json_lists(document.get("lists", [])))
     keys = _VERSION_KEYS[version]
-    for number, raw in enumerate(tasks, start=1):
+    for number, raw in _within_budget(enumerate(tasks, start=1), cpu_seconds):
         if not isinstance(raw, dict):
             plan.errors.append(RowProblem(number, "This task is not a JSON object."))
             continue
@@ -178,9 +215,15 @@ def _json_lists(raw: object) -> list[ImportedList]:
 
 
 def read_csv(
-    text: str, *, today: date, tz: str, max_rows: int, filename: str | None = None
+    text: str,
+    *,
+    today: date,
+    tz: str,
+    max_rows: int,
+    filename: str | None = None,
+    cpu_seconds: float | None = None,
 ) -> ImportPlan:
-    rows = _csv_rows(text, max_rows)
+    rows = _within_budget(_csv_rows(text, max_rows), cpu_seconds)
     number, header = next(rows, (1, []))
     names = [name.strip() for name in header]
     if not any(names):

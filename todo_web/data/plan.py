@@ -25,6 +25,17 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be imported; the message is meant for the user."""
 
 
+class ImportTooSlow(ImportFileError):
+    """Reading the file cost more processor time than one import may."""
+
+    def __init__(self, cpu_seconds: float) -> None:
+        super().__init__(
+            f"Reading this file took more than {cpu_seconds:g} seconds of work, so it was "
+            "stopped and nothing was imported. Split it into smaller files and import them "
+            "one at a time."
+        )
+
+
 @dataclass(frozen=True)
 class ImportedTask:
     """One validated task, ready to be written. Timestamps None mean "the import's time"."""

@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 
 from ..models import (
     DESCRIPTION_MAX,
@@ -197,9 +198,11 @@ def _place(
         return indent, None
 
 
+@lru_cache(maxsize=512)
 def read_date(text: str, *, today: date, tz: str) -> QuickAdd | None:
     """The quick-add reading of a DATE cell, or None unless every word of it is a date,
-    a time or a repeat."""
+    a time or a repeat. Remembered: an export repeats the same few cells ("every monday")
+    across thousands of rows, and each reading costs about a millisecond."""
     if len(text) > DATE_MAX:
         return None
     try:

@@ -45,10 +45,11 @@ from ..access import Need, list_for
 from ..db import get_session, utcnow
 from ..htmx import send_page_to, wants_fragment
 from ..models import TaskList, User
+from ..ratelimit import configured, limiter, user_key
 from ..routing import MAX_ID
 from ..timezones import local_today
 from . import calendar, export, importer, queries
-from .plan import ImportFileError, ImportPlan
+from .plan import ImportFileError, ImportPlan, ImportTooSlow
 
 bp = Blueprint("data", __name__)
 
@@ -99,7 +100,11 @@ def _today(user: User) -> date:
 
 @bp.post("/settings/import")
 @login_required
+@limiter.limit(configured("RATELIMIT_IMPORT_PER_USER"), key_func=user_key, scope="import-per-user")
 def import_file() -> Response:
+    """Read the upload with no transaction open (the login's read ends first) and within
+    IMPORT_CPU_SECONDS of processor time, then write its tasks in one short transaction;
+    a dry run answers the summary without writing."""
     dry_run = request.form.get("dry_run") == "1"
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -119,7 +124,10 @@ def import_file() -> Response:
             tz=tz,
             max_rows=current_app.config["IMPORT_MAX_ROWS"],
             filename=upload.filename,
+            cpu_seconds=current_app.config["IMPORT_CPU_SECONDS"] or None,
         )
+    except ImportTooSlow as exc:
+        return _import_answer(None, dry_run, 413, error=str(exc))
     except ImportFileError as exc:
         return _import_answer(None, dry_run, 400, error=str(exc))
     if dry_run:
