@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from todo_web.data import importer, todoist
-from todo_web.db import get_database, get_session
 from todo_web.models import Task, User
 
 from ..client import Client, upload
@@ -95,27 +94,6 @@ def test_a_file_read_within_the_budget_imports(
     filename, content = FILES["csv"]
     assert upload(client, content, filename).status_code == 302
     assert task_count(db_session) == 5
-
-
-def test_no_transaction_is_open_while_the_file_is_read(
-    app: Flask, alice_client: Client, db_session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Reading may take seconds: a transaction open meanwhile would hold a pooled
-    connection (and a pooler's server connection) idle in transaction."""
-    seen: list[tuple[bool, int]] = []
-    read_upload = importer.read_upload
-
-    def watched(*args: object, **kwargs: object) -> importer.ImportPlan:
-        pool = get_database(app).engine.pool
-        seen.append((get_session().in_transaction(), pool.checkedout()))  # type: ignore[attr-defined]
-        return read_upload(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(importer, "read_upload", watched)
-    filename, content = FILES["todoist"]
-    for dry_run in (True, False):
-        assert upload(alice_client, content, filename, dry_run=dry_run).status_code in (200, 302)
-    assert seen == [(False, 0), (False, 0)]
-    assert task_count(db_session) > 0
 
 
 def test_imports_are_throttled_per_account(

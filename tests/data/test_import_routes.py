@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from todo_web.data import importer, queries
-from todo_web.db import get_session
+from todo_web.db import get_database, get_session
 from todo_web.lists.queries import inbox_of
 from todo_web.models import Priority, Tag, Task, TaskList, TaskStatus, User
 from todo_web.ordering import GAP
@@ -447,18 +447,20 @@ def test_a_list_made_meanwhile_imports_nothing(
 
 
 def test_the_file_is_read_outside_a_transaction(
-    alice_client: Client, monkeypatch: pytest.MonkeyPatch
+    app: Flask, alice_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Parsing a large file takes a while: no connection sits idle in a transaction
-    (and holds its locks) meanwhile."""
-    seen: list[bool] = []
+    (and holds its locks, and a pooler's server connection) meanwhile; none is even
+    checked out of the pool."""
+    seen: list[tuple[bool, int]] = []
     original = importer.read_upload
+    pool = get_database(app).engine.pool
 
     def read_upload(*args: object, **kwargs: object) -> object:
-        seen.append(get_session().in_transaction())
+        seen.append((get_session().in_transaction(), pool.checkedout()))  # type: ignore[attr-defined]
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(importer, "read_upload", read_upload)
     assert upload(alice_client, V2, dry_run=True).status_code == 200
     assert upload(alice_client, V2).status_code == 302
-    assert seen == [False, False]
+    assert seen == [(False, 0), (False, 0)]
