@@ -35,6 +35,8 @@ DEFAULT_LIMITS = {
     "RATELIMIT_RESET_PER_ACCOUNT": "3 per hour",
     # Per inviting account: each invitation may mail an address that never asked for it.
     "RATELIMIT_INVITE_PER_USER": "30 per hour; 100 per day",
+    # Per account: each test notification is a request to a browser's push service.
+    "RATELIMIT_PUSH_TEST_PER_USER": "10 per hour",
     # Per account: each import (a check too) may cost seconds of a worker's time.
     "RATELIMIT_IMPORT_PER_USER": "30 per hour",
 }
@@ -79,7 +81,10 @@ def account_key() -> str:
 
 
 def user_key() -> str:
-    """The logged-in account (else the client's address): for limits on the work one
-    account may ask for."""
-    account = current_user.get_id() if current_user else None
-    return f"user:{account}" if account else f"address:{get_remote_address()}"
+    """The logged-in account, for limits on what one account may ask for (imports,
+    invitations, test notifications; each limit's scope keeps its counts apart). The
+    limiter runs before the login check: a logged-out request counts per address, and is
+    then sent to log in."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{get_remote_address()}"

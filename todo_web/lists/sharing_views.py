@@ -20,7 +20,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField
@@ -31,7 +30,7 @@ from ..db import get_session
 from ..errors import render_error
 from ..ids import id_from_text
 from ..models import EMAIL_MAX, INVITABLE_ROLES, Invitation, Role, TaskList
-from ..ratelimit import configured, limiter
+from ..ratelimit import configured, limiter, user_key
 from .invitations import (
     InvitationError,
     InvitationGone,
@@ -49,14 +48,6 @@ from .members import MembershipError, members_of, remove_member, set_role, trans
 bp = Blueprint("sharing", __name__)
 
 ROLE_CHOICES = [(role.value, role.value.capitalize()) for role in INVITABLE_ROLES]
-
-
-def _inviter_key() -> str:
-    """Invitations count per account (the limiter runs before the login check, so a
-    logged-out request counts per address, and is then sent to log in)."""
-    if current_user.is_authenticated:
-        return f"inviter:{current_user.id}"
-    return f"address:{get_remote_address()}"
 
 
 def _email(value: str | None) -> str | None:
@@ -122,7 +113,7 @@ def members(list_id: int) -> Response:
 
 
 @bp.post("/lists/<int:list_id>/members")
-@limiter.limit(configured("RATELIMIT_INVITE_PER_USER"), key_func=_inviter_key, scope="invite")
+@limiter.limit(configured("RATELIMIT_INVITE_PER_USER"), key_func=user_key, scope="invite")
 @login_required
 def invite_member(list_id: int) -> Response:
     session = get_session()

@@ -21,8 +21,6 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     keys.init_app(app)
-    # Each test notification is a real message through the user's push service.
-    app.config.setdefault("RATELIMIT_PUSH_TEST_PER_USER", "10 per hour")
     app.register_blueprint(bp)
 
 

@@ -12,14 +12,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..db import get_session
 from ..errors import seconds_until_allowed
-from ..ratelimit import configured, limiter
+from ..ratelimit import configured, limiter, user_key
 from . import messages, subscriptions
 from .keys import keys_of
 from .subscriptions import InvalidBody
@@ -70,13 +69,6 @@ def _body() -> dict[str, Any]:
     return subscriptions.parse_json_object(request.get_data(cache=True))
 
 
-def _tester_key() -> str:
-    """Test notifications count per account (per address before the login check)."""
-    if current_user.is_authenticated:
-        return f"push-tester:{current_user.id}"
-    return f"address:{get_remote_address()}"
-
-
 @bp.post("/settings/push")
 def subscribe() -> Response:
     """Store this browser's subscription: 201 when new to this account, else 200."""
@@ -108,7 +100,7 @@ def unsubscribe() -> Response:
 
 
 @bp.post("/settings/push/test")
-@limiter.limit(configured("RATELIMIT_PUSH_TEST_PER_USER"), key_func=_tester_key, scope="push-test")
+@limiter.limit(configured("RATELIMIT_PUSH_TEST_PER_USER"), key_func=user_key, scope="push-test")
 def test() -> Response:
     """Queue a test notification to this browser: 202 (the worker sends it)."""
     if keys_of(current_app) is None:
