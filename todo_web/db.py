@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -273,11 +274,7 @@ def rollback_request_session() -> None:
     still query); its objects stay attached and reload on next use."""
     session: Session | None = g.get("db_session")
     if session is not None:
-        try:
-            session.rollback()
-        except DBAPIError as error:  # its connection is gone: nothing left to roll back
-            logger.warning("the request's database connection failed: %s", error)
-            session.invalidate()
+        _end_or_discard(session, session.rollback, "failed")
 
 
 def close_request_session() -> None:
@@ -293,10 +290,18 @@ def _close_session(exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is None:
         return
+    if exc is not None:
+        _end_or_discard(session, session.rollback, "failed at its end")
+    # close() rolls back whatever the view did not commit
+    _end_or_discard(session, session.close, "failed at its end")
+
+
+def _end_or_discard(session: Session, end: Callable[[], None], failed: str) -> None:
+    """`end()` the session's transaction (rollback or close); on a connection that is
+    gone there is nothing left to end, so the error is logged and the connection
+    discarded instead of failing the request."""
     try:
-        if exc is not None:
-            session.rollback()
-        session.close()  # rolls back whatever the view did not commit
+        end()
     except DBAPIError as error:
-        logger.warning("the request's database connection failed at its end: %s", error)
+        logger.warning("the request's database connection %s: %s", failed, error)
         session.invalidate()

@@ -68,7 +68,7 @@ class RequestDeadline:
 
 
 class Watchdog:
-    """Cancels the statements of requests whose deadline passed."""
+    """Ends the statements still waiting when their request's deadline passes."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, RequestDeadline]] = []
@@ -109,6 +109,10 @@ class Watchdog:
         _shut_down_socket(connection)
 
 
+#: The process's one watchdog, whatever number of apps it serves.
+WATCHDOG = Watchdog()
+
+
 def _shut_down_socket(connection: Any) -> None:
     """End every wait on `connection` (a psycopg2 connection busy in another thread):
     shutting its socket down makes the blocked read fail at once. Closing the
@@ -128,13 +132,12 @@ def init_app(app: Flask, engine: Engine) -> None:
     seconds = float(app.config["REQUEST_DEADLINE_SECONDS"])
     if not seconds or engine.dialect.name != "postgresql":
         return
-    watchdog = Watchdog()
 
     @app.before_request
     def start_deadline() -> None:
         deadline = RequestDeadline(time.monotonic() + seconds)
         g.request_deadline = deadline
-        watchdog.watch(deadline)
+        WATCHDOG.watch(deadline)
 
     @app.teardown_request
     def end_deadline(_error: BaseException | None) -> None:
