@@ -47,7 +47,7 @@ def children_of(pid: int) -> set[int]:
     return children
 
 
-def _stop_group(process: subprocess.Popen[bytes], pid: int | None, timeout: float) -> None:
+def stop_group(process: subprocess.Popen[bytes], pid: int | None, timeout: float) -> None:
     """SIGTERM to `pid` (else the session's leader), then the whole session is killed if
     it has not ended within `timeout` seconds."""
     if process.poll() is None:
@@ -138,7 +138,7 @@ class Gunicorn:
         if self.running:
             with contextlib.suppress(RuntimeError):
                 pid = self.master_pid(timeout=1)
-        _stop_group(self.process, pid, timeout=30)
+        stop_group(self.process, pid, timeout=30)
 
 
 class Worker:
@@ -163,4 +163,4 @@ class Worker:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        _stop_group(self.process, None, timeout=30)
+        stop_group(self.process, None, timeout=30)

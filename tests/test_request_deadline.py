@@ -54,6 +54,17 @@ def app_behind(make_app: MakeApp, database_url: str, proxy: TcpProxy, **settings
     )
 
 
+def alice_behind(
+    make_app: MakeApp, database_url: str, proxy: TcpProxy, db_session: Session
+) -> Client:
+    """Alice's browser, logged in to an app that reaches the database through `proxy`."""
+    app = app_behind(make_app, database_url, proxy)
+    make_user(db_session, ALICE)
+    client: Client = app.test_client()  # type: ignore[assignment]
+    assert client.log_in(ALICE).status_code == 302
+    return client
+
+
 def while_held(proxy: TcpProxy, send: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`send(*args, **kwargs)` while the forwarder holds everything; its answer, which
     must come within ANSWER_WITHIN seconds (the forwarder lets go either way)."""
@@ -69,10 +80,7 @@ def while_held(proxy: TcpProxy, send: Callable[..., Any], *args: Any, **kwargs: 
 def test_a_create_held_in_the_queue_answers_503_and_is_never_committed(
     make_app: MakeApp, database_url: str, proxy: TcpProxy, db_session: Session
 ) -> None:
-    app = app_behind(make_app, database_url, proxy)
-    make_user(db_session, ALICE)
-    client: Client = app.test_client()  # type: ignore[assignment]
-    assert client.log_in(ALICE).status_code == 302
+    client = alice_behind(make_app, database_url, proxy, db_session)
     token = client.token()
 
     started = time.monotonic()
@@ -92,10 +100,7 @@ def test_a_page_view_held_in_the_queue_answers_503(
     make_app: MakeApp, database_url: str, proxy: TcpProxy, db_session: Session
 ) -> None:
     """A page view's first statement waits in the queue behind the pool's ping."""
-    app = app_behind(make_app, database_url, proxy)
-    make_user(db_session, ALICE)
-    client: Client = app.test_client()  # type: ignore[assignment]
-    assert client.log_in(ALICE).status_code == 302
+    client = alice_behind(make_app, database_url, proxy, db_session)
 
     response = while_held(proxy, client.get, "/tasks")
     assert response.status_code == 503

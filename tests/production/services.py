@@ -13,7 +13,6 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import psycopg2
 
-from ..processes import wait_until
+from ..processes import stop_group, wait_until
 from ..smtp import free_port
 
 VERSION = "15"
@@ -345,14 +344,8 @@ class PgBouncer:
             raise RuntimeError(f"PgBouncer did not start:\n{self._log_tail()}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_group(self.process, None, timeout=20)
 
     def restart(self) -> None:
         self.stop()
@@ -434,11 +427,5 @@ class Redis:
         return int(self._ask(b"DBSIZE").strip().lstrip(b":"))
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        if self.process is not None:
+            stop_group(self.process, None, timeout=20)

@@ -22,13 +22,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from todo_web.db import get_database
-from todo_web.models import OPEN_STATUSES, ListMember, Task, TaskCount, TaskList, User
+from todo_web.models import ListMember, Task, TaskCount, User
 from todo_web.tasks import lifecycle
 from todo_web.tasks.counts import bring_up_to_date
 
 from ..client import Client
 from ..database import is_postgres
 from ..factories import make_list, make_task, share
+from ..lists import real_open_counts, stored_open_counts
 
 MONDAY = date(2031, 3, 10)
 TUESDAY = MONDAY + timedelta(days=1)
@@ -60,25 +61,11 @@ def recounted(session: Session, user: User) -> dict[tuple[str, date | None], int
     return {(str(status), due): n for status, due, n in rows}
 
 
-def open_counts(session: Session) -> dict[int, tuple[int, int]]:
-    """Each list's kept open count against its counted one."""
-    kept = dict(session.execute(select(TaskList.id, TaskList.open_count)).all())
-    counted = dict(
-        session.execute(
-            select(Task.list_id, func.count())
-            .where(Task.deleted_at.is_(None), Task.status.in_(OPEN_STATUSES))
-            .group_by(Task.list_id)
-        ).all()
-    )
-    return {list_id: (n, counted.get(list_id, 0)) for list_id, n in kept.items()}
-
-
 def assert_counts_right(session: Session, *users: User) -> None:
     session.expire_all()
     for user in users:
         assert counts_by_key(session, user) == recounted(session, user)
-    for kept, counted in open_counts(session).values():
-        assert kept == counted
+    assert stored_open_counts(session) == real_open_counts(session)
 
 
 @pytest.mark.skipif(not is_postgres(), reason="SQLite runs one writing transaction at a time")
