@@ -218,7 +218,6 @@ def make_faults(
             "PgBouncer PAUSE: statements queue; RESUME once 3 writes were answered",
             pause_the_pooler,
             ports,
-            deadline_bound=True,
         ),
         Fault(
             "redis stop/start",
