@@ -5,20 +5,104 @@ touching the shared PostgreSQL server.
 went down: new connections are refused, open ones die); `restore()` listens again on the
 same port. Every thread is a daemon and every socket has a time-out, so a test that fails
 half-way leaves nothing running for long.
+
+`PgWire` reads the PostgreSQL protocol the client sends, to count round trips at the wire
+(every query message, ``BEGIN`` and ``ROLLBACK`` included, which SQLAlchemy's events never
+see); `TcpProxy(delay_seconds=...)` holds every chunk that long in each direction, a
+database some way off over the network.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
+import time
 
 from .smtp import free_port
 
 
+#: Startup-phase requests that carry no message type: SSL, GSS encryption, cancel.
+_UNTYPED_REQUESTS = {80877103, 80877104, 80877102}
+
+
+class PgWire:
+    """The query messages clients send through one proxy, as the server gets them.
+
+    Each simple-protocol query ("Q", one round trip however many statements it holds) and
+    each extended-protocol Sync ("S", the end of one round trip) is recorded in `queries`
+    as its text (or ``"<sync>"``). The client must not encrypt (``sslmode=disable``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.queries: list[str] = []
+
+    def reset(self) -> None:
+        with self._lock:
+            self.queries.clear()
+
+    def taken(self) -> list[str]:
+        """The queries since the last call (or `reset`), forgetting them."""
+        with self._lock:
+            queries, self.queries = self.queries, []
+        return queries
+
+    def reader(self) -> _ClientStream:
+        return _ClientStream(self)
+
+    def _record(self, query: str) -> None:
+        with self._lock:
+            self.queries.append(query)
+
+
+class _ClientStream:
+    """Splits one client connection's bytes into protocol messages."""
+
+    def __init__(self, wire: PgWire) -> None:
+        self.wire = wire
+        self.buffer = b""
+        self.started = False
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            if not self.started:
+                if len(self.buffer) < 8:
+                    return
+                (length,) = struct.unpack("!I", self.buffer[:4])
+                if len(self.buffer) < length:
+                    return
+                (code,) = struct.unpack("!I", self.buffer[4:8])
+                self.buffer = self.buffer[length:]
+                self.started = code not in _UNTYPED_REQUESTS
+                continue
+            if len(self.buffer) < 5:
+                return
+            kind = self.buffer[:1]
+            (length,) = struct.unpack("!I", self.buffer[1:5])
+            if len(self.buffer) < 1 + length:
+                return
+            body, self.buffer = self.buffer[5 : 1 + length], self.buffer[1 + length :]
+            if kind == b"Q":
+                self.wire._record(body.rstrip(b"\0").decode("utf-8", "replace"))
+            elif kind == b"S":
+                self.wire._record("<sync>")
+
+
 class TcpProxy:
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(
+        self,
+        target_host: str,
+        target_port: int,
+        *,
+        wire: PgWire | None = None,
+        delay_seconds: float = 0.0,
+    ) -> None:
         self.target = (target_host, target_port)
+        self.wire = wire
+        self.delay_seconds = delay_seconds
         self.port = free_port()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
@@ -85,14 +169,23 @@ class TcpProxy:
                     upstream.close()
                     return
                 self._sockets |= {client, upstream}
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+            reader = self.wire.reader() if self.wire is not None else None
+            for source, sink, observe in ((client, upstream, reader), (upstream, client, None)):
+                threading.Thread(
+                    target=self._pump, args=(source, sink, observe), daemon=True
+                ).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(
+        self, source: socket.socket, sink: socket.socket, observe: _ClientStream | None
+    ) -> None:
         source.settimeout(None)
         try:
             while data := source.recv(65536):
                 self._flowing.wait()
+                if observe is not None:
+                    observe.feed(data)
+                if self.delay_seconds:
+                    time.sleep(self.delay_seconds)
                 sink.sendall(data)
         except OSError:
             pass
