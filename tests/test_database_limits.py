@@ -129,8 +129,9 @@ def test_every_transaction_gets_the_limits_and_the_connection_keeps_none(make_ap
 def test_the_limits_ride_with_the_first_statement_not_a_round_trip_of_their_own(
     make_app: MakeApp,
 ) -> None:
-    """Two statements in the request, two trips to the server: the SET LOCAL is sent in
-    front of the first one; a later transaction on the same connection gets it again."""
+    """Two statements in the request, two trips to the server: BEGIN and the SET LOCAL
+    are sent in front of the first one; a later transaction on the same connection gets
+    them again. (tests/test_round_trips.py counts the trips at the wire.)"""
     app = make_app(
         DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=0, DATABASE_STATEMENT_TIMEOUT_MS=4321
     )
@@ -144,7 +145,7 @@ def test_the_limits_ride_with_the_first_statement_not_a_round_trip_of_their_own(
             sent.clear()
             assert timed_get(app, "/test/sql")[2] == "4321ms"
             assert len(sent) == 2
-            assert sent[0].startswith("SET LOCAL statement_timeout = 4321;")
+            assert sent[0].startswith("BEGIN; SET LOCAL statement_timeout = 4321;")
             assert sent[0].endswith("SELECT 1") and "SET LOCAL" not in sent[1]
     finally:
         event.remove(engine, "after_cursor_execute", listener)

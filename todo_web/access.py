@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import BindParameter
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -206,7 +206,8 @@ _TASK_WITH_ROLE = (
     select(Task, ROLE)
     .join(TaskList, TaskList.id == Task.list_id)
     .where(Task.id == bindparam("task_id"), TaskList.deleted_at.is_(None))
-    .options(selectinload(Task.tags))
+    # In the same round trip (a task has a handful of tags at most).
+    .options(joinedload(Task.tags))
 )
 _LIVE_TASK_WITH_ROLE = _TASK_WITH_ROLE.where(Task.deleted_at.is_(None))
 
@@ -227,7 +228,8 @@ def task_for(
 ) -> Task:
     """The task with this id for `need` (decided by its list), or NotFound/Forbidden."""
     statement = _TASK_WITH_ROLE if include_deleted else _LIVE_TASK_WITH_ROLE
-    row = session.execute(statement, {"task_id": task_id, "role_user_id": user.id}).first()
+    parameters = {"task_id": task_id, "role_user_id": user.id}
+    row = session.execute(statement, parameters).unique().first()
     check(None if row is None else row[1], need)
     assert row is not None
     return row[0]

@@ -13,9 +13,9 @@ Neon's pooled endpoint: PgBouncer in transaction mode refuses the ``options`` st
 parameter, and a session-level ``SET`` would stay on whichever server connection ran it,
 to be picked up by some other client's transactions, while this one's next transaction
 may run on a server connection without it. ``SET LOCAL`` lives and dies with its
-transaction, so it means the same thing through any pooler or none. The price is one
-extra round trip per transaction (a few hundredths of a millisecond on loopback, about a
-millisecond to a database in the same region). Migrations run without these limits
+transaction, so it means the same thing through any pooler or none. They cost no round
+trip: they are sent with ``BEGIN`` and the transaction's first statement, in one query
+message (todo_web/pg_transactions.py). Migrations run without these limits
 (`build_engine` without `timeouts`): building an index may rightly take longer.
 """
 
@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from . import deadline
+from . import deadline, pg_transactions
 
 logger = logging.getLogger("todo_web.db")
 
@@ -151,39 +151,6 @@ class Timeouts:
         )
 
 
-def _set_timeouts_on_begin(engine: Engine, timeouts: Timeouts) -> None:
-    """Every transaction gets the limits with its first statement, in the same round trip:
-    psycopg2 sends a string of statements as one simple query and answers with the last
-    one's result. A server-side cursor (DECLARE ... FOR one statement) or an executemany
-    gets them from a statement of their own instead."""
-    sql = timeouts.set_local_sql()
-    prefix = sql + "; "
-
-    @event.listens_for(engine, "begin")
-    def limits_pending(connection: Connection) -> None:
-        connection.info[_LIMITS_PENDING] = True
-
-    @event.listens_for(engine, "before_cursor_execute", retval=True)
-    def send_limits_first(
-        connection: Connection,
-        cursor: Any,
-        statement: str,
-        parameters: Any,
-        context: Any,
-        executemany: bool,
-    ) -> tuple[str, Any]:
-        if not connection.info.pop(_LIMITS_PENDING, False):
-            return statement, parameters
-        if executemany or getattr(cursor, "name", None):
-            with cursor.connection.cursor() as own:
-                own.execute(sql)
-            return statement, parameters
-        return prefix + statement, parameters
-
-
-_LIMITS_PENDING = "todo_web.limits_pending"
-
-
 def build_engine(
     url: str,
     *,
@@ -194,9 +161,14 @@ def build_engine(
     echo: bool = False,
     timeouts: Timeouts | None = None,
 ) -> Engine:
-    """An engine for PostgreSQL (pooled, pre-pinged, `timeouts` in every transaction) or
-    SQLite (foreign keys on; a file database gets the same pool limits, so a request that
-    cannot get a connection also gives up after `pool_timeout` seconds)."""
+    """An engine for PostgreSQL or SQLite.
+
+    PostgreSQL: pooled. With `timeouts` (the app's engine), every transaction begins with
+    its first statement and gets the limits in the same round trip, with no ping at
+    checkout (`pg_transactions`); without (migrations, the seed command), psycopg2's own
+    transactions and a ping at checkout. SQLite: foreign keys on; a file database gets the
+    same pool limits, so a request that cannot get a connection also gives up after
+    `pool_timeout` seconds."""
     if url.startswith("sqlite"):
         pool_args: dict[str, Any] = {}
         if make_url(url).database not in (None, "", ":memory:"):
@@ -214,7 +186,7 @@ def build_engine(
     engine = create_engine(
         url,
         echo=echo,
-        pool_pre_ping=True,
+        pool_pre_ping=timeouts is None,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
@@ -222,8 +194,9 @@ def build_engine(
         # Fail fast when the server is unreachable instead of hanging a worker.
         connect_args={"connect_timeout": 5},
     )
-    if timeouts is not None and timeouts != Timeouts():
-        _set_timeouts_on_begin(engine, timeouts)
+    if timeouts is not None:
+        limits = timeouts.set_local_sql() if timeouts != Timeouts() else ""
+        pg_transactions.begin_with_first_statement(engine, limits)
     return engine
 
 

@@ -182,21 +182,10 @@ def _watch_statements(engine: Engine) -> None:
         if deadline is not None and deadline.passed():
             raise DeadlinePassed("connect")
 
-    # The pool's ping at checkout runs outside the cursor events; it waits in a pooler's
-    # queue like any statement, so it is watched the same way.
-    dialect = engine.dialect
-    ping = dialect.do_ping
 
-    def watched_ping(dbapi_connection: Any) -> bool:
-        deadline = _current()
-        if deadline is None:
-            return ping(dbapi_connection)
-        if deadline.passed():
-            raise DeadlinePassed("ping")
+def watch_connection(dbapi_connection: Any) -> None:
+    """The statement running now moved to `dbapi_connection` (a retry on a new
+    connection): watch that one."""
+    deadline = _current()
+    if deadline is not None:
         deadline.connection = dbapi_connection
-        try:
-            return ping(dbapi_connection)
-        finally:
-            deadline.connection = None
-
-    dialect.do_ping = watched_ping  # type: ignore[method-assign]

@@ -9,14 +9,19 @@ it counts for the others again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, bindparam, delete, select, update
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import TypeDecorator
 
 from .. import reminders
-from ..access import forget_reach
+from ..access import ROLE, Need, check, forget_reach
 from ..models import ListMember, Role, Task, TaskList, User
 
 
@@ -49,8 +54,65 @@ def members_of(session: Session, task_list: TaskList) -> list[Member]:
         .join(ListMember, ListMember.user_id == User.id)
         .where(ListMember.list_id == task_list.id)
     ).all()
+    return _in_order(rows)
+
+
+def _in_order(rows: Sequence[Sequence[Any]]) -> list[Member]:
     members = [Member(row[0], row[1], row[2], Role(row[3])) for row in rows]
     return sorted(members, key=lambda m: (_ROLE_ORDER[m.role], m.name.casefold(), m.user_id))
+
+
+class _JsonRows(TypeDecorator[list[Any]]):
+    """Rows gathered by `_json_rows`: parsed already on PostgreSQL (json), text on SQLite."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> list[Any]:
+        if value is None:
+            return []
+        return json.loads(value) if isinstance(value, str) else list(value)
+
+
+class _json_rows(GenericFunction[list[Any]]):
+    """The rows of its arguments as one JSON array of arrays: ``json_agg`` on PostgreSQL,
+    ``json_group_array`` on SQLite."""
+
+    type = _JsonRows()
+    inherit_cache = True
+
+
+@compiles(_json_rows, "postgresql")
+def _json_rows_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_json_rows, "sqlite")
+def _json_rows_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+#: A list for its page, with the user's role (bound as `role_user_id`) and its members, in
+#: one round trip.
+_LIST_PAGE = select(
+    TaskList,
+    ROLE,
+    select(_json_rows(User.id, User.name, User.email, ListMember.role))
+    .join(ListMember, ListMember.user_id == User.id)
+    .where(ListMember.list_id == TaskList.id)
+    .scalar_subquery(),
+).where(TaskList.id == bindparam("list_id"), TaskList.deleted_at.is_(None))
+
+
+def list_and_members_for(
+    session: Session, user: User, list_id: int, need: Need
+) -> tuple[TaskList, list[Member]]:
+    """The list (NotFound or Forbidden as `access.list_for` decides) and its members in
+    members_of's order, for the list's page."""
+    row = session.execute(_LIST_PAGE, {"list_id": list_id, "role_user_id": user.id}).first()
+    check(None if row is None else row[1], need)
+    assert row is not None
+    return row[0], _in_order(row[2])
 
 
 def assignable_members(session: Session, task_list: TaskList) -> list[Member]:

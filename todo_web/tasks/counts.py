@@ -35,6 +35,7 @@ from ..lists.queries import LIST_ORDER
 from ..models import OPEN_STATUSES, ListMember, Role, Task, TaskCount, TaskList, TaskStatus, User
 from ..timezones import local_now
 from .listing import ListQuery
+from .tags import user_tag_names_column
 
 
 def _view_counts_statement(*, shared: bool) -> Select[tuple[int, ...]]:
@@ -159,6 +160,8 @@ class SidebarList(NamedTuple):
 class Sidebar:
     counts: dict[str, int]
     lists: list[SidebarList]
+    #: The names of the user's tags in use, for the filter bar.
+    tag_names: list[str]
 
     @cached_property
     def reach(self) -> Reach:
@@ -178,12 +181,13 @@ class Sidebar:
 
 
 def _sidebar_statement(*, shared: bool) -> Select[Any]:
-    """The view counts (one row) joined to the user's lists: one round trip for the whole
-    sidebar. An outer join, so the counts come back even for a user with no list. For a
-    user nobody shares a list with (`shared` False, known from the login), their lists are
-    the ones they own, read by owner as before sharing; else every list they are a member
-    of, with their role."""
+    """The view counts and the user's tag names (one row) joined to the user's lists: one
+    round trip for the whole sidebar and the filter bar. An outer join, so the counts come
+    back even for a user with no list. For a user nobody shares a list with (`shared` False,
+    known from the login), their lists are the ones they own, read by owner as before
+    sharing; else every list they are a member of, with their role."""
     counts = _view_counts_statement(shared=shared).subquery("view_counts")
+    head = [*counts.c, user_tag_names_column().label("tag_names")]
     user_id = bindparam("user_id")
     list_columns = [
         TaskList.id,
@@ -196,14 +200,14 @@ def _sidebar_statement(*, shared: bool) -> Select[Any]:
     live = TaskList.deleted_at.is_(None)
     if not shared:
         return (
-            select(*counts.c, *list_columns, literal(Role.OWNER.value), *tail)
+            select(*head, *list_columns, literal(Role.OWNER.value), *tail)
             .select_from(counts)
             .outerjoin(TaskList, and_(TaskList.owner_id == user_id, live))
             .order_by(*LIST_ORDER)
         )
     memberships = join(ListMember, TaskList, and_(TaskList.id == ListMember.list_id, live))
     return (
-        select(*counts.c, *list_columns, ListMember.role, *tail)
+        select(*head, *list_columns, ListMember.role, *tail)
         .select_from(counts)
         .outerjoin(memberships, ListMember.user_id == user_id)
         .order_by(*LIST_ORDER)
@@ -216,13 +220,14 @@ _COUNT_NAMES = tuple(column.key for column in _VIEW_COUNTS.selected_columns)
 
 
 def read_sidebar(session: Session, user: User, now: datetime | None = None) -> Sidebar:
-    """The smart views' counts and the lists (Inbox first, then the user's order)."""
+    """The smart views' counts, the lists (Inbox first, then the user's order) and the
+    tag names in use."""
     statement = _SIDEBAR_OF_OWN_LISTS if user.has_shared_lists is False else _SIDEBAR
     rows = session.execute(statement, _count_parameters(user, now)).all()
     width = len(_COUNT_NAMES)
     counts = {name: int(value) for name, value in zip(_COUNT_NAMES, rows[0][:width], strict=True)}
-    lists = [SidebarList(*row[width:]) for row in rows if row[width] is not None]
-    return Sidebar(counts, lists)
+    lists = [SidebarList(*row[width + 1 :]) for row in rows if row[width + 1] is not None]
+    return Sidebar(counts, lists, rows[0][width])
 
 
 def request_sidebar(session: Session, user: User, *, fresh: bool = False) -> Sidebar:

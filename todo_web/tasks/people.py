@@ -23,6 +23,7 @@ from ..db import get_session
 from ..lists.members import Member, members_of
 from ..models import ListMember, Task, TaskList, User
 from .counts import request_sidebar
+from .responses import remember_members
 from .views import bp
 
 
@@ -95,9 +96,8 @@ def list_members(task_list: TaskList | None) -> list[Member]:
         return []  # the sidebar counted its members: no one else, no query
     cache = g.setdefault("list_members", {})
     if task_list.id not in cache:
-        members = members_of(get_session(), task_list)
-        cache[task_list.id] = members if len(members) > 1 else []
-    return cache[task_list.id]
+        remember_members(task_list.id, members_of(get_session(), task_list))
+    return cache[task_list.id]  # type: ignore[no-any-return]
 
 
 @bp.app_template_global()

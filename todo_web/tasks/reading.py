@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -23,7 +24,7 @@ from ..timezones import local_now
 from .counts import total_from_counts
 from .listing import ListQuery
 from .search import search_condition, search_narrows_by_itself, uses_full_text
-from .tags import has_tag, tag_names_of
+from .tags import has_tag, tag_names_column
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ def _row_info_columns(task: type[Task]) -> list[ColumnElement[object]]:
 #: Built once: building them costs more than the database takes to answer them.
 _TASK_ROW_INFO_COLUMNS = _row_info_columns(Task)
 
+#: The page's rows come with their tag names (the last column).
+_TASK_PAGE_COLUMNS = [*_TASK_ROW_INFO_COLUMNS, tag_names_column(Task.id)]
+
 #: The name of a search's matches (see _page_counted_in_one_pass).
 _FOUND = "found"
 
@@ -113,10 +117,29 @@ def _found_row_info_columns() -> list[ColumnElement[object]]:
         literal_column(
             f"(SELECT parent.title FROM {tasks} AS parent WHERE parent.id = {_FOUND}.parent_id)"
         ),
+        # PostgreSQL only, as the full-text search is: tag_names_column's SQL there.
+        literal_column(
+            "(SELECT array_agg(tags.name ORDER BY tags.name) FROM task_tags"
+            f" JOIN tags ON tags.id = task_tags.tag_id WHERE task_tags.task_id = {_FOUND}.id)"
+        ),
     ]
 
 
-_FOUND_ROW_INFO_COLUMNS = _found_row_info_columns()
+_FOUND_PAGE_COLUMNS = _found_row_info_columns()
+
+
+def _page(rows: Sequence[Any], query: ListQuery, total: int, first_info_column: int) -> TaskPage:
+    """A TaskPage of the page's rows: the task, then (from `first_info_column`) its
+    RowInfo's columns and its tag names."""
+    info_end = first_info_column + 3
+    return TaskPage(
+        tasks=[row[0] for row in rows],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+        infos={row[0].id: _info(*row[first_info_column:info_end]) for row in rows},
+        tag_names={row[0].id: row[info_end] for row in rows if row[info_end]},
+    )
 
 
 def _info(subtasks: int | None, done: int | None, parent_title: str | None) -> RowInfo:
@@ -153,20 +176,11 @@ def list_tasks(
     if total is None:
         total = _count(session, user, conditions)
     statement = _ordered(
-        select(Task, *_TASK_ROW_INFO_COLUMNS).where(task_is_visible(session, user), *conditions),
+        select(Task, *_TASK_PAGE_COLUMNS).where(task_is_visible(session, user), *conditions),
         query,
     )
     statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
-    rows = session.execute(statement).all()
-    tasks = [row[0] for row in rows]
-    return TaskPage(
-        tasks=tasks,
-        total=total,
-        page=query.page,
-        per_page=query.per_page,
-        infos={row[0].id: _info(*row[1:]) for row in rows},
-        tag_names=tag_names_of(session, [task.id for task in tasks]),
-    )
+    return _page(session.execute(statement).all(), query, total, 1)
 
 
 def _count(session: Session, user: User, conditions: Sequence[ColumnElement[bool]]) -> int:
@@ -198,12 +212,12 @@ def _page_counted_in_one_pass(
         scope = [] if search_narrows_by_itself(query.q) else [task_is_visible(session, user)]
         found = select(Task).where(*scope, *conditions).cte(_FOUND).prefix_with("MATERIALIZED")
         task = aliased(Task, found)
-        matching = select(task, func.count().over(), *_FOUND_ROW_INFO_COLUMNS).where(
+        matching = select(task, func.count().over(), *_FOUND_PAGE_COLUMNS).where(
             task_is_visible(session, user, task)
         )
     else:
         task = Task
-        matching = select(Task, func.count().over(), *_TASK_ROW_INFO_COLUMNS).where(
+        matching = select(Task, func.count().over(), *_TASK_PAGE_COLUMNS).where(
             task_is_visible(session, user), *conditions
         )
     statement = (
@@ -213,15 +227,7 @@ def _page_counted_in_one_pass(
     )
     rows = session.execute(statement).all()
     total = rows[0][1] if rows else _count(session, user, conditions)  # past the last page
-    tasks = [row[0] for row in rows]
-    return TaskPage(
-        tasks=tasks,
-        total=total,
-        page=query.page,
-        per_page=query.per_page,
-        infos={row[0].id: _info(*row[2:]) for row in rows},
-        tag_names=tag_names_of(session, [task.id for task in tasks]),
-    )
+    return _page(rows, query, total, 2)
 
 
 def _filter_conditions(

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Response, make_response, redirect, render_template, request
+from flask import Response, g, make_response, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
-from ..access import Need, list_for, may_edit_visible_list
+from ..access import Need, may_edit_visible_list
 from ..db import get_session
 from ..htmx import current_url, push_url, retarget, trigger
+from ..lists.members import Member, list_and_members_for
 from ..models import Task
 from ..safe_redirect import safe_next_path
 from ..timezones import local_now
@@ -20,7 +21,6 @@ from ..toasts import toast_oob
 from .counts import request_sidebar
 from .listing import BadListQuery, ListQuery, parse_list_query
 from .reading import arrange, list_tasks, row_infos
-from .tags import user_tag_names
 from .tree import ancestor_ids
 
 #: What a row's button says when its task has gone meanwhile.
@@ -51,11 +51,12 @@ def back(default: str = "/tasks") -> Response:
 def list_context(query: ListQuery) -> dict[str, object]:
     """What the list page and its fragment show. A list the user cannot see is a 404."""
     session = get_session()
-    current_list = (
-        list_for(session, current_user, query.list_id, Need.VIEW)
-        if query.list_id is not None
-        else None
-    )
+    current_list = None
+    if query.list_id is not None:
+        current_list, members = list_and_members_for(
+            session, current_user, query.list_id, Need.VIEW
+        )
+        remember_members(current_list.id, members)
     sidebar = request_sidebar(session, current_user)
     counts = sidebar.counts
     page_counts = counts if current_list is None else {"list_open": current_list.open_count}
@@ -77,9 +78,14 @@ def list_context(query: ListQuery) -> dict[str, object]:
         and current_list is not None
         and may_edit_visible_list(session, current_user, current_list),
         "counts": counts,
-        "tag_names": user_tag_names(session, current_user),
+        "tag_names": sidebar.tag_names,
         "today": local_now(current_user.timezone).date(),
     }
+
+
+def remember_members(list_id: int, members: list[Member]) -> None:
+    """The list's members as read with it (its page): list_members answers from them."""
+    g.setdefault("list_members", {})[list_id] = members if len(members) > 1 else []
 
 
 def render_list_fragment(query: ListQuery, status: int = 200, extra: str = "") -> Response:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, exists, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import TypeDecorator
 
 from ..models import Tag, Task, User, task_tags
 
@@ -67,44 +71,86 @@ def give_tags_to(session: Session, task_ids: Sequence[int], owner_id: int) -> No
             session.flush()
 
 
-# Built once, like the view counts statement (counts.py): every list page runs it.
-_USER_TAG_NAMES = (
-    select(Tag.name)
-    .where(
-        Tag.user_id == bindparam("user_id"),
-        exists()
-        .where(task_tags.c.tag_id == Tag.id, task_tags.c.task_id == Task.id)
-        .where(Task.deleted_at.is_(None)),
+#: Joins names on SQLite, which has no arrays; never in a name (parse_tag_names splits
+#: on it, as on all whitespace).
+_NAME_SEPARATOR = "\x1f"
+
+#: SQLite's lower(), which folds ASCII letters only.
+_SQLITE_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+class _NameList(TypeDecorator[list[str]]):
+    """Tag names gathered by `_names`: an array on PostgreSQL, in the order asked for; one
+    joined string on SQLite, sorted here as SQLite would sort them (by name, or by its
+    lower() of the name when `folded`)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, folded: bool = False) -> None:
+        super().__init__()
+        self.folded = folded
+
+    def process_result_value(self, value: Any, dialect: Any) -> list[str]:
+        if not value:
+            return []
+        if not isinstance(value, str):
+            return list(value)
+        names = value.split(_NAME_SEPARATOR)
+        if self.folded:
+            return sorted(names, key=lambda name: name.translate(_SQLITE_LOWER))
+        return sorted(names)
+
+
+class _names(GenericFunction[list[str]]):
+    """``array_agg(name ORDER BY key)`` on PostgreSQL, ``group_concat(name)`` on SQLite
+    (sorted when read, see _NameList); `key` is the name or lower(name)."""
+
+    inherit_cache = True
+
+    def __init__(self, name: ColumnElement[str], key: ColumnElement[str]) -> None:
+        super().__init__(name, key)
+        self.type = _NameList(folded=key is not name)
+
+
+@compiles(_names, "postgresql")
+def _names_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    name, key = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"array_agg({name} ORDER BY {key})"
+
+
+@compiles(_names, "sqlite")
+def _names_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    name = compiler.process(element.clauses.clauses[0], **kw)
+    return f"group_concat({name}, char(31))"
+
+
+def tag_names_column(task_id: ColumnElement[int]) -> ColumnElement[list[str]]:
+    """The tag names of the task whose id is `task_id`, in the order Task.tags has them,
+    as a column of the statement that reads the task: a correlated subquery, so a page's
+    rows come with their tags in one round trip."""
+    return (
+        select(_names(Tag.name, Tag.name))
+        .select_from(task_tags)
+        .join(Tag, Tag.id == task_tags.c.tag_id)
+        .where(task_tags.c.task_id == task_id)
+        .scalar_subquery()
     )
-    .order_by(func.lower(Tag.name))
-)
 
 
-def user_tag_names(session: Session, user: User) -> list[str]:
-    """Names of the user's tags that are on at least one live task, for the filter bar."""
-    return list(session.scalars(_USER_TAG_NAMES, {"user_id": user.id}))
-
-
-# Built once: every list page runs it.
-_TAG_NAMES_OF = (
-    select(task_tags.c.task_id, Tag.name)
-    .join(Tag, Tag.id == task_tags.c.tag_id)
-    .where(task_tags.c.task_id.in_(bindparam("task_ids", expanding=True)))
-    .order_by(task_tags.c.task_id, Tag.name)
-)
-
-
-def tag_names_of(session: Session, task_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each task's tag names, in the order Task.tags has them, in one statement.
-
-    What a list's rows show: plain names read as rows, without building Tag objects and
-    Task.tags collections (which took a list page half its time in SQLAlchemy). The
-    caller has already checked the tasks are the user's."""
-    names: dict[int, list[str]] = {}
-    if task_ids:
-        for task_id, name in session.execute(_TAG_NAMES_OF, {"task_ids": list(task_ids)}):
-            names.setdefault(task_id, []).append(name)
-    return names
+def user_tag_names_column() -> ColumnElement[list[str]]:
+    """The names of the user's (bound as `user_id`) tags that are on at least one live
+    task, for the filter bar, as a column: the sidebar's statement reads them."""
+    return (
+        select(_names(Tag.name, func.lower(Tag.name)))
+        .where(
+            Tag.user_id == bindparam("user_id"),
+            exists()
+            .where(task_tags.c.tag_id == Tag.id, task_tags.c.task_id == Task.id)
+            .where(Task.deleted_at.is_(None)),
+        )
+        .scalar_subquery()
+    )
 
 
 def has_tag(owner_ids: set[int], name: str) -> ColumnElement[bool]:
