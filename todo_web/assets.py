@@ -4,6 +4,8 @@
 for a year without asking again (``immutable``), and a new deploy that changes the file
 changes its URL, so nobody is left with a stale copy. A request without the current hash
 (an old page, a hand-typed URL) gets the ordinary short-lived caching with revalidation.
+Templates write `static_url(filename)`: the same URL, built once per version of the file
+(every page links eight or nine files).
 
 Flask-Compress compresses every text answer (pages, fragments, CSS, JS) with zstd, brotli
 or gzip, whichever the browser accepts.
@@ -15,7 +17,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, url_for
 from flask_compress import Compress
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
@@ -45,6 +47,17 @@ class Fingerprints:
 
 def init_app(app: Flask) -> None:
     fingerprint = Fingerprints(app.static_folder or "static")
+    #: Static URLs by the app's mount point (SCRIPT_NAME), file name and fingerprint.
+    urls: dict[tuple[str, str, str | None], str] = {}
+
+    @app.template_global()
+    def static_url(filename: str) -> str:
+        """`url_for('static', filename=filename)`, built once per version of the file."""
+        key = (request.script_root, filename, fingerprint(filename))
+        url = urls.get(key)
+        if url is None:
+            url = urls[key] = url_for("static", filename=filename)
+        return url
 
     @app.url_defaults
     def add_fingerprint(endpoint: str, values: dict[str, Any]) -> None:

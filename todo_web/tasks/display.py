@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlsplit
+from functools import lru_cache
+from urllib.parse import quote_plus, urlsplit
 
 from flask import has_request_context, request, url_for
 from flask_login import current_user
@@ -44,6 +45,14 @@ def due_label(task: Task, today: date) -> str:
 
 
 bp.add_app_template_filter(short_date, "short_date")
+
+
+@bp.app_template_filter("tag_query")
+@lru_cache(maxsize=1024)
+def tag_query(name: str) -> str:
+    """The query string of a tag's list, ``tag=<name>``, quoted as Jinja's ``urlencode``
+    quotes a mapping. A page shows the same few tags on many rows, hence the cache."""
+    return "tag=" + quote_plus(name, safe="")
 
 
 @bp.app_template_global("remind_label")

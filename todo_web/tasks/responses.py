@@ -153,5 +153,5 @@ def render_task(task: Task, extra: str = "", status: int = 200) -> Response:
         tag_names={task.id: [tag.name for tag in task.tags]},
     )
     return make_response(
-        render_template("tasks/_task.html", task=task, row=row, today=today) + extra, status
+        render_template("tasks/_task.html", rows=[row], today=today) + extra, status
     )
