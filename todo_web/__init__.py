@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    db.init_app(app)
+    database = db.init_app(app)
     reminders.install()
     csrf.init_app(app)
     security.init_app(app)
@@ -50,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     toasts.init_app(app)
 
     from .auth import bp as auth_bp
-    from .auth import init_login_manager
+    from .auth import init_login_manager, login_cache
     from .data import bp as data_bp
     from .health import bp as health_bp
     from .lists.sharing_views import bp as sharing_bp
@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .tasks import bp as tasks_bp
 
     init_login_manager(app)
+    login_cache.init_app(app, database.session_factory)
     app.register_blueprint(auth_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(lists_bp)

@@ -148,6 +148,9 @@ def load_config(
         # cancelled and it answers 503 (0 = no deadline): it bounds waits that PostgreSQL's
         # own limits cannot see, such as a pooler's queue. See todo_web/deadline.py.
         "REQUEST_DEADLINE_SECONDS": _int(environ, "REQUEST_DEADLINE_SECONDS", 15, minimum=0),
+        # Seconds a process remembers a browser's user and login-session rows (0 = not at
+        # all): a round trip saved per request. See todo_web/auth/login_cache.py.
+        "LOGIN_CACHE_SECONDS": _int(environ, "LOGIN_CACHE_SECONDS", 5, minimum=0),
         "SQL_ECHO": _bool(environ, "SQL_ECHO", False),
         "MAIL_URL": environ.get("MAIL_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM") or "todo-web <no-reply@localhost>",

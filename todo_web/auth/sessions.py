@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..access import shares_lists_with
 from ..db import close_request_session, get_database, utcnow
 from ..models import LoginSession, User
+from .login_cache import forget_at_commit, login_cache
 
 #: last_seen_at is written at most this often per session, not on every request.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -69,6 +70,9 @@ def log_out(db: Session) -> None:
             .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+        # Not an ORM change: forgotten now and again at the commit.
+        login_cache().forget_users({current_user.id})
+        forget_at_commit(db, current_user.id)
     # In this order: logout_user() leaves a note in the cookie session telling Flask-Login
     # to delete the remember-me cookie; clearing afterwards would drop that note.
     session.clear()
@@ -91,12 +95,20 @@ def load_user(db: Session, login_id: str, now: datetime | None = None) -> User |
     user_id, token, session_id = [*login_id.split(":"), "", ""][:3]
     if not user_id.isdigit() or not token or not session_id:
         return None
-    row = db.execute(
-        _USER_AND_LOGIN_SESSION, {"user_id": int(user_id), "session_id": session_id}
-    ).first()
-    if row is None:
-        return None
-    user, login_session, shared_with = row
+    cache = login_cache()
+    remembered = cache.get(db, int(user_id), session_id)
+    if remembered is not None:
+        user, login_session = remembered
+        shared_with = None  # memberships are never remembered: unknown until read
+    else:
+        row = db.execute(
+            _USER_AND_LOGIN_SESSION, {"user_id": int(user_id), "session_id": session_id}
+        ).first()
+        if row is None:
+            return None
+        user, login_session, shared = row
+        shared_with = bool(shared)
+        cache.put(user, login_session)
     now = now or utcnow()
     idle, absolute = _lifetimes()
     if (
@@ -107,9 +119,9 @@ def load_user(db: Session, login_id: str, now: datetime | None = None) -> User |
     ):
         return None
     if now - login_session.last_seen_at > LAST_SEEN_RESOLUTION:
-        g.touch_login_session = (session_id, now)
+        g.touch_login_session = (user.id, session_id, now)
     user.login_session_id = session_id
-    user.has_shared_lists = bool(shared_with)
+    user.has_shared_lists = shared_with
     return user
 
 
@@ -122,7 +134,7 @@ def touch_after_request(response: Response) -> Response:
     """
     pending = g.pop("touch_login_session", None)
     if pending is not None and response.status_code < 500:
-        session_id, now = pending
+        user_id, session_id, now = pending
         close_request_session()
         try:
             with get_database().engine.begin() as connection:
@@ -131,6 +143,7 @@ def touch_after_request(response: Response) -> Response:
                     .where(LoginSession.id == session_id)
                     .values(last_seen_at=now)
                 )
+            login_cache().seen(user_id, session_id, now)
         except SQLAlchemyError as error:
             # The answer is ready and right; a database that went away in the meantime
             # must not turn it into an error page. The next request tries again.

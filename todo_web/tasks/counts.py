@@ -234,6 +234,8 @@ def request_sidebar(session: Session, user: User, *, fresh: bool = False) -> Sid
     """This request's sidebar, read once; `fresh` reads it again (after a change)."""
     if fresh or "sidebar" not in g:
         g.sidebar = read_sidebar(session, user)
+        if user.has_shared_lists is None:  # a remembered login (auth/login_cache.py)
+            user.has_shared_lists = bool(g.sidebar.reach.shared)
         # The memberships came with it: the access model need not read them again.
         remember_reach(user, g.sidebar.reach)
     return g.sidebar
