@@ -55,6 +55,19 @@ def search_narrows_by_itself(text: str) -> bool:
     return "or" not in words and any(not word.startswith("-") for word in words)
 
 
+def excluded_words(text: str) -> list[str] | None:
+    """The words of a search that only excludes words ("-draft -old"), without their
+    minus; None for any other search (or quotes, which may hold a phrase). Its matches are
+    the tasks that match none of them, found as all tasks but those the index finds for
+    "draft or old" (see reading.list_tasks)."""
+    words = text.split()
+    if not words or '"' in text:
+        return None
+    if any(not word.startswith("-") or not _WORD.search(word) for word in words):
+        return None
+    return [word[1:] for word in words]
+
+
 def search_vector() -> ColumnElement[object]:
     """The expression the GIN index ix_tasks_search is built on: keep both identical. The
     words of title and description, each prefixed with the owner's id (``'7_invoice'``);
