@@ -90,6 +90,13 @@ class Client(FlaskClient):
         self._after_new_session(response)
         return response
 
+    def change_password(
+        self, new: str = "new secret 1", current: str = PASSWORD, *, htmx: bool = False
+    ) -> TestResponse:
+        """The settings' password form, filled in right."""
+        fields = {"current_password": current, "password": new, "confirm": new}
+        return self.submit("/settings/password", fields, htmx=htmx)
+
     def log_out(self) -> TestResponse:
         response = self.submit("/auth/logout")
         self._after_new_session(response)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from .client import Client
-from .factories import PASSWORD
 
 _HIDDEN_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -20,15 +19,7 @@ def test_htmx_answers_carry_the_token_and_pages_do_not(alice_client: Client) -> 
 
 def test_the_token_after_a_password_change_is_the_new_sessions(alice_client: Client) -> None:
     old = alice_client.token()
-    changed = alice_client.submit(
-        "/settings/password",
-        {
-            "current_password": PASSWORD,
-            "password": "a new passphrase",
-            "confirm": "a new passphrase",
-        },
-        htmx=True,
-    )
+    changed = alice_client.change_password("a new passphrase", htmx=True)
     assert changed.status_code == 200, changed.get_data(as_text=True)
     fresh = changed.headers["X-CSRF-Token"]
     hidden = _HIDDEN_TOKEN.findall(changed.get_data(as_text=True))

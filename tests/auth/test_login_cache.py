@@ -110,14 +110,7 @@ def test_a_password_change_ends_the_other_browsers_at_once(
 ) -> None:
     phone = log_in(alice)
     assert phone.get("/tasks").status_code == 200  # remembered
-    response = alice_client.submit(
-        "/settings/password",
-        {
-            "current_password": "correct horse",
-            "password": "new secret 1",
-            "confirm": "new secret 1",
-        },
-    )
+    response = alice_client.change_password()
     assert response.status_code == 302
     assert phone.get("/tasks").status_code == 302
     assert alice_client.get("/tasks").status_code == 200

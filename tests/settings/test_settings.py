@@ -117,14 +117,7 @@ def test_change_password_ends_other_sessions(
     phone = log_in(alice)
     assert phone.get("/settings").status_code == 200
 
-    response = alice_client.submit(
-        "/settings/password",
-        {
-            "current_password": "correct horse",
-            "password": "new secret 1",
-            "confirm": "new secret 1",
-        },
-    )
+    response = alice_client.change_password()
     assert response.status_code == 302
     assert alice_client.get("/settings").status_code == 200  # still logged in here
     assert phone.get("/settings").status_code == 302  # logged out there
@@ -137,14 +130,7 @@ def test_change_password_keeps_a_remembered_browser_remembered(
     assert client.log_in(EMAIL, remember="y").status_code == 302
     old_cookie = client.get_cookie("remember_token")
     assert old_cookie is not None
-    client.submit(
-        "/settings/password",
-        {
-            "current_password": "correct horse",
-            "password": "new secret 1",
-            "confirm": "new secret 1",
-        },
-    )
+    client.change_password()
     new_cookie = client.get_cookie("remember_token")
     assert new_cookie is not None and new_cookie.value != old_cookie.value
     # The new remember-me cookie alone logs this browser in.
