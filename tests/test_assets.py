@@ -55,3 +55,34 @@ def test_assets_and_pages_are_compressed_when_accepted(client: Client) -> None:
     assert b"<form" in gzip.decompress(page.get_data())
     assert "Content-Encoding" not in plain.headers
     assert "Accept-Encoding" in page.headers["Vary"]
+
+
+def test_a_fingerprinted_file_gets_brotli_at_its_best_level(client: Client) -> None:
+    """Compressed once at quality 11 and kept: smaller than the per-request level."""
+    url = next(
+        u for u in asset_urls(client.get("/auth/login").get_data(as_text=True)) if "app.css" in u
+    )
+    original = (PROJECT_ROOT / "static" / "app.css").read_bytes()
+    best = client.get(url, headers={"Accept-Encoding": "gzip, br, zstd"})
+    quick = client.get("/static/app.css", headers={"Accept-Encoding": "gzip, br"})
+    zstd_only = client.get(url, headers={"Accept-Encoding": "zstd"})
+
+    assert best.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(best.get_data()) == original
+    assert len(best.get_data()) == len(brotli.compress(original, quality=11))
+    assert len(best.get_data()) < len(quick.get_data())
+    assert best.headers["ETag"].endswith(':br"')
+    assert "Accept-Ranges" not in best.headers
+    assert "Accept-Encoding" in best.headers["Vary"]
+    assert zstd_only.headers["Content-Encoding"] == "zstd"
+
+
+def test_static_files_carry_only_the_headers_that_apply_to_them(client: Client) -> None:
+    """The document policies (CSP, framing, opener, permissions) are on pages, not on
+    every stylesheet and script."""
+    page = client.get("/auth/login")
+    asset = client.get("/static/app.js")
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy"):
+        assert header in page.headers
+        assert header not in asset.headers
+    assert asset.headers["X-Content-Type-Options"] == "nosniff"

@@ -47,6 +47,9 @@ def connection() -> Any:
     conn = getattr(_local, "connection", None)
     if conn is None or conn.closed:
         conn = _local.connection = psycopg2.connect(os.environ["CEILING_DATABASE_URL"])
+        # As the app does (todo_web/pg_transactions.py): BEGIN rides with the first
+        # statement instead of a round trip of its own.
+        conn.autocommit = True
     return conn
 
 
@@ -60,18 +63,18 @@ def tasks(label: str) -> str:
     statements = QUERIES.get(label) or abort(404)
     results: dict[str, list[dict[str, Any]]] = {}
     conn = connection()
-    try:
-        with conn.cursor() as cursor:
+    with conn.cursor() as cursor:
+        try:
+            begin = "BEGIN; "
             for role, statement, parameters in statements:
-                cursor.execute(statement, parameters)
+                cursor.execute(begin + statement, parameters)
+                begin = ""
                 rows = _rows(cursor) if cursor.description else []
                 results.setdefault(role, rows)
-    finally:
-        conn.rollback()
-    tags: dict[int, list[str]] = {}
-    for row in results.get("tags", []):  # (task_tags.task_id, tags.id, ..., tags.name)
-        values = list(row.values())
-        tags.setdefault(values[0], []).append(values[-1])
+        finally:
+            cursor.execute("ROLLBACK")
+    # A page row's tag names are its last column; the tag names in use come with the counts.
+    tags = {row["id"]: list(row.values())[-1] or [] for row in results.get("page", [])}
     counts = results.get("counts", [{}])[0]
     total = next(iter(results.get("total", [{"n": 0}])[0].values()))
     return render_template(
@@ -80,7 +83,7 @@ def tasks(label: str) -> str:
         tags=tags,
         counts=counts,
         total=total,
-        tag_names=[next(iter(row.values())) for row in results.get("tag_names", [])],
+        tag_names=counts.get("tag_names") or [],
     )
 
 

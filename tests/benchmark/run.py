@@ -23,6 +23,7 @@ import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,11 @@ SEARCH_TERM = "invoice"
 #: person reading the page would: about 120 requests/s offered, below what the app can serve.
 PACE_MS = 250
 BENCH_TITLE_PREFIX = "Benchmark task "
+#: The neon scenarios: what the forwarder (delayproxy.py) adds in each direction, like a
+#: database in the same region across the network.
+NEON_DELAY_MS = 1.0
+#: The first statement of a transaction carries BEGIN and the limits (pg_transactions.py).
+_BEGIN_PREFIX = re.compile(r"^BEGIN;(?: SET LOCAL [^;]+;)* ")
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 #: The list page's poll (todo_web/tasks/live.py): its URL carries the version shown.
 _POLL_URL = re.compile(r'id="live-poll"[^>]*?hx-get="([^"]+)"', re.S)
@@ -80,6 +86,7 @@ class Scenario:
     mode: str  # get | poll | toggle | create | ceiling
     path: str = "/tasks"  # mode poll: the page whose poll is loaded
     pace_ms: int = 0  # > 0: paced connections (bench.lua's BENCH_PACE_MS), c=32 only
+    neon: bool = False  # through the forwarder that adds NEON_DELAY_MS each way
     results: dict[str, dict[str, Any]] = field(default_factory=dict)  # by connections
 
 
@@ -194,6 +201,36 @@ def servers(*started: Server) -> Iterator[None]:
     finally:
         for server in started:
             server.stop()
+
+
+@contextmanager
+def stopped(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def read_count(path: Path) -> int:
+    with suppress(OSError, ValueError):
+        return int(path.read_text() or 0)
+    return 0
+
+
+def round_trip_ms(url: str, times: int = 200) -> float:
+    """The median time of a `SELECT 1` through `url`."""
+    url = url.replace("postgresql+psycopg2://", "postgresql://")
+    with psycopg2.connect(url) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            took = []
+            for _ in range(times):
+                started = time.perf_counter()
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+                took.append(time.perf_counter() - started)
+    return round(statistics.median(took) * 1000, 2)
 
 
 # -- database ------------------------------------------------------------------------------
@@ -339,6 +376,7 @@ def capture_sql(
 
     @event.listens_for(get_database(app).engine, "before_cursor_execute")
     def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statement = _BEGIN_PREFIX.sub("", statement)
         captured.append((classify(statement), statement, parameters))
 
     client = app.test_client()
@@ -580,6 +618,9 @@ def markdown(report: dict[str, Any]) -> str:
         "The onelist scenario's list (the heavy user's fullest): "
         "{name!r}, {tasks} live tasks, {open} open.".format(**report["data"]["list"]),
         f"Server: `{report['web_command']}`",
+        "The neon rows: the same app reaching PostgreSQL through a forwarder that adds "
+        f"{NEON_DELAY_MS:g} ms each way (a round trip measured "
+        f"{report.get('neon_round_trip_ms')} ms; its own CPU is not counted).",
         f"Load: wrk, {report['duration']} s per run, threads {report['threads']}. The load "
         "column is the 1-minute load average just before each run: above ~1, other processes "
         "were competing for the 2 cores and the figures are low.",
@@ -609,6 +650,8 @@ def markdown(report: dict[str, Any]) -> str:
                 if cpu:
                     ratio += f" (CPU {ceiling_cpu[(s['user'], conns)] / cpu:.0%})"
             name = f"{s['name']} ({s['pace_ms']} ms pauses)" if s.get("pace_ms") else s["name"]
+            if "round_trips" in r:
+                name += f" ({r['round_trips']} round trips/req)"
             lines.append(
                 f"| {name} | {s['user']} | {conns} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
                 f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | "
@@ -673,6 +716,10 @@ def scenarios(light: dict[str, Any], heavy: dict[str, Any]) -> list[Scenario]:
             Scenario("filtered", label, "get", filtered),
             Scenario("toggle", label, "toggle"),
             Scenario("create", label, "create"),
+            Scenario("neon list", label, "get", "/tasks", neon=True),
+            Scenario("neon search", label, "get", f"/tasks?q={SEARCH_TERM}", neon=True),
+            Scenario("neon toggle", label, "toggle", neon=True),
+            Scenario("neon create", label, "create", neon=True),
         ]
     # One list's page (manual order, subtasks nested, the list sidebar): the 50k-task
     # user's fullest list. Named onelist: "list" is the default /tasks page.
@@ -731,7 +778,7 @@ def main() -> None:
     plan = scenarios(light, heavy)
     if args.only:
         wanted = set(args.only.split(","))
-        plan = [s for s in plan if s.name in wanted]
+        plan = [s for s in plan if s.name in wanted or (s.neon and "neon" in wanted)]
 
     explained: dict[str, Any] = {}
     ceiling_queries: dict[str, list[tuple]] = {}
@@ -760,6 +807,35 @@ def main() -> None:
     ceiling_env = {**env, "CEILING_DATABASE_URL": db_url, "CEILING_QUERIES": str(queries_file)}
     ceiling_command = web.replace("wsgi:app", "ceiling:app")
     ceiling_server = Server("ceiling", ceiling_command, ceiling_env, BENCH_DIR, free_port())
+    # The neon scenarios: the same app, reaching the database through the forwarder.
+    count_file = BENCH_DIR / "results" / "neon-round-trips.txt"
+    proxy_port = free_port()
+    forwarder = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.benchmark.delayproxy",
+            "--port",
+            str(proxy_port),
+            "--target",
+            f"{make_url(db_url).host or '127.0.0.1'}:{make_url(db_url).port or 5432}",
+            "--delay-ms",
+            str(NEON_DELAY_MS),
+            "--count-file",
+            str(count_file),
+        ],
+        cwd=PROJECT,
+    )
+    neon_url = (
+        make_url(db_url)
+        .set(host="127.0.0.1", port=proxy_port)
+        .update_query_dict({"sslmode": "disable"})
+        .render_as_string(hide_password=False)
+    )
+    # Its mail and push rounds run elsewhere (as the Procfile's worker does in production),
+    # so that the forwarder counts the requests' round trips only.
+    neon_env = {**env, "DATABASE_URL": neon_url, "MAIL_WORKER": "external"}
+    neon_server = Server("neon", web, neon_env, PROJECT, free_port())
     report: dict[str, Any] = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
@@ -773,12 +849,20 @@ def main() -> None:
         cursor.execute("SHOW server_version")
         report["postgres"] = cursor.fetchone()[0]
     app_rss_max = 0.0
-    with servers(app_server, ceiling_server):
+    with servers(app_server, ceiling_server, neon_server), stopped(forwarder):
         app_server.wait_ready("/healthz")
         ceiling_server.wait_ready("/healthz")
+        neon_server.wait_ready("/healthz")
+        report["neon_round_trip_ms"] = round_trip_ms(neon_url)
+        print(f"round trip through the forwarder: {report['neon_round_trip_ms']} ms", flush=True)
         for scenario in plan:
             user = users[scenario.user]
-            base = ceiling_server.base if scenario.mode == "ceiling" else app_server.base
+            server = app_server
+            if scenario.mode == "ceiling":
+                server = ceiling_server
+            elif scenario.neon:
+                server = neon_server
+            base = server.base
             target = None
             if scenario.mode in {"get", "poll"}:
                 browser = Browser(base)
@@ -794,23 +878,29 @@ def main() -> None:
                     raise SystemExit(f"{scenario.name}: the poll {target} answered {status}")
             ids_file = BENCH_DIR / "results" / f"toggle-ids-{scenario.user}.txt"
             ids_file.write_text("\n".join(map(str, user["toggle_ids"])) + "\n")
-            server = ceiling_server if scenario.mode == "ceiling" else app_server
             counts = [int(c) for c in args.connections.split(",")]
             if scenario.pace_ms:
                 counts = [max(counts)]
             for connections in counts:
                 workers_before = cpu_seconds(server.worker_pids())
                 database_before = cpu_seconds(backend_pids(db_url))
+                trips_before = read_count(count_file)
                 result = run_wrk(
                     base, scenario, user, connections, args.threads, args.duration, ids_file, target
                 )
                 workers = cpu_used(workers_before, cpu_seconds(server.worker_pids()))
                 database = cpu_used(database_before, cpu_seconds(backend_pids(db_url)))
                 requests = max(result["requests"], 1)
+                if scenario.neon:
+                    # wrk's requests plus its login (bench.lua's setup: a handful); read
+                    # once the forwarder has written what it counted.
+                    time.sleep(0.5)
+                    trips = read_count(count_file) - trips_before
+                    result["round_trips"] = round(trips / requests, 2)
                 result["web_cpu_ms"] = round(workers / requests * 1000, 2)
                 result["db_cpu_ms"] = round(database / requests * 1000, 2)
                 scenario.results[str(connections)] = result
-                if scenario.mode != "ceiling":
+                if scenario.mode != "ceiling" and not scenario.neon:
                     app_rss_max = max([app_rss_max, *app_server.worker_rss_mb()])
                 print(
                     f"{scenario.name:9} {scenario.user:6} c={connections:<3} "
@@ -832,6 +922,7 @@ def main() -> None:
             "mode": s.mode,
             "path": s.path,
             "pace_ms": s.pace_ms,
+            "neon": s.neon,
             "results": s.results,
         }
         for s in plan
