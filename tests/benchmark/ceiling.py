@@ -73,9 +73,21 @@ def tasks(label: str) -> str:
                 results.setdefault(role, rows)
         finally:
             cursor.execute("ROLLBACK")
-    # A page row's tag names are its last column; the tag names in use come with the counts.
-    tags = {row["id"]: list(row.values())[-1] or [] for row in results.get("page", [])}
+    # A page row's tag names are its last column (an array), or (the app before it read
+    # them with the page) a statement of their own; the tag names in use come with the
+    # counts, or on their own.
+    tags: dict[int, list[str]] = {}
+    for row in results.get("page", []):
+        last = list(row.values())[-1]
+        if isinstance(last, list):
+            tags[row["id"]] = last
+    for row in results.get("tags", []):  # (task_tags.task_id, ..., tags.name)
+        values = list(row.values())
+        tags.setdefault(values[0], []).append(values[-1])
     counts = results.get("counts", [{}])[0]
+    tag_names = counts.get("tag_names") or [
+        next(iter(row.values())) for row in results.get("tag_names", [])
+    ]
     total = next(iter(results.get("total", [{"n": 0}])[0].values()))
     return render_template(
         "tasks.html",
@@ -83,7 +95,7 @@ def tasks(label: str) -> str:
         tags=tags,
         counts=counts,
         total=total,
-        tag_names=counts.get("tag_names") or [],
+        tag_names=tag_names,
     )
 
 

@@ -63,7 +63,7 @@ BENCH_TITLE_PREFIX = "Benchmark task "
 #: database in the same region across the network.
 NEON_DELAY_MS = 1.0
 #: The first statement of a transaction carries BEGIN and the limits (pg_transactions.py).
-_BEGIN_PREFIX = re.compile(r"^BEGIN;(?: SET LOCAL [^;]+;)* ")
+_BEGIN_PREFIX = re.compile(r"^(?:BEGIN; )?(?:SET LOCAL [^;]+; )*")
 _META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 #: The list page's poll (todo_web/tasks/live.py): its URL carries the version shown.
 _POLL_URL = re.compile(r'id="live-poll"[^>]*?hx-get="([^"]+)"', re.S)
