@@ -11,7 +11,6 @@ import asyncio
 import email
 import email.policy
 import re
-import socket
 import ssl
 import subprocess
 import threading
@@ -23,13 +22,9 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from .ports import free_port
+
 LINK = re.compile(r"https?://\S+")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -20,7 +20,7 @@ import struct
 import threading
 import time
 
-from .smtp import free_port
+from .ports import free_port
 
 #: Startup-phase requests that carry no message type: SSL, GSS encryption, cancel.
 _UNTYPED_REQUESTS = {80877103, 80877104, 80877102}

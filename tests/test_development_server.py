@@ -23,8 +23,8 @@ from todo_web import background
 
 from .database import PROJECT_ROOT, fresh_database, upgrade
 from .factories import make_user
+from .ports import free_port
 from .push_service import wait_for
-from .smtp import free_port
 
 FLASK_RUN = (sys.executable, "-m", "flask", "--app", "wsgi", "run", "--debug")
 #: How long the server may take to start and the worker to print the mail (generous: a

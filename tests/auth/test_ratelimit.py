@@ -18,8 +18,8 @@ from todo_web.ratelimit import DEFAULT_LIMITS
 
 from ..client import Client
 from ..factories import make_user
+from ..ports import free_port
 from ..push_service import wait_for
-from ..smtp import free_port
 
 PASSWORD = "right password"
 

@@ -51,8 +51,9 @@ from todo_web.config import normalize_database_url
 from todo_web.models import Outbox
 
 from ..database import PROJECT_ROOT
+from ..ports import free_port
 from ..processes import Gunicorn, Worker
-from ..smtp import SmtpServer, free_port
+from ..smtp import SmtpServer
 from ..test_procfile import base_environment, procfile
 from .client import Browser, Recorder, Sample, TaskUser
 from .ledger import Ledger, Verdict

@@ -24,7 +24,8 @@ from todo_web.notifications import task_changed
 
 from ..database import is_postgres
 from ..factories import count_rows, make_task, make_user, outbox_rows, worker_for
-from ..smtp import SmtpServer, free_port
+from ..ports import free_port
+from ..smtp import SmtpServer
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 

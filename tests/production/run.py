@@ -50,9 +50,10 @@ from ..database import PROJECT_ROOT
 from ..loadfault.client import Browser, Recorder, TaskUser
 from ..loadfault.ledger import Ledger
 from ..loadfault.run import wait_healthy
+from ..ports import free_port
 from ..processes import Gunicorn, Worker, wait_until
 from ..push_service import FakePushService, make_certificates, vapid_test_key
-from ..smtp import SmtpServer, free_port
+from ..smtp import SmtpServer
 from ..test_procfile import base_environment, procfile
 from . import flows
 from .faults import RECOVERY_BOUND, WRITES, Fault, Phase, run_phase, seen_as, summarize

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import psycopg2
 
+from ..ports import free_port
 from ..processes import stop_group, wait_until
-from ..smtp import free_port
 
 VERSION = "15"
 #: Clusters are named prodtier_<pid of the run>, so that a cluster left behind by a run

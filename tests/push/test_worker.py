@@ -25,8 +25,8 @@ from todo_web.push.worker import PushWorker
 from todo_web.queue import RetryPolicy
 
 from ..factories import count_rows, make_push_subscription, make_user, push_rows, push_worker_for
+from ..ports import free_port
 from ..push_service import Answer, FakePushService, FakeSubscription, Hang, wait_for
-from ..smtp import free_port
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
