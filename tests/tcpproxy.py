@@ -9,12 +9,15 @@ half-way leaves nothing running for long.
 `PgWire` reads the PostgreSQL protocol the client sends, to count round trips at the wire
 (every query message, ``BEGIN`` and ``ROLLBACK`` included, which SQLAlchemy's events never
 see); `TcpProxy(delay_seconds=...)` holds every chunk that long in each direction, a
-database some way off over the network.
+database some way off over the network: each chunk is due that long after it arrived, so
+chunks that follow one another close behind are held once, not once each (a wire's
+latency, not a narrow one's bandwidth).
 """
 
 from __future__ import annotations
 
 import contextlib
+import queue
 import socket
 import struct
 import threading
@@ -178,20 +181,49 @@ class TcpProxy:
         self, source: socket.socket, sink: socket.socket, observe: _ClientStream | None
     ) -> None:
         source.settimeout(None)
+        # Delayed: a second thread sends each chunk when it is due, while this one reads on.
+        outbox: queue.SimpleQueue[tuple[float, bytes | None]] | None = None
+        if self.delay_seconds:
+            outbox = queue.SimpleQueue()
+            threading.Thread(target=self._deliver, args=(outbox, source, sink), daemon=True).start()
         try:
             while data := source.recv(65536):
                 self._flowing.wait()
                 if observe is not None:
                     observe.feed(data)
-                if self.delay_seconds:
-                    time.sleep(self.delay_seconds)
+                if outbox is None:
+                    sink.sendall(data)
+                else:
+                    outbox.put((time.monotonic() + self.delay_seconds, data))
+        except OSError:
+            pass
+        finally:
+            if outbox is None:
+                self._close(source, sink)
+            else:  # closed once what was read has been sent
+                outbox.put((0.0, None))
+
+    def _deliver(
+        self,
+        outbox: queue.SimpleQueue[tuple[float, bytes | None]],
+        source: socket.socket,
+        sink: socket.socket,
+    ) -> None:
+        try:
+            while (item := outbox.get())[1] is not None:
+                due, data = item
+                if (wait := due - time.monotonic()) > 0:
+                    time.sleep(wait)
                 sink.sendall(data)
         except OSError:
             pass
         finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            with self._lock:
-                self._sockets.discard(source)
-            source.close()  # each socket is the source of exactly one pump
+            self._close(source, sink)
+
+    def _close(self, source: socket.socket, sink: socket.socket) -> None:
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        with self._lock:
+            self._sockets.discard(source)
+        source.close()  # each socket is the source of exactly one pump

@@ -1,20 +1,32 @@
 """A forwarder to PostgreSQL that holds every chunk `--delay-ms` in each direction (a
 database some way off over the network, like Neon in the same region: 1 ms each way) and
-counts the query messages clients send (each one round trip), writing the running count to
-`--count-file` every 0.2 s. Run by run.py in a process of its own (its CPU is not the
-app's); stops on SIGTERM.
+counts the query messages clients send (each one round trip). Run by run.py in a process
+of its own (its CPU is not the app's); stops on SIGTERM.
 
-    python -m tests.benchmark.delayproxy --port 6544 --target 127.0.0.1:5432 --delay-ms 1
+The running count goes to `--count-file` as one line, ``<writes> <query messages>``, every
+0.2 s and at once on SIGUSR1; each write replaces the file whole (a reader never sees it
+half written) and numbers itself, so that a reader can wait for a count taken after it
+asked (run.py's `RoundTrips`).
+
+    python -m tests.benchmark.delayproxy --port 6544 --target 127.0.0.1:5432 --delay-ms 1 \
+        --count-file /tmp/round-trips.txt
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 from pathlib import Path
 
 from tests.tcpproxy import PgWire, TcpProxy
+
+
+def write_count(path: Path, writes: int, counted: int) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(f"{writes} {counted}\n")
+    os.replace(partial, path)
 
 
 def main() -> None:
@@ -28,14 +40,25 @@ def main() -> None:
     wire = PgWire()
     proxy = TcpProxy(host, int(port), wire=wire, delay_seconds=args.delay_ms / 1000)
     proxy.port = args.port
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    counted = 0
+    # The handlers only wake the loop: the count is taken outside them (PgWire's lock is
+    # not reentrant, and a handler may run while the loop holds it).
+    wake = threading.Event()
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+        wake.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGUSR1, lambda *_: wake.set())
+    counted = writes = 0
     with proxy:
-        while not stop.wait(0.2):
+        while not stopping.is_set():
+            wake.wait(0.2)
+            wake.clear()
             counted += len(wire.taken())
-            args.count_file.write_text(str(counted))
-    args.count_file.write_text(str(counted + len(wire.taken())))
+            writes += 1
+            write_count(args.count_file, writes, counted)
 
 
 if __name__ == "__main__":

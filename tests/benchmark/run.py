@@ -113,7 +113,8 @@ class Server:
     def __init__(self, name: str, command: str, env: dict[str, str], cwd: Path, port: int):
         self.name, self.port = name, port
         self.pid_file = Path(tempfile.gettempdir()) / f"todo-bench-{name}-{port}.pid"
-        self.log = open(BENCH_DIR / "results" / f"{name}.log", "w")  # noqa: SIM115
+        self.log_path = BENCH_DIR / "results" / f"{name}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115
         self.process = subprocess.Popen(
             ["bash", "-c", f"exec {command} --pid {self.pid_file}"],
             env={**env, "PORT": str(port)},
@@ -212,10 +213,58 @@ def stopped(process: subprocess.Popen[bytes]) -> Iterator[None]:
         process.wait(timeout=10)
 
 
-def read_count(path: Path) -> int:
-    with suppress(OSError, ValueError):
-        return int(path.read_text() or 0)
-    return 0
+class RoundTrips:
+    """The forwarder's running count of query messages (delayproxy.py writes
+    ``<writes> <count>`` to its count file every 0.2 s and at once on SIGUSR1)."""
+
+    def __init__(self, process: subprocess.Popen[bytes], path: Path) -> None:
+        self.process, self.path = process, path
+
+    def _read(self) -> tuple[int, int]:
+        with suppress(OSError, ValueError):
+            writes, counted = self.path.read_text().split()
+            return int(writes), int(counted)
+        return 0, 0
+
+    def wait_ready(self, seconds: float = 15) -> None:
+        """Until the forwarder listens (its first write comes after it does)."""
+        deadline = time.monotonic() + seconds
+        while self._read()[0] == 0:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the forwarder (delayproxy.py) did not start")
+            time.sleep(0.05)
+
+    def now(self, seconds: float = 5) -> int:
+        """The count, including every query message sent before the call: the first one
+        the forwarder writes after being asked."""
+        asked = self._read()[0]
+        self.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            writes, counted = self._read()
+            if writes > asked:
+                return counted
+            time.sleep(0.01)
+        raise SystemExit("the forwarder (delayproxy.py) wrote no count")
+
+
+def served(log: Path) -> int:
+    """Requests the server has answered so far: lines of its access log."""
+    with log.open() as lines:
+        return sum('HTTP/1.1" ' in line for line in lines)
+
+
+def wait_served(log: Path, seconds: float = 10) -> int:
+    """Requests answered once the server is idle (those wrk left in flight have finished)."""
+    deadline = time.monotonic() + seconds
+    count = served(log)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = served(log)
+        if now == count:
+            break
+        count = now
+    return count
 
 
 def round_trip_ms(url: str, times: int = 200) -> float:
@@ -651,7 +700,10 @@ def markdown(report: dict[str, Any]) -> str:
                     ratio += f" (CPU {ceiling_cpu[(s['user'], conns)] / cpu:.0%})"
             name = f"{s['name']} ({s['pace_ms']} ms pauses)" if s.get("pace_ms") else s["name"]
             if "round_trips" in r:
-                name += f" ({r['round_trips']} round trips/req)"
+                name += (
+                    f" ({r['round_trips']} round trips/req; "
+                    f"{r['round_trips_served']} per request answered)"
+                )
             lines.append(
                 f"| {name} | {s['user']} | {conns} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
                 f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | "
@@ -808,8 +860,9 @@ def main() -> None:
     ceiling_command = web.replace("wsgi:app", "ceiling:app")
     ceiling_server = Server("ceiling", ceiling_command, ceiling_env, BENCH_DIR, free_port())
     # The neon scenarios: the same app, reaching the database through the forwarder.
-    count_file = BENCH_DIR / "results" / "neon-round-trips.txt"
     proxy_port = free_port()
+    count_file = Path(tempfile.gettempdir()) / f"todo-bench-round-trips-{proxy_port}.txt"
+    count_file.unlink(missing_ok=True)
     forwarder = subprocess.Popen(
         [
             sys.executable,
@@ -826,6 +879,7 @@ def main() -> None:
         ],
         cwd=PROJECT,
     )
+    round_trips = RoundTrips(forwarder, count_file)
     neon_url = (
         make_url(db_url)
         .set(host="127.0.0.1", port=proxy_port)
@@ -853,6 +907,7 @@ def main() -> None:
         app_server.wait_ready("/healthz")
         ceiling_server.wait_ready("/healthz")
         neon_server.wait_ready("/healthz")
+        round_trips.wait_ready()
         report["neon_round_trip_ms"] = round_trip_ms(neon_url)
         print(f"round trip through the forwarder: {report['neon_round_trip_ms']} ms", flush=True)
         for scenario in plan:
@@ -884,7 +939,9 @@ def main() -> None:
             for connections in counts:
                 workers_before = cpu_seconds(server.worker_pids())
                 database_before = cpu_seconds(backend_pids(db_url))
-                trips_before = read_count(count_file)
+                if scenario.neon:
+                    served_before = wait_served(server.log_path)
+                    trips_before = round_trips.now()
                 result = run_wrk(
                     base, scenario, user, connections, args.threads, args.duration, ids_file, target
                 )
@@ -892,11 +949,15 @@ def main() -> None:
                 database = cpu_used(database_before, cpu_seconds(backend_pids(db_url)))
                 requests = max(result["requests"], 1)
                 if scenario.neon:
-                    # wrk's requests plus its login (bench.lua's setup: a handful); read
-                    # once the forwarder has written what it counted.
-                    time.sleep(0.5)
-                    trips = read_count(count_file) - trips_before
+                    # Counted once the app is idle: wrk's requests, its login (bench.lua's
+                    # setup: three requests) and those it left in flight when it stopped
+                    # (up to one a connection, not among its completed requests, hence
+                    # also the count per request the app answered).
+                    app_served = wait_served(server.log_path) - served_before
+                    trips = round_trips.now() - trips_before
                     result["round_trips"] = round(trips / requests, 2)
+                    result["app_requests"] = app_served
+                    result["round_trips_served"] = round(trips / max(app_served, 1), 2)
                 result["web_cpu_ms"] = round(workers / requests * 1000, 2)
                 result["db_cpu_ms"] = round(database / requests * 1000, 2)
                 scenario.results[str(connections)] = result
@@ -927,6 +988,7 @@ def main() -> None:
         }
         for s in plan
     ]
+    count_file.unlink(missing_ok=True)
     with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
         cursor.execute("DELETE FROM tasks WHERE title LIKE %s", (BENCH_TITLE_PREFIX + "%",))
     (BENCH_DIR / "results" / "latest.json").write_text(json.dumps(report, indent=2, default=str))
