@@ -12,7 +12,8 @@ afresh, so a member removed from a list loses it on their next request.
 
 This process forgets a user's entries once a change to their user or login-session rows
 commits (logout, a password change or reset, a revoked session, a new name or time zone,
-a deleted account: any flush that touches those rows, see `init_app`), and on logout. Other
+a deleted account: any flush that touches those rows, see `init_app`), and on logout; rows
+read while such a change committed are not kept (`ticket`), as they may predate it. Other
 processes (gunicorn's other workers) keep theirs until they expire: a cookie logged out or
 a password changed elsewhere may still be accepted there for up to LOGIN_CACHE_SECONDS.
 """
@@ -57,6 +58,8 @@ class LoginCache:
         self.clock = clock
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[int, str], _Entry] = OrderedDict()
+        # Counts the forgets: rows read before one may be older than what it forgot.
+        self._forgets = 0
 
     def get(self, session: Session, user_id: int, session_id: str) -> tuple[User, Any] | None:
         """The user, attached to `session` without a query, and the login session's
@@ -76,7 +79,13 @@ class LoginCache:
         user = session.merge(user, load=False)
         return user, _Values(entry.login_session)
 
-    def put(self, user: User, login_session: LoginSession) -> None:
+    def ticket(self) -> int:
+        """Taken before reading the rows, handed to `put`."""
+        return self._forgets
+
+    def put(self, user: User, login_session: LoginSession, ticket: int) -> None:
+        """Remember the rows, read after `ticket` was taken; not if anything was forgotten
+        since (another request's change committed meanwhile: the rows may predate it)."""
         if not self.seconds:
             return
         entry = _Entry(
@@ -85,6 +94,8 @@ class LoginCache:
             self.clock() + self.seconds,
         )
         with self._lock:
+            if ticket != self._forgets:
+                return
             self._entries[(user.id, login_session.id)] = entry
             self._entries.move_to_end((user.id, login_session.id))
             while len(self._entries) > MAX_ENTRIES:
@@ -103,8 +114,14 @@ class LoginCache:
         if not user_ids:
             return
         with self._lock:
+            self._forgets += 1
             for key in [key for key in self._entries if key[0] in user_ids]:
                 del self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._forgets += 1
+            self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -101,6 +101,7 @@ def load_user(db: Session, login_id: str, now: datetime | None = None) -> User |
         user, login_session = remembered
         shared_with = None  # memberships are never remembered: unknown until read
     else:
+        ticket = cache.ticket()
         row = db.execute(
             _USER_AND_LOGIN_SESSION, {"user_id": int(user_id), "session_id": session_id}
         ).first()
@@ -108,7 +109,7 @@ def load_user(db: Session, login_id: str, now: datetime | None = None) -> User |
             return None
         user, login_session, shared = row
         shared_with = bool(shared)
-        cache.put(user, login_session)
+        cache.put(user, login_session, ticket)
     now = now or utcnow()
     idle, absolute = _lifetimes()
     if (
