@@ -1,6 +1,7 @@
 -- wrk script for the todo-web benchmark (run.py sets the environment and starts wrk).
 --
--- Before the load starts, setup() logs in once, as a browser does: GET /auth/login for the
+-- run.py logs in and hands its session over (BENCH_COOKIE, BENCH_CSRF). Without one, before
+-- the load starts, setup() logs in once, as a browser does: GET /auth/login for the
 -- session cookie and the CSRF token, POST the e-mail and password, then GET /tasks for the
 -- CSRF token of the logged-in session. Every request then carries that cookie; POSTs also
 -- send X-CSRFToken and HX-Request like htmx does. The login goes through curl from Lua, so
@@ -11,6 +12,8 @@
 --   BENCH_MODE      get | poll | toggle | create
 --   BENCH_PATH      the path to GET (modes get and poll; a poll asks as htmx does)
 --   BENCH_EMAIL, BENCH_PASSWORD   the account (empty: no login, for the ceiling app)
+--   BENCH_COOKIE, BENCH_CSRF      a logged-in session's Cookie header and CSRF token: no
+--                   login of its own
 --   BENCH_IDS       file with one task id a line (mode toggle)
 --   BENCH_THREADS   wrk's -t, so that threads toggle different tasks
 --   BENCH_PACE_MS   when set, each connection waits this long on average after every
@@ -25,6 +28,8 @@ local password = os.getenv("BENCH_PASSWORD") or ""
 local ids_file = os.getenv("BENCH_IDS") or ""
 local thread_count = tonumber(os.getenv("BENCH_THREADS") or "1")
 local pace_ms = tonumber(os.getenv("BENCH_PACE_MS") or "0")
+local given_cookie = os.getenv("BENCH_COOKIE") or ""
+local given_csrf = os.getenv("BENCH_CSRF") or ""
 
 -- wrk calls delay(), when the script defines it, before each request of a connection.
 -- The pause is drawn anew each time (0 to twice the mean), so the connections do not
@@ -102,7 +107,9 @@ local thread_number = 0
 
 function setup(thread)
   if session_cookie == nil then
-    if email ~= "" then
+    if given_cookie ~= "" then
+      session_cookie, session_csrf = given_cookie, given_csrf
+    elseif email ~= "" then
       session_cookie, session_csrf = log_in()
     else
       session_cookie, session_csrf = "", ""

@@ -493,6 +493,9 @@ class Browser:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+
     def log_in(self, email: str) -> None:
         token = _META_TOKEN.search(self.get("/auth/login")[1]).group(1)  # type: ignore[union-attr]
         data = urllib.parse.urlencode(
@@ -512,6 +515,7 @@ def run_wrk(
     duration: int,
     ids_file: Path,
     path: str | None = None,
+    session: tuple[str, str] = ("", ""),
 ) -> dict[str, Any]:
     threads = min(threads, connections)
     env = {
@@ -524,6 +528,8 @@ def run_wrk(
         "BENCH_IDS": str(ids_file),
         "BENCH_THREADS": str(threads),
         "BENCH_PACE_MS": str(scenario.pace_ms),
+        "BENCH_COOKIE": session[0],
+        "BENCH_CSRF": session[1],
     }
     command = [
         "wrk",
@@ -669,14 +675,15 @@ def markdown(report: dict[str, Any]) -> str:
         f"Server: `{report['web_command']}`",
         "The neon rows: the same app reaching PostgreSQL through a forwarder that adds "
         f"{NEON_DELAY_MS:g} ms each way (a round trip measured "
-        f"{report.get('neon_round_trip_ms')} ms; its own CPU is not counted).",
+        f"{report.get('neon_round_trip_ms')} ms; its own CPU is not counted); their round "
+        "trips/req: the query messages it saw ÷ the requests the app answered.",
         f"Load: wrk, {report['duration']} s per run, threads {report['threads']}. The load "
         "column is the 1-minute load average just before each run: above ~1, other processes "
         "were competing for the 2 cores and the figures are low.",
         "",
         "| scenario | user | conns | req/s | p50 ms | p99 ms | errors | app/ceiling "
-        "| CPU ms/req web + db | load |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| CPU ms/req web + db | load | round trips/req |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     ceiling_cpu = {
         (s["user"], c): r["web_cpu_ms"] + r["db_cpu_ms"]
@@ -699,15 +706,11 @@ def markdown(report: dict[str, Any]) -> str:
                 if cpu:
                     ratio += f" (CPU {ceiling_cpu[(s['user'], conns)] / cpu:.0%})"
             name = f"{s['name']} ({s['pace_ms']} ms pauses)" if s.get("pace_ms") else s["name"]
-            if "round_trips" in r:
-                name += (
-                    f" ({r['round_trips']} round trips/req; "
-                    f"{r['round_trips_served']} per request answered)"
-                )
+            trips = r.get("round_trips_served", "")
             lines.append(
                 f"| {name} | {s['user']} | {conns} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
                 f"{r['p99_ms']:.1f} | {r['errors']} | {ratio} | "
-                f"{r['web_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} | {r['load_before']} |"
+                f"{r['web_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} | {r['load_before']} | {trips} |"
             )
     rss = report["rss_mb"]
     lines += [
@@ -919,12 +922,20 @@ def main() -> None:
                 server = neon_server
             base = server.base
             target = None
-            if scenario.mode in {"get", "poll"}:
+            session = ("", "")
+            if scenario.mode != "ceiling":
+                # wrk goes on with this session (bench.lua's BENCH_COOKIE): no login among
+                # the requests it times, nor among the round trips a neon row counts.
                 browser = Browser(base)
                 browser.log_in(user["email"])
-                status, page = browser.get(scenario.path)
+                checked = scenario.path if scenario.mode in {"get", "poll"} else "/tasks"
+                status, page = browser.get(checked)
                 if status != 200:
-                    raise SystemExit(f"{scenario.name}: GET {scenario.path} answered {status}")
+                    raise SystemExit(f"{scenario.name}: GET {checked} answered {status}")
+                token = _META_TOKEN.search(page)
+                if token is None:
+                    raise SystemExit(f"{scenario.name}: no CSRF token on {checked}")
+                session = (browser.cookie_header(), token.group(1))
             if scenario.mode == "poll":
                 # The version as the page shows it now (the writing scenarios change it).
                 target = poll_url(page)
@@ -943,16 +954,24 @@ def main() -> None:
                     served_before = wait_served(server.log_path)
                     trips_before = round_trips.now()
                 result = run_wrk(
-                    base, scenario, user, connections, args.threads, args.duration, ids_file, target
+                    base,
+                    scenario,
+                    user,
+                    connections,
+                    args.threads,
+                    args.duration,
+                    ids_file,
+                    target,
+                    session,
                 )
                 workers = cpu_used(workers_before, cpu_seconds(server.worker_pids()))
                 database = cpu_used(database_before, cpu_seconds(backend_pids(db_url)))
                 requests = max(result["requests"], 1)
                 if scenario.neon:
-                    # Counted once the app is idle: wrk's requests, its login (bench.lua's
-                    # setup: three requests) and those it left in flight when it stopped
-                    # (up to one a connection, not among its completed requests, hence
-                    # also the count per request the app answered).
+                    # Counted once the app is idle: wrk's requests and those it left in
+                    # flight when it stopped (up to one a connection, not among its
+                    # completed requests, hence the count per request the app answered,
+                    # the one reported).
                     app_served = wait_served(server.log_path) - served_before
                     trips = round_trips.now() - trips_before
                     result["round_trips"] = round(trips / requests, 2)
@@ -967,7 +986,10 @@ def main() -> None:
                     f"{scenario.name:9} {scenario.user:6} c={connections:<3} "
                     f"{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
                     f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}  "
-                    f"cpu/req web {result['web_cpu_ms']} db {result['db_cpu_ms']} ms",
+                    f"cpu/req web {result['web_cpu_ms']} db {result['db_cpu_ms']} ms"
+                    + (
+                        f"  round trips/req {result['round_trips_served']}" if scenario.neon else ""
+                    ),
                     flush=True,
                 )
         report["rss_mb"] = {
