@@ -196,21 +196,12 @@ def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
 
 
 @contextmanager
-def servers(*started: Server) -> Iterator[None]:
+def servers(*started: Server | Neon) -> Iterator[None]:
     try:
         yield
     finally:
         for server in started:
             server.stop()
-
-
-@contextmanager
-def stopped(process: subprocess.Popen[bytes]) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 class RoundTrips:
@@ -246,6 +237,60 @@ class RoundTrips:
                 return counted
             time.sleep(0.01)
         raise SystemExit("the forwarder (delayproxy.py) wrote no count")
+
+
+class Neon:
+    """The neon scenarios' stack: the forwarder (delayproxy.py, in a process of its own,
+    adding NEON_DELAY_MS each way and counting query messages) and the app again (the same
+    command) reaching PostgreSQL through it."""
+
+    def __init__(self, db_url: str, env: dict[str, str], command: str) -> None:
+        target = make_url(db_url)
+        port = free_port()
+        self.count_file = Path(tempfile.gettempdir()) / f"todo-bench-round-trips-{port}.txt"
+        self.count_file.unlink(missing_ok=True)
+        self.forwarder = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.benchmark.delayproxy",
+                "--port",
+                str(port),
+                "--target",
+                f"{target.host or '127.0.0.1'}:{target.port or 5432}",
+                "--delay-ms",
+                str(NEON_DELAY_MS),
+                "--count-file",
+                str(self.count_file),
+            ],
+            cwd=PROJECT,
+        )
+        self.round_trips = RoundTrips(self.forwarder, self.count_file)
+        # Plaintext: the forwarder reads the protocol (TLS would change nothing on the
+        # loopback anyway).
+        self.url = (
+            target.set(host="127.0.0.1", port=port)
+            .update_query_dict({"sslmode": "disable"})
+            .render_as_string(hide_password=False)
+        )
+        # Its mail and push rounds run elsewhere (as the Procfile's worker does in
+        # production), so that the forwarder counts the requests' round trips only.
+        neon_env = {**env, "DATABASE_URL": self.url, "MAIL_WORKER": "external"}
+        self.server = Server("neon", command, neon_env, PROJECT, free_port())
+
+    def wait_ready(self) -> None:
+        self.server.wait_ready("/healthz")
+        self.round_trips.wait_ready()
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.forwarder.terminate()
+        try:
+            self.forwarder.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.forwarder.kill()
+            self.forwarder.wait(timeout=10)
+        self.count_file.unlink(missing_ok=True)
 
 
 def served(log: Path) -> int:
@@ -673,10 +718,16 @@ def markdown(report: dict[str, Any]) -> str:
         "The onelist scenario's list (the heavy user's fullest): "
         "{name!r}, {tasks} live tasks, {open} open.".format(**report["data"]["list"]),
         f"Server: `{report['web_command']}`",
-        "The neon rows: the same app reaching PostgreSQL through a forwarder that adds "
-        f"{NEON_DELAY_MS:g} ms each way (a round trip measured "
-        f"{report.get('neon_round_trip_ms')} ms; its own CPU is not counted); their round "
-        "trips/req: the query messages it saw ÷ the requests the app answered.",
+        *(
+            [
+                "The neon rows: the same app reaching PostgreSQL through a forwarder that adds "
+                f"{NEON_DELAY_MS:g} ms each way (a round trip measured "
+                f"{report['neon_round_trip_ms']} ms; its own CPU is not counted); their round "
+                "trips/req: the query messages it saw ÷ the requests the app answered."
+            ]
+            if "neon_round_trip_ms" in report
+            else []
+        ),
         f"Load: wrk, {report['duration']} s per run, threads {report['threads']}. The load "
         "column is the 1-minute load average just before each run: above ~1, other processes "
         "were competing for the 2 cores and the figures are low.",
@@ -863,36 +914,7 @@ def main() -> None:
     ceiling_command = web.replace("wsgi:app", "ceiling:app")
     ceiling_server = Server("ceiling", ceiling_command, ceiling_env, BENCH_DIR, free_port())
     # The neon scenarios: the same app, reaching the database through the forwarder.
-    proxy_port = free_port()
-    count_file = Path(tempfile.gettempdir()) / f"todo-bench-round-trips-{proxy_port}.txt"
-    count_file.unlink(missing_ok=True)
-    forwarder = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.benchmark.delayproxy",
-            "--port",
-            str(proxy_port),
-            "--target",
-            f"{make_url(db_url).host or '127.0.0.1'}:{make_url(db_url).port or 5432}",
-            "--delay-ms",
-            str(NEON_DELAY_MS),
-            "--count-file",
-            str(count_file),
-        ],
-        cwd=PROJECT,
-    )
-    round_trips = RoundTrips(forwarder, count_file)
-    neon_url = (
-        make_url(db_url)
-        .set(host="127.0.0.1", port=proxy_port)
-        .update_query_dict({"sslmode": "disable"})
-        .render_as_string(hide_password=False)
-    )
-    # Its mail and push rounds run elsewhere (as the Procfile's worker does in production),
-    # so that the forwarder counts the requests' round trips only.
-    neon_env = {**env, "DATABASE_URL": neon_url, "MAIL_WORKER": "external"}
-    neon_server = Server("neon", web, neon_env, PROJECT, free_port())
+    neon = Neon(db_url, env, web) if any(s.neon for s in plan) else None
     report: dict[str, Any] = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
@@ -906,20 +928,23 @@ def main() -> None:
         cursor.execute("SHOW server_version")
         report["postgres"] = cursor.fetchone()[0]
     app_rss_max = 0.0
-    with servers(app_server, ceiling_server, neon_server), stopped(forwarder):
+    with servers(app_server, ceiling_server, *([neon] if neon else [])):
         app_server.wait_ready("/healthz")
         ceiling_server.wait_ready("/healthz")
-        neon_server.wait_ready("/healthz")
-        round_trips.wait_ready()
-        report["neon_round_trip_ms"] = round_trip_ms(neon_url)
-        print(f"round trip through the forwarder: {report['neon_round_trip_ms']} ms", flush=True)
+        if neon:
+            neon.wait_ready()
+            report["neon_round_trip_ms"] = round_trip_ms(neon.url)
+            print(
+                f"round trip through the forwarder: {report['neon_round_trip_ms']} ms", flush=True
+            )
         for scenario in plan:
             user = users[scenario.user]
             server = app_server
             if scenario.mode == "ceiling":
                 server = ceiling_server
             elif scenario.neon:
-                server = neon_server
+                assert neon is not None
+                server = neon.server
             base = server.base
             target = None
             session = ("", "")
@@ -952,7 +977,7 @@ def main() -> None:
                 database_before = cpu_seconds(backend_pids(db_url))
                 if scenario.neon:
                     served_before = wait_served(server.log_path)
-                    trips_before = round_trips.now()
+                    trips_before = neon.round_trips.now()
                 result = run_wrk(
                     base,
                     scenario,
@@ -973,7 +998,7 @@ def main() -> None:
                     # completed requests, hence the count per request the app answered,
                     # the one reported).
                     app_served = wait_served(server.log_path) - served_before
-                    trips = round_trips.now() - trips_before
+                    trips = neon.round_trips.now() - trips_before
                     result["round_trips"] = round(trips / requests, 2)
                     result["app_requests"] = app_served
                     result["round_trips_served"] = round(trips / max(app_served, 1), 2)
@@ -1010,7 +1035,6 @@ def main() -> None:
         }
         for s in plan
     ]
-    count_file.unlink(missing_ok=True)
     with psycopg2.connect(db_url) as conn, conn.cursor() as cursor:
         cursor.execute("DELETE FROM tasks WHERE title LIKE %s", (BENCH_TITLE_PREFIX + "%",))
     (BENCH_DIR / "results" / "latest.json").write_text(json.dumps(report, indent=2, default=str))
