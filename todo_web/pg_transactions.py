@@ -36,9 +36,6 @@ logger = logging.getLogger("todo_web.db")
 #: Set by the "begin" event; the transaction's first statement takes it and begins.
 _BEGIN_PENDING = "todo_web.begin_pending"
 
-#: Server-side transaction states in which there is something to end.
-_IN_TRANSACTION = {extensions.TRANSACTION_STATUS_INTRANS, extensions.TRANSACTION_STATUS_INERROR}
-
 
 def begin_with_first_statement(engine: Engine, set_limits_sql: str = "") -> None:
     """Make `engine`'s transactions begin with their first statement (see the module)."""

@@ -106,10 +106,10 @@ _TASK_PAGE_COLUMNS = [*_TASK_ROW_INFO_COLUMNS, tag_names_column(Task.id)]
 _FOUND = "found"
 
 
-def _found_row_info_columns() -> list[ColumnElement[object]]:
-    """RowInfo's columns for the rows of a search's `found` CTE, the same subqueries as
-    _row_info_columns, written as SQL once: built by SQLAlchemy over each search's own
-    alias of its CTE, they took about a millisecond of Python per search."""
+def _found_page_columns() -> list[ColumnElement[object]]:
+    """_TASK_PAGE_COLUMNS for the rows of a search's `found` CTE (RowInfo's columns and
+    the tag names), the same subqueries written as SQL once: built by SQLAlchemy over each
+    search's own alias of its CTE, they took about a millisecond of Python per search."""
     tasks = Task.__table__.name
     live_children = (
         f"SELECT count(*) FROM {tasks} AS child"
@@ -130,7 +130,7 @@ def _found_row_info_columns() -> list[ColumnElement[object]]:
     ]
 
 
-_FOUND_PAGE_COLUMNS = _found_row_info_columns()
+_FOUND_PAGE_COLUMNS = _found_page_columns()
 
 
 def _page(rows: Sequence[Any], query: ListQuery, total: int, first_info_column: int) -> TaskPage:
