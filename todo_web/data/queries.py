@@ -19,12 +19,12 @@ from ..access import not_assigned_elsewhere, task_is_visible
 from ..db import utcnow
 from ..lists.queries import inbox_of
 from ..models import (
-    OPEN_STATUSES,
     Tag,
     Task,
     TaskList,
     TaskStatus,
     User,
+    is_open_status,
     new_calendar_secret,
     task_tags,
 )
@@ -349,7 +349,7 @@ def feed_tasks(session: Session, user: User, task_list: TaskList | None = None) 
         .where(
             where,
             Task.deleted_at.is_(None),
-            Task.status.in_(OPEN_STATUSES),
+            is_open_status(Task.status),
             Task.due_date.is_not(None),
         )
         .order_by(Task.due_date, Task.due_time, Task.id)

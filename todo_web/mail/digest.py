@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..access import member_list_ids, not_assigned_elsewhere
 from ..dates import long_date
-from ..models import OPEN_STATUSES, Outbox, Task, TaskList, User
+from ..models import Outbox, Task, TaskList, User, is_open_status
 from ..timezones import local_now
 from .messages import absolute_url, render_mail
 from .outbox import enqueue
@@ -63,7 +63,7 @@ def schedule_digests(session: Session, now: datetime) -> int:
 def _open_task_due_by(today: date) -> ColumnElement[bool]:
     return and_(
         Task.deleted_at.is_(None),
-        Task.status.in_(OPEN_STATUSES),
+        is_open_status(Task.status),
         Task.due_date.is_not(None),
         Task.due_date <= today,
     )

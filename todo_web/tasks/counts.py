@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..access import Reach, member_list_ids, not_assigned_elsewhere, remember_reach
 from ..lists.queries import LIST_ORDER
-from ..models import OPEN_STATUSES, ListMember, Role, Task, TaskCount, TaskList, TaskStatus, User
+from ..models import ListMember, Role, Task, TaskCount, TaskList, TaskStatus, User, is_open_status
 from ..timezones import local_now
 from .listing import ListQuery
 from .tags import user_tag_names_column
@@ -43,7 +43,7 @@ def _view_counts_statement(*, shared: bool) -> Select[tuple[int, ...]]:
     and putting together its dozen filtered sums took longer than the database takes to
     answer them. The user and the dates are bound parameters. `shared`: for a user someone
     shares lists with (the others skip looking at lists shared with them)."""
-    is_open = TaskCount.status.in_(OPEN_STATUSES)
+    is_open = is_open_status(TaskCount.status)
     today = bindparam("today", type_=Date)
 
     def total(condition: ColumnElement[bool] | None = None) -> ColumnElement[int]:
@@ -63,7 +63,7 @@ def _view_counts_statement(*, shared: bool) -> Select[tuple[int, ...]]:
                 lists,
                 not_assigned_elsewhere(user_id),
                 Task.deleted_at.is_(None),
-                Task.status.in_(OPEN_STATUSES),
+                is_open_status(Task.status),
                 Task.due_date == today,
                 Task.due_time < bindparam("now_time", type_=Time),
             )
@@ -89,7 +89,7 @@ def _view_counts_statement(*, shared: bool) -> Select[tuple[int, ...]]:
             Task.assignee_id == user_id,
             Task.list_id.in_(member_list_ids(user_id)) if shared else Task.user_id == user_id,
             Task.deleted_at.is_(None),
-            Task.status.in_(OPEN_STATUSES),
+            is_open_status(Task.status),
         )
         .scalar_subquery()
     )

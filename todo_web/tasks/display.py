@@ -13,9 +13,10 @@ from .. import recurrence
 from ..dates import long_date, short_date, weekday_name
 from ..db import get_session
 from ..htmx import current_url, is_htmx, wants_fragment
-from ..models import MAX_DEPTH, OPEN_STATUSES, REMIND_LABELS, Task, TaskList
+from ..models import MAX_DEPTH, OPEN_STATUSES, REMIND_LABELS, TaskList
 from .counts import SidebarList, request_sidebar
 from .listing import DUE_LABELS, SORT_LABELS, STATUS_LABELS, VIEW_LABELS, ListQuery, view_url
+from .reading import ShownTask
 from .submissions import new_key
 from .views import bp
 
@@ -24,7 +25,7 @@ bp.add_app_template_global(new_key, "new_idempotency_key")
 
 
 @bp.app_template_filter("due_label")
-def due_label(task: Task, today: date) -> str:
+def due_label(task: ShownTask, today: date) -> str:
     """ "Today", "Tomorrow", "Yesterday", "Mon 24 Nov" (year added when it is not this one)."""
     if task.due_date is None:
         return ""
@@ -70,7 +71,7 @@ def describe_rule(rule: str | None, anchor: date | None = None) -> str:
 
 
 @bp.app_template_test("overdue_on")
-def is_overdue_on(task: Task, today: date) -> bool:
+def is_overdue_on(task: ShownTask, today: date) -> bool:
     """Late by date (the page does not tick, so a timed task due today is shown as today)."""
     return task.due_date is not None and task.status in OPEN_STATUSES and task.due_date < today
 

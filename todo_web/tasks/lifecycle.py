@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import recurrence, reminders
 from ..db import utcnow
 from ..lists.queries import purge_deleted_lists
-from ..models import OPEN_STATUSES, ListMember, Priority, Role, Task, TaskList, TaskStatus, User
+from ..models import ListMember, Priority, Role, Task, TaskList, TaskStatus, User, is_open_status
 from ..timezones import local_today
 from .tags import give_tags_to, resolve_tags
 from .tree import (
@@ -233,9 +233,7 @@ def complete_with_subtasks(session: Session, user: User, task: Task) -> Completi
     """Complete the task and every open task below it, at any depth."""
     below = ids_below(session, task.id)
     opened = (
-        session.scalars(
-            select(Task).where(Task.id.in_(below), Task.status.in_(OPEN_STATUSES))
-        ).all()
+        session.scalars(select(Task).where(Task.id.in_(below), is_open_status(Task.status))).all()
         if below
         else []
     )

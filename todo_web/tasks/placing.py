@@ -14,7 +14,7 @@ from werkzeug.exceptions import NotFound
 from ..access import Need, list_for, task_for
 from ..ids import id_from_text
 from ..lists.queries import inbox_of
-from ..models import OPEN_STATUSES, Task, TaskList, User
+from ..models import Task, TaskList, User, is_open_status
 from .tree import TreeError
 
 #: At most this many tasks are offered as parents in the form's picker.
@@ -90,7 +90,7 @@ def parent_choices(session: Session, task_list_id: int, task: Task | None) -> li
         .where(
             Task.list_id == task_list_id,
             Task.deleted_at.is_(None),
-            Task.status.in_(OPEN_STATUSES),
+            is_open_status(Task.status),
         )
         .order_by(Task.parent_id.is_not(None), Task.position, Task.id)
         .limit(PARENT_CHOICES)

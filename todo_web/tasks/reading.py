@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -19,7 +19,7 @@ from ..access import (
     read_reach,
     task_is_visible,
 )
-from ..models import OPEN_STATUSES, Priority, Task, TaskList, TaskStatus, User
+from ..models import Priority, Task, TaskList, TaskStatus, User, is_open_status
 from ..timezones import local_now
 from .counts import total_from_counts
 from .listing import ListQuery
@@ -32,9 +32,38 @@ from .search import (
 from .tags import has_tag, tag_names_column
 
 
+class ShownTask(Protocol):
+    """What a row of the list reads of its task: a Task, or a plain row of the page's
+    statement (`shown_columns`) named like Task's attributes."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def list_id(self) -> int: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> TaskStatus: ...
+    @property
+    def priority(self) -> Priority: ...
+    @property
+    def due_date(self) -> date | None: ...
+    @property
+    def due_time(self) -> time | None: ...
+    @property
+    def remind_minutes(self) -> int | None: ...
+    @property
+    def recurrence(self) -> str | None: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class TaskPage:
-    tasks: Sequence[Task]
+    #: The page's tasks as plain rows (see `shown_columns`), not Task entities.
+    tasks: Sequence[ShownTask]
     total: int
     page: int
     per_page: int
@@ -96,10 +125,33 @@ def _row_info_columns(task: type[Task]) -> list[ColumnElement[object]]:
     ]
 
 
+def shown_columns(task: type[Task]) -> list[ColumnElement[object]]:
+    """What a row of the list shows of a task (templates/tasks/_task.html, `arrange`):
+    the page reads these columns as plain rows, each named like the Task attribute it
+    comes from, rather than loading Task entities. A page of entities cost the ORM's
+    identity map, attribute instrumentation and the session's clean-up at the end of the
+    request, and brought every task's description along for nothing."""
+    return [
+        task.id,
+        task.list_id,
+        task.parent_id,
+        task.title,
+        task.status,
+        task.priority,
+        task.due_date,
+        task.due_time,
+        task.remind_minutes,
+        task.recurrence,
+        task.assignee_id,
+    ]
+
+
 #: Built once: building them costs more than the database takes to answer them.
 _TASK_ROW_INFO_COLUMNS = _row_info_columns(Task)
 
-#: The page's rows come with their tag names (the last column).
+#: The page's rows: what they show, then their RowInfo's columns and their tag names (the
+#: last column).
+_SHOWN_COLUMNS = shown_columns(Task)
 _TASK_PAGE_COLUMNS = [*_TASK_ROW_INFO_COLUMNS, tag_names_column(Task.id)]
 
 #: The name of a search's matches (see _page_counted_in_one_pass).
@@ -133,17 +185,21 @@ def _found_page_columns() -> list[ColumnElement[object]]:
 _FOUND_PAGE_COLUMNS = _found_page_columns()
 
 
+_SHOWN = len(_SHOWN_COLUMNS)
+
+
 def _page(rows: Sequence[Any], query: ListQuery, total: int, first_info_column: int) -> TaskPage:
-    """A TaskPage of the page's rows: the task, then (from `first_info_column`) its
-    RowInfo's columns and its tag names."""
+    """A TaskPage of the page's rows: the shown columns, then (from `first_info_column`)
+    its RowInfo's columns and its tag names. The rows themselves are the page's tasks:
+    their first columns are named as Task's attributes."""
     info_end = first_info_column + 3
     return TaskPage(
-        tasks=[row[0] for row in rows],
+        tasks=rows,
         total=total,
         page=query.page,
         per_page=query.per_page,
-        infos={row[0].id: _info(*row[first_info_column:info_end]) for row in rows},
-        tag_names={row[0].id: row[info_end] for row in rows if row[info_end]},
+        infos={row.id: _info(*row[first_info_column:info_end]) for row in rows},
+        tag_names={row.id: row[info_end] for row in rows if row[info_end]},
     )
 
 
@@ -218,11 +274,13 @@ def _plain_page(
     total: int,
 ) -> TaskPage:
     statement = _ordered(
-        select(Task, *_TASK_PAGE_COLUMNS).where(task_is_visible(session, user), *conditions),
+        select(*_SHOWN_COLUMNS, *_TASK_PAGE_COLUMNS).where(
+            task_is_visible(session, user), *conditions
+        ),
         query,
     )
     statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
-    return _page(session.execute(statement).all(), query, total, 1)
+    return _page(session.execute(statement).all(), query, total, _SHOWN)
 
 
 def _count(session: Session, user: User, conditions: Sequence[ColumnElement[bool]]) -> int:
@@ -254,12 +312,12 @@ def _page_counted_in_one_pass(
         scope = [] if search_narrows_by_itself(query.q) else [task_is_visible(session, user)]
         found = select(Task).where(*scope, *conditions).cte(_FOUND).prefix_with("MATERIALIZED")
         task = aliased(Task, found)
-        matching = select(task, func.count().over(), *_FOUND_PAGE_COLUMNS).where(
+        matching = select(*shown_columns(task), func.count().over(), *_FOUND_PAGE_COLUMNS).where(
             task_is_visible(session, user, task)
         )
     else:
         task = Task
-        matching = select(Task, func.count().over(), *_TASK_PAGE_COLUMNS).where(
+        matching = select(*_SHOWN_COLUMNS, func.count().over(), *_TASK_PAGE_COLUMNS).where(
             task_is_visible(session, user), *conditions
         )
     statement = (
@@ -268,8 +326,9 @@ def _page_counted_in_one_pass(
         .offset((query.page - 1) * query.per_page)
     )
     rows = session.execute(statement).all()
-    total = rows[0][1] if rows else _count(session, user, conditions)  # past the last page
-    return _page(rows, query, total, 2)
+    # past the last page: no row to read the total from
+    total = rows[0][_SHOWN] if rows else _count(session, user, conditions)
+    return _page(rows, query, total, _SHOWN + 1)
 
 
 def _filter_conditions(
@@ -285,7 +344,7 @@ def _filter_conditions(
     if query.view:
         conditions.append(_view_condition(query.view, local_now(user.timezone, now)))
     elif query.status == "open":
-        conditions.append(Task.status.in_(OPEN_STATUSES))
+        conditions.append(is_open_status(Task.status))
     elif query.status != "all":
         conditions.append(Task.status == query.status)
     if query.priority:
@@ -308,7 +367,7 @@ def _view_condition(view: str, local: datetime) -> ColumnElement[bool]:
         return Task.status == TaskStatus.COMPLETED.value
     if view == "overdue":
         return _due_condition("overdue", local)
-    is_open = Task.status.in_(OPEN_STATUSES)
+    is_open = is_open_status(Task.status)
     if view == "today":
         return and_(is_open, Task.due_date <= today)
     if view == "upcoming":
@@ -329,7 +388,7 @@ def _due_condition(due: str, local: datetime) -> ColumnElement[bool]:
     # overdue: only open tasks can be late
     now_time = local.time().replace(tzinfo=None, microsecond=0)
     return and_(
-        Task.status.in_(OPEN_STATUSES),
+        is_open_status(Task.status),
         or_(
             Task.due_date < today,
             and_(Task.due_date == today, Task.due_time.is_not(None), Task.due_time < now_time),
@@ -413,7 +472,7 @@ class Row:
     values of its move up and move down buttons (None: no such button); `list_name` when
     the row is shown outside its list's page; its tags' names."""
 
-    task: Task
+    task: ShownTask
     info: RowInfo
     depth: int = 0
     context: str | None = None
@@ -424,7 +483,7 @@ class Row:
 
 
 def arrange(
-    tasks: Sequence[Task],
+    tasks: Sequence[ShownTask],
     infos: dict[int, RowInfo],
     *,
     nested: bool,
@@ -455,7 +514,7 @@ def arrange(
             for task in tasks
         ]
     depth_of: dict[int, int] = {}
-    placed: list[tuple[Task, int, str | None]] = []
+    placed: list[tuple[ShownTask, int, str | None]] = []
     for task in tasks:
         if task.parent_id is not None and task.parent_id in depth_of:
             depth, context = depth_of[task.parent_id] + 1, None
