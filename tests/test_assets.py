@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import os
 import re
-from pathlib import Path
 
 import brotli
 
 from todo_web import PROJECT_ROOT
-from todo_web.assets import Fingerprints
 
 from .client import Client
 
@@ -89,20 +86,3 @@ def test_static_files_carry_only_the_headers_that_apply_to_them(client: Client) 
         assert header in page.headers
         assert header not in asset.headers
     assert asset.headers["X-Content-Type-Options"] == "nosniff"
-
-
-def test_fingerprints_follow_edits_only_when_watching(tmp_path: Path) -> None:
-    """In debug mode an edited file gets a new hash at once; otherwise the hash is kept
-    from the first call (files change with a deploy, which restarts the app)."""
-    style = tmp_path / "app.css"
-    style.write_text("a { color: red }")
-    watching, kept = Fingerprints(str(tmp_path)), Fingerprints(str(tmp_path), watch=False)
-    before = (watching("app.css"), kept("app.css"))
-    assert before[0] == before[1] and before[0] is not None
-
-    style.write_text("a { color: blue }")
-    os.utime(style, (1_000_000_000, 1_000_000_000))  # a new mtime, whatever the clock
-
-    assert watching("app.css") not in (None, before[0])
-    assert kept("app.css") == before[1]
-    assert kept("missing.css") is None

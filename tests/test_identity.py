@@ -24,11 +24,12 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def png_pixels(path: Path) -> tuple[int, int, list[list[tuple[int, ...]]]]:
-    """Width, height and RGBA rows of an 8-bit, non-interlaced RGB or RGBA PNG (what
-    Chromium writes), decoded here so that the tests need no imaging library."""
+    """Width, height and RGBA rows of an 8-bit, non-interlaced RGB, RGBA or palette PNG
+    (what Chromium writes, and what optipng makes of it when a palette holds every
+    colour), decoded here so that the tests need no imaging library."""
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
-    offset, chunks, header = 8, [], b""
+    offset, chunks, header, palette, alphas = 8, [], b"", b"", b""
     while offset < len(data):
         (length,) = struct.unpack(">I", data[offset : offset + 4])
         kind = data[offset + 4 : offset + 8]
@@ -37,10 +38,14 @@ def png_pixels(path: Path) -> tuple[int, int, list[list[tuple[int, ...]]]]:
             header = body
         elif kind == b"IDAT":
             chunks.append(body)
+        elif kind == b"PLTE":
+            palette = body
+        elif kind == b"tRNS":
+            alphas = body
         offset += 12 + length
     width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    assert (depth, interlace) == (8, 0) and colour in (2, 6), (depth, colour, interlace)
-    step = 4 if colour == 6 else 3
+    assert (depth, interlace) == (8, 0) and colour in (2, 3, 6), (depth, colour, interlace)
+    step = {2: 3, 3: 1, 6: 4}[colour]
     raw = zlib.decompress(b"".join(chunks))
     stride = width * step
     rows: list[list[tuple[int, ...]]] = []
@@ -62,12 +67,20 @@ def png_pixels(path: Path) -> tuple[int, int, list[list[tuple[int, ...]]]]:
                 guess = left + up - corner
                 near = min((abs(guess - left), 0), (abs(guess - up), 1), (abs(guess - corner), 2))
                 line[x] = (line[x] + (left, up, corner)[near[1]]) & 0xFF
-        rows.append(
-            [
-                tuple(line[x : x + step]) + (() if step == 4 else (255,))
-                for x in range(0, stride, step)
-            ]
-        )
+        if colour == 3:
+            rows.append(
+                [
+                    tuple(palette[3 * i : 3 * i + 3]) + (alphas[i] if i < len(alphas) else 255,)
+                    for i in line
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    tuple(line[x : x + step]) + (() if step == 4 else (255,))
+                    for x in range(0, stride, step)
+                ]
+            )
         previous = line
     return width, height, rows
 

@@ -31,21 +31,13 @@ compress = Compress()
 
 
 class Fingerprints:
-    """Content hashes of the files in the static folder, each computed once per change.
+    """Content hashes of the files in the static folder, each computed once per change."""
 
-    `watch`: look at each file's modification time at every call, so that an edit shows
-    at once (debug mode). Otherwise a file's hash is kept once computed: the files change
-    with a deploy, which restarts the workers, and a page would otherwise ask the file
-    system about each of the eight or nine files it links."""
-
-    def __init__(self, folder: str, *, watch: bool = True) -> None:
+    def __init__(self, folder: str) -> None:
         self.folder = Path(folder)
-        self.watch = watch
         self._hashes: dict[str, tuple[float, str]] = {}
 
     def __call__(self, filename: str) -> str | None:
-        if not self.watch and filename in self._hashes:
-            return self._hashes[filename][1]
         path = self.folder / filename
         try:
             mtime = path.stat().st_mtime
@@ -59,10 +51,7 @@ class Fingerprints:
 
 
 def init_app(app: Flask) -> None:
-    fingerprint = Fingerprints(
-        app.static_folder or "static",
-        watch=app.debug or bool(app.config.get("TEMPLATES_AUTO_RELOAD")),
-    )
+    fingerprint = Fingerprints(app.static_folder or "static")
     #: Static URLs by the app's mount point (SCRIPT_NAME), file name and fingerprint.
     urls: dict[tuple[str, str, str | None], str] = {}
 
