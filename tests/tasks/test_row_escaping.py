@@ -33,25 +33,16 @@ def typed_task(db_session: Session, alice: User, bob: User) -> tuple[int, int]:
     family = make_list(db_session, alice, TYPED["list"])
     share(db_session, family, bob)
     parent = make_task(db_session, alice, TYPED["parent"], task_list=family)
-    task = make_task(
-        db_session,
-        alice,
-        TYPED["task"],
-        parent=parent,
-        tags=[TYPED["tag"]],
-        assignee_id=alice.id,
-        due_date=parent.created_at.date(),
-    )
-    # A task of its own (no parent): toggling it answers with its row alone.
-    alone = make_task(
-        db_session,
-        alice,
-        TYPED["task"],
-        task_list=family,
-        tags=[TYPED["tag"]],
-        assignee_id=alice.id,
-        due_date=parent.created_at.date(),
-    )
+    # The same typed values on a subtask and on a task of its own (no parent): toggling
+    # the latter answers with its row alone.
+    typed = {
+        "task_list": family,
+        "tags": [TYPED["tag"]],
+        "assignee_id": alice.id,
+        "due_date": parent.created_at.date(),
+    }
+    task = make_task(db_session, alice, TYPED["task"], parent=parent, **typed)
+    alone = make_task(db_session, alice, TYPED["task"], **typed)
     return task.id, alone.id
 
 
