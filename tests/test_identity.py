@@ -69,10 +69,7 @@ def png_pixels(path: Path) -> tuple[int, int, list[list[tuple[int, ...]]]]:
                 line[x] = (line[x] + (left, up, corner)[near[1]]) & 0xFF
         if colour == 3:
             rows.append(
-                [
-                    tuple(palette[3 * i : 3 * i + 3]) + (alphas[i] if i < len(alphas) else 255,)
-                    for i in line
-                ]
+                [(*palette[3 * i : 3 * i + 3], alphas[i] if i < len(alphas) else 255) for i in line]
             )
         else:
             rows.append(
