@@ -97,8 +97,8 @@ OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
 def is_open_status(status: ColumnElement[TaskStatus]) -> ColumnElement[bool]:
     """`status IN ('pending', 'in_progress')` with one bind parameter per status. A plain
     `in_(OPEN_STATUSES)` is an "expanding" parameter: SQLAlchemy then rewrites the whole
-    compiled statement at every execution, which costs the big sidebar and page
-    statements more CPU than anything else in their execution."""
+    compiled statement's text at every execution, which the sidebar and the page pay for
+    on every request."""
     return status.in_([literal(value, status.type) for value in OPEN_STATUSES])
 
 

@@ -152,6 +152,7 @@ _TASK_ROW_INFO_COLUMNS = _row_info_columns(Task)
 #: The page's rows: what they show, then their RowInfo's columns and their tag names (the
 #: last column).
 _SHOWN_COLUMNS = shown_columns(Task)
+_SHOWN = len(_SHOWN_COLUMNS)
 _TASK_PAGE_COLUMNS = [*_TASK_ROW_INFO_COLUMNS, tag_names_column(Task.id)]
 
 #: The name of a search's matches (see _page_counted_in_one_pass).
@@ -183,9 +184,6 @@ def _found_page_columns() -> list[ColumnElement[object]]:
 
 
 _FOUND_PAGE_COLUMNS = _found_page_columns()
-
-
-_SHOWN = len(_SHOWN_COLUMNS)
 
 
 def _page(rows: Sequence[Any], query: ListQuery, total: int, first_info_column: int) -> TaskPage:
